@@ -1,0 +1,51 @@
+#include "util/sys.hpp"
+
+#include <unistd.h>
+
+#include "util/error.hpp"
+
+namespace boxrt {
+
+unique_fd open_at(int dirfd, const std::string& path, int flags, mode_t mode) {
+  int fd = retry_eintr([&] { return ::openat(dirfd, path.c_str(), flags | O_CLOEXEC, mode); });
+  if (fd < 0) throw_errno("open " + quoted(path));
+  return unique_fd(fd);
+}
+
+std::string read_all(int fd, std::string_view what) {
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = retry_eintr([&] { return ::read(fd, buf, sizeof buf); });
+    if (n < 0) throw_errno("read " + std::string(what));
+    if (n == 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+std::string read_file(const std::string& path) {
+  unique_fd fd = open_file(path, O_RDONLY);
+  return read_all(fd.get(), quoted(path));
+}
+
+void write_all(int fd, std::string_view data, std::string_view what) {
+  while (!data.empty()) {
+    ssize_t n = retry_eintr([&] { return ::write(fd, data.data(), data.size()); });
+    if (n < 0) throw_errno("write " + std::string(what));
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+std::string dir_name(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string base_name(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace boxrt
