@@ -15,7 +15,8 @@ bool is_identifier(std::string_view key) {
 }  // namespace
 
 std::string member_path(const std::string& parent, std::string_view key) {
-  if (is_identifier(key)) return parent.empty() ? std::string(key) : parent + "." + std::string(key);
+  if (is_identifier(key))
+    return parent.empty() ? std::string(key) : parent + "." + std::string(key);
   return parent + "[" + json(std::string(key)).dump() + "]";
 }
 
@@ -61,6 +62,8 @@ void read_value(const json& j, const std::string& path, bool& out) {
   out = j.get<bool>();
 }
 
-void read_value(const json& j, const std::string& /*path*/, json& out) { out = j; }
+void read_value(const json& j, const std::string& /*path*/, json& out) {
+  out = j;
+}
 
 }  // namespace oci

@@ -56,7 +56,9 @@ template <class T>
 struct Schema;  // specialised per model struct
 
 template <class T>
-concept Modelled = requires { Schema<T>::fields(); };
+concept Modelled = requires {
+  Schema<T>::fields();
+};
 
 // ---- reading ------------------------------------------------------------------------------
 
@@ -65,8 +67,7 @@ void read_value(const json& j, const std::string& path, bool& out);
 void read_value(const json& j, const std::string& path, json& out);
 
 template <std::integral I>
-  requires(!std::same_as<I, bool>)
-void read_value(const json& j, const std::string& path, I& out) {
+requires(!std::same_as<I, bool>) void read_value(const json& j, const std::string& path, I& out) {
   using L = std::numeric_limits<I>;
   bool ok = false;
   if (j.is_number_unsigned()) {
@@ -106,7 +107,8 @@ void read_value(const json& j, const std::string& path, std::vector<T>& out) {
   if (!j.is_array()) fail(path, "must be an array, not " + describe(j));
   out.clear();
   out.resize(j.size());
-  for (size_t i = 0; i < j.size(); ++i) read_value(j[i], index_path(path, i), out[i]);
+  for (size_t i = 0; i < j.size(); ++i)
+    read_value(j[i], index_path(path, i), out[i]);
 }
 
 template <class T>
@@ -149,8 +151,7 @@ void read_value(const json& j, const std::string& path, T& out) {
 // ---- writing ------------------------------------------------------------------------------
 
 template <class T>
-  requires(!Modelled<T>)
-json write_value(const T& v) {
+requires(!Modelled<T>) json write_value(const T& v) {
   return json(v);
 }
 template <class T>
@@ -163,14 +164,16 @@ json write_value(const T& v);
 template <class T>
 json write_value(const std::vector<T>& v) {
   json out = json::array();
-  for (const auto& e : v) out.push_back(write_value(e));
+  for (const auto& e : v)
+    out.push_back(write_value(e));
   return out;
 }
 
 template <class T>
 json write_value(const std::map<std::string, T>& v) {
   json out = json::object();
-  for (const auto& [key, e] : v) out[key] = write_value(e);
+  for (const auto& [key, e] : v)
+    out[key] = write_value(e);
   return out;
 }
 
@@ -189,7 +192,8 @@ json write_value(const T& v) {
   json out = json::object();
   std::apply([&](const auto&... f) { (write_field(out, v, f), ...); }, Schema<T>::fields());
   if (v.extra.is_object())
-    for (const auto& [key, value] : v.extra.items()) out[key] = value;
+    for (const auto& [key, value] : v.extra.items())
+      out[key] = value;
   return out;
 }
 

@@ -1,10 +1,9 @@
 // The `linux` section of the OCI runtime-spec v1.2 model. See spec.hpp for conventions.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>

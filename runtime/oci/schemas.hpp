@@ -61,8 +61,7 @@ struct Schema<Rlimit> {
 template <>
 struct Schema<IoPriority> {
   static constexpr auto fields() {
-    return std::tuple{req("class", &IoPriority::io_class),
-                      opt("priority", &IoPriority::priority)};
+    return std::tuple{req("class", &IoPriority::io_class), opt("priority", &IoPriority::priority)};
   }
   OCI_CHECK(IoPriority);
 };
@@ -71,7 +70,7 @@ template <>
 struct Schema<Scheduler> {
   static constexpr auto fields() {
     using S = Scheduler;
-    return std::tuple{req("policy", &S::policy),   opt("nice", &S::nice),
+    return std::tuple{req("policy", &S::policy),     opt("nice", &S::nice),
                       opt("priority", &S::priority), opt("flags", &S::flags),
                       opt("runtime", &S::runtime),   opt("deadline", &S::deadline),
                       opt("period", &S::period)};
@@ -113,9 +112,12 @@ template <>
 struct Schema<Mount> {
   static constexpr auto fields() {
     using M = Mount;
-    return std::tuple{req("destination", &M::destination), opt("source", &M::source),
-                      opt("type", &M::type),               opt("options", &M::options),
-                      opt("uidMappings", &M::uid_mappings), opt("gidMappings", &M::gid_mappings)};
+    return std::tuple{req("destination", &M::destination),
+                      opt("source", &M::source),
+                      opt("type", &M::type),
+                      opt("options", &M::options),
+                      opt("uidMappings", &M::uid_mappings),
+                      opt("gidMappings", &M::gid_mappings)};
   }
   OCI_CHECK(Mount);
 };
@@ -170,10 +172,10 @@ template <>
 struct Schema<Device> {
   static constexpr auto fields() {
     using D = Device;
-    return std::tuple{req("type", &D::type),          req("path", &D::path),
-                      opt("major", &D::major),        opt("minor", &D::minor),
-                      opt("fileMode", &D::file_mode), opt("uid", &D::uid),
-                      opt("gid", &D::gid)};
+    return std::tuple{
+        req("type", &D::type),   req("path", &D::path),          opt("major", &D::major),
+        opt("minor", &D::minor), opt("fileMode", &D::file_mode), opt("uid", &D::uid),
+        opt("gid", &D::gid)};
   }
   OCI_CHECK(Device);
 };
@@ -234,8 +236,8 @@ template <>
 struct Schema<WeightDevice> {
   static constexpr auto fields() {
     using W = WeightDevice;
-    return std::tuple{req("major", &W::major), req("minor", &W::minor),
-                      opt("weight", &W::weight), opt("leafWeight", &W::leaf_weight)};
+    return std::tuple{req("major", &W::major), req("minor", &W::minor), opt("weight", &W::weight),
+                      opt("leafWeight", &W::leaf_weight)};
   }
 };
 
@@ -298,14 +300,10 @@ template <>
 struct Schema<Resources> {
   static constexpr auto fields() {
     using R = Resources;
-    return std::tuple{opt("devices", &R::devices),
-                      opt("memory", &R::memory),
-                      opt("cpu", &R::cpu),
-                      opt("pids", &R::pids),
-                      opt("blockIO", &R::block_io),
-                      opt("hugepageLimits", &R::hugepage_limits),
-                      opt("network", &R::network),
-                      opt("rdma", &R::rdma),
+    return std::tuple{opt("devices", &R::devices),  opt("memory", &R::memory),
+                      opt("cpu", &R::cpu),          opt("pids", &R::pids),
+                      opt("blockIO", &R::block_io), opt("hugepageLimits", &R::hugepage_limits),
+                      opt("network", &R::network),  opt("rdma", &R::rdma),
                       opt("unified", &R::unified)};
   }
 };

@@ -9,10 +9,9 @@
 // offending value: "linux.uidMappings[1].size: must be > 0".
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -146,6 +145,16 @@ template <class T>
 const std::vector<T>& items(const std::optional<std::vector<T>>& v) {
   static const std::vector<T> empty;
   return v ? *v : empty;
+}
+// Not for temporaries: the result would dangle.
+template <class T>
+const std::vector<T>& items(const std::optional<std::vector<T>>&&) = delete;
+
+// A list in the `linux` section, or an empty list when there is no such section.
+template <class T>
+const std::vector<T>& linux_items(const Spec& spec, std::optional<std::vector<T>> Linux::*member) {
+  static const std::vector<T> empty;
+  return spec.linux ? items((*spec.linux).*member) : empty;
 }
 
 // Parses and validates config.json text. `origin` names the document in messages

@@ -11,21 +11,23 @@ namespace {
 bool matches_upper_name(std::string_view s, std::string_view prefix) {
   if (s.substr(0, prefix.size()) != prefix || s.size() == prefix.size()) return false;
   for (char c : s.substr(prefix.size()))
-    if (!std::isupper(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) &&
-        c != '_')
+    if (!std::isupper(static_cast<unsigned char>(c)) &&
+        !std::isdigit(static_cast<unsigned char>(c)) && c != '_')
       return false;
   return true;
 }
 
-void check_list_one_of(const std::optional<std::vector<std::string>>& list,
-                       const std::string& path, std::initializer_list<std::string_view> allowed) {
+void check_list_one_of(const std::optional<std::vector<std::string>>& list, const std::string& path,
+                       std::initializer_list<std::string_view> allowed) {
   const auto& values = items(list);
-  for (size_t i = 0; i < values.size(); ++i) check_one_of(values[i], index_path(path, i), allowed);
+  for (size_t i = 0; i < values.size(); ++i)
+    check_one_of(values[i], index_path(path, i), allowed);
 }
 
-const std::initializer_list<std::string_view> kSeccompActions = {"SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-                                  "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
-                                  "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY"};
+const std::initializer_list<std::string_view> kSeccompActions = {
+    "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+    "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
+    "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY"};
 
 }  // namespace
 
@@ -55,15 +57,15 @@ void Schema<Capabilities>::check(const Capabilities& v, const std::string& path)
 }
 
 void Schema<Rlimit>::check(const Rlimit& v, const std::string& path) {
-  check_one_of(v.type, member_path(path, "type"),
-               {"RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE",
-                "RLIMIT_LOCKS", "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE",
-                "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_RSS", "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
-                "RLIMIT_SIGPENDING", "RLIMIT_STACK"});
+  check_one_of(
+      v.type, member_path(path, "type"),
+      {"RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE", "RLIMIT_LOCKS",
+       "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_NOFILE", "RLIMIT_NPROC",
+       "RLIMIT_RSS", "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK"});
   // setrlimit(2) fails with EINVAL for this; say so before anything is created.
   if (v.soft > v.hard)
-    fail(member_path(path, "soft"), "must not exceed hard (" + std::to_string(v.soft) + " > " +
-                                        std::to_string(v.hard) + ")");
+    fail(member_path(path, "soft"),
+         "must not exceed hard (" + std::to_string(v.soft) + " > " + std::to_string(v.hard) + ")");
 }
 
 void Schema<IoPriority>::check(const IoPriority& v, const std::string& path) {
@@ -153,7 +155,8 @@ void Schema<HugepageLimit>::check(const HugepageLimit& v, const std::string& pat
   const std::string& s = v.page_size;
   bool ok = s.size() >= 3 && s[0] >= '1' && s[0] <= '9' && s.back() == 'B' &&
             std::string_view("KMG").find(s[s.size() - 2]) != std::string_view::npos;
-  for (size_t i = 1; ok && i + 2 < s.size(); ++i) ok = std::isdigit(static_cast<unsigned char>(s[i]));
+  for (size_t i = 1; ok && i + 2 < s.size(); ++i)
+    ok = std::isdigit(static_cast<unsigned char>(s[i]));
   if (!ok) fail(member_path(path, "pageSize"), "must look like 2MB or 1GB, not " + describe(s));
 }
 
@@ -173,12 +176,12 @@ void Schema<Seccomp>::check(const Seccomp& v, const std::string& path) {
   check_one_of(v.default_action, member_path(path, "defaultAction"), kSeccompActions);
   check_list_one_of(
       v.architectures, member_path(path, "architectures"),
-      {"SCMP_ARCH_X86",       "SCMP_ARCH_X86_64",    "SCMP_ARCH_X32",       "SCMP_ARCH_ARM",
-       "SCMP_ARCH_AARCH64",   "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",    "SCMP_ARCH_MIPS",
-       "SCMP_ARCH_MIPS64",    "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",    "SCMP_ARCH_MIPSEL64",
-       "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",     "SCMP_ARCH_PPC64",     "SCMP_ARCH_PPC64LE",
-       "SCMP_ARCH_S390",      "SCMP_ARCH_S390X",     "SCMP_ARCH_SH",        "SCMP_ARCH_SHEB",
-       "SCMP_ARCH_PARISC",    "SCMP_ARCH_PARISC64",  "SCMP_ARCH_RISCV64"});
+      {"SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",      "SCMP_ARCH_X32",    "SCMP_ARCH_ARM",
+       "SCMP_ARCH_AARCH64",     "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",   "SCMP_ARCH_MIPS",
+       "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64",
+       "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",         "SCMP_ARCH_PPC64",  "SCMP_ARCH_PPC64LE",
+       "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",       "SCMP_ARCH_SH",     "SCMP_ARCH_SHEB",
+       "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64",    "SCMP_ARCH_RISCV64"});
   check_list_one_of(v.flags, member_path(path, "flags"),
                     {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
                      "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"});
@@ -205,18 +208,20 @@ void Schema<Spec>::check(const Spec& v, const std::string& path) {
   // documents (the spec's own examples say 0.5.0-dev) read as they are, as runc does.
   const std::string& ver = v.oci_version;
   size_t digits = 0;
-  while (digits < ver.size() && std::isdigit(static_cast<unsigned char>(ver[digits]))) ++digits;
+  while (digits < ver.size() && std::isdigit(static_cast<unsigned char>(ver[digits])))
+    ++digits;
   if (digits == 0 || digits == ver.size() || ver[digits] != '.')
     fail(member_path(path, "ociVersion"), "must be a version such as 1.2.0, not " + describe(ver));
   if (digits > 1 || ver[0] > '1')
     fail(member_path(path, "ociVersion"), "unsupported version " + describe(ver) +
-                                              " (this runtime implements " +
-                                              std::string(kVersion) + ")");
+                                              " (this runtime implements " + std::string(kVersion) +
+                                              ")");
 }
 
 void Schema<State>::check(const State& v, const std::string& path) {
   if ((v.status == Status::created || v.status == Status::running) && !v.pid)
-    fail(member_path(path, "pid"), "is required when status is " + std::string(to_string(v.status)));
+    fail(member_path(path, "pid"),
+         "is required when status is " + std::string(to_string(v.status)));
   if (v.pid && *v.pid < 0) fail(member_path(path, "pid"), "must be >= 0");
 }
 

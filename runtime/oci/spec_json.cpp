@@ -26,10 +26,14 @@ std::pair<size_t, size_t> line_column(std::string_view text, size_t offset) {
 
 std::string_view to_string(Status s) {
   switch (s) {
-    case Status::creating: return "creating";
-    case Status::created: return "created";
-    case Status::running: return "running";
-    case Status::stopped: return "stopped";
+    case Status::creating:
+      return "creating";
+    case Status::created:
+      return "created";
+    case Status::running:
+      return "running";
+    case Status::stopped:
+      return "stopped";
   }
   return "unknown";
 }
@@ -48,7 +52,9 @@ void read_value(const json& j, const std::string& path, Status& out) {
   out = *st;
 }
 
-json write_value(const Status& v) { return std::string(to_string(v)); }
+json write_value(const Status& v) {
+  return std::string(to_string(v));
+}
 
 Spec spec_from_json(const json& j) {
   Spec spec;
@@ -56,9 +62,13 @@ Spec spec_from_json(const json& j) {
   return spec;
 }
 
-json spec_to_json(const Spec& spec) { return write_value(spec); }
+json spec_to_json(const Spec& spec) {
+  return write_value(spec);
+}
 
-std::string dump_spec(const Spec& spec) { return spec_to_json(spec).dump(2) + "\n"; }
+std::string dump_spec(const Spec& spec) {
+  return spec_to_json(spec).dump(2) + "\n";
+}
 
 Spec parse_spec(std::string_view text, std::string_view origin) {
   json j;
@@ -82,10 +92,16 @@ Spec parse_spec(std::string_view text, std::string_view origin) {
   }
 }
 
-Spec load_spec(const std::string& path) { return parse_spec(boxrt::read_file(path), path); }
+Spec load_spec(const std::string& path) {
+  return parse_spec(boxrt::read_file(path), path);
+}
 
-void from_json(const json& j, Spec& spec) { spec = spec_from_json(j); }
-void to_json(json& j, const Spec& spec) { j = spec_to_json(spec); }
+void from_json(const json& j, Spec& spec) {
+  spec = spec_from_json(j);
+}
+void to_json(json& j, const Spec& spec) {
+  j = spec_to_json(spec);
+}
 
 State state_from_json(const json& j) {
   State state;
@@ -93,9 +109,15 @@ State state_from_json(const json& j) {
   return state;
 }
 
-json state_to_json(const State& state) { return write_value(state); }
+json state_to_json(const State& state) {
+  return write_value(state);
+}
 
-void from_json(const json& j, State& state) { state = state_from_json(j); }
-void to_json(json& j, const State& state) { j = state_to_json(state); }
+void from_json(const json& j, State& state) {
+  state = state_from_json(j);
+}
+void to_json(json& j, const State& state) {
+  j = state_to_json(state);
+}
 
 }  // namespace oci

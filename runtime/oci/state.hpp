@@ -1,9 +1,8 @@
 // The OCI runtime state document (`state` command output, hooks' stdin).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -30,10 +30,10 @@ struct UnlinkGuard {
 };
 
 void write_and_sync(int fd, std::string_view data, mode_t mode, const std::string& path) {
-  write_all(fd, data, quoted(path));
+  write_all(fd, data, backquoted(path));
   // fchmod rather than relying on the open mode: the umask must not weaken or widen it.
-  check(::fchmod(fd, mode), "chmod " + quoted(path));
-  check(retry_eintr([&] { return ::fsync(fd); }), "fsync " + quoted(path));
+  check(::fchmod(fd, mode), "chmod " + backquoted(path));
+  check(retry_eintr([&] { return ::fsync(fd); }), "fsync " + backquoted(path));
 }
 
 }  // namespace
@@ -51,21 +51,22 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
     // would need CAP_DAC_READ_SEARCH).
     std::string proc_path = "/proc/self/fd/" + std::to_string(fd.get());
     if (::linkat(AT_FDCWD, proc_path.c_str(), AT_FDCWD, tmp.c_str(), AT_SYMLINK_FOLLOW) != 0)
-      throw_errno("link temporary file for " + quoted(path));
+      throw_errno("link temporary file for " + backquoted(path));
   } else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
     unique_fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
     guard.path = tmp;
     write_and_sync(fd.get(), data, mode, path);
   } else {
-    throw_errno("create temporary file in " + quoted(dir));
+    throw_errno("create temporary file in " + backquoted(dir));
   }
   guard.path = tmp;
 
-  check(::rename(tmp.c_str(), path.c_str()), "rename " + quoted(tmp) + " to " + quoted(path));
+  check(::rename(tmp.c_str(), path.c_str()),
+        "rename " + backquoted(tmp) + " to " + backquoted(path));
   guard.path.clear();
   // The rename is durable only once the directory entry is.
   unique_fd dfd = open_file(dir, O_RDONLY | O_DIRECTORY);
-  check(retry_eintr([&] { return ::fsync(dfd.get()); }), "fsync " + quoted(dir));
+  check(retry_eintr([&] { return ::fsync(dfd.get()); }), "fsync " + backquoted(dir));
 }
 
 }  // namespace boxrt

@@ -5,7 +5,9 @@
 
 namespace boxrt {
 
-Error::Error(std::string detail, int err) : detail_(std::move(detail)), errno_(err) { rebuild(); }
+Error::Error(std::string detail, int err) : detail_(std::move(detail)), errno_(err) {
+  rebuild();
+}
 
 Error& Error::add_context(std::string ctx) {
   context_.insert(context_.begin(), std::move(ctx));
@@ -29,9 +31,11 @@ Error sys_error(int err, std::string_view what) {
   return Error(std::move(msg), err);
 }
 
-void throw_errno(std::string_view what) { throw sys_error(errno, what); }
+void throw_errno(std::string_view what) {
+  throw sys_error(errno, what);
+}
 
-std::string quoted(std::string_view s) {
+std::string backquoted(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
   out += '`';

@@ -47,6 +47,6 @@ Error sys_error(int err, std::string_view what);
 [[noreturn]] void throw_errno(std::string_view what);
 
 // Quotes a path or name for a message the way the rest of the runtime does: `path`.
-std::string quoted(std::string_view s);
+std::string backquoted(std::string_view s);
 
 }  // namespace boxrt

@@ -13,7 +13,7 @@ std::optional<FileLock> FileLock::lock(const std::string& path, Mode mode, bool 
   int op = (mode == Mode::shared ? LOCK_SH : LOCK_EX) | (wait ? 0 : LOCK_NB);
   if (retry_eintr([&] { return ::flock(fd.get(), op); }) != 0) {
     if (!wait && errno == EWOULDBLOCK) return std::nullopt;
-    throw_errno("lock " + quoted(path));
+    throw_errno("lock " + backquoted(path));
   }
   return FileLock(std::move(fd), path);
 }

@@ -18,8 +18,7 @@ class FileLock {
   // Opens (creating it 0600 if missing) and locks `path`, waiting for other holders.
   static FileLock acquire(const std::string& path, Mode mode = Mode::exclusive);
   // As acquire, but returns nullopt at once if another holder has a conflicting lock.
-  static std::optional<FileLock> try_acquire(const std::string& path,
-                                             Mode mode = Mode::exclusive);
+  static std::optional<FileLock> try_acquire(const std::string& path, Mode mode = Mode::exclusive);
 
   FileLock(FileLock&&) noexcept = default;
   FileLock& operator=(FileLock&&) noexcept = default;

@@ -8,7 +8,7 @@ namespace boxrt {
 
 unique_fd open_at(int dirfd, const std::string& path, int flags, mode_t mode) {
   int fd = retry_eintr([&] { return ::openat(dirfd, path.c_str(), flags | O_CLOEXEC, mode); });
-  if (fd < 0) throw_errno("open " + quoted(path));
+  if (fd < 0) throw_errno("open " + backquoted(path));
   return unique_fd(fd);
 }
 
@@ -25,7 +25,7 @@ std::string read_all(int fd, std::string_view what) {
 
 std::string read_file(const std::string& path) {
   unique_fd fd = open_file(path, O_RDONLY);
-  return read_all(fd.get(), quoted(path));
+  return read_all(fd.get(), backquoted(path));
 }
 
 void write_all(int fd, std::string_view data, std::string_view what) {

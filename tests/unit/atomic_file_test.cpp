@@ -1,3 +1,5 @@
+#include "util/atomic_file.hpp"
+
 #include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -9,7 +11,6 @@
 #include <thread>
 
 #include "test_support.hpp"
-#include "util/atomic_file.hpp"
 #include "util/sys.hpp"
 
 using namespace boxrt;
@@ -67,7 +68,8 @@ TEST_CASE("a writer killed at any moment leaves the old or the new contents, nev
     pid_t pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
-      for (int i = 0;; ++i) write_file_atomic(path, i % 2 ? a : b);
+      for (int i = 0;; ++i)
+        write_file_atomic(path, i % 2 ? a : b);
     }
     // Kill it somewhere inside a write: each write takes a few milliseconds.
     std::this_thread::sleep_for(std::chrono::microseconds(1500 + round * 700));

@@ -1,7 +1,7 @@
+#include "util/error.hpp"
+
 #include <catch2/catch.hpp>
 #include <cerrno>
-
-#include "util/error.hpp"
 
 using boxrt::Error;
 

@@ -1,3 +1,5 @@
+#include "util/lock_file.hpp"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -5,7 +7,6 @@
 #include <chrono>
 
 #include "test_support.hpp"
-#include "util/lock_file.hpp"
 #include "util/sys.hpp"
 
 using namespace boxrt;
@@ -42,7 +43,8 @@ struct Holder {
     ::waitpid(pid, &status, 0);
   }
   ~Holder() {
-    for (int fd : {ready[0], ready[1], release[0], release[1]}) ::close(fd);
+    for (int fd : {ready[0], ready[1], release[0], release[1]})
+      ::close(fd);
   }
 };
 

@@ -1,7 +1,8 @@
 // Real documents in, the same documents out: every field the model knows, and every field it
 // doesn't, survives parse → serialise.
-#include <catch2/catch.hpp>
 #include <dirent.h>
+
+#include <catch2/catch.hpp>
 
 #include "oci/spec.hpp"
 #include "oci/spec_error.hpp"
@@ -12,7 +13,9 @@ using nlohmann::json;
 
 namespace {
 
-json load_json(const std::string& path) { return json::parse(boxrt::read_file(path)); }
+json load_json(const std::string& path) {
+  return json::parse(boxrt::read_file(path));
+}
 
 // Parses, serialises, and re-parses; both the JSON and the typed model must be unchanged.
 oci::Spec require_round_trip(const json& original) {
@@ -29,7 +32,8 @@ std::vector<std::string> json_files(const std::string& dir) {
   if (DIR* d = ::opendir(dir.c_str())) {
     while (auto* e = ::readdir(d)) {
       std::string name = e->d_name;
-      if (name.size() > 5 && name.substr(name.size() - 5) == ".json") out.push_back(dir + "/" + name);
+      if (name.size() > 5 && name.substr(name.size() - 5) == ".json")
+        out.push_back(dir + "/" + name);
     }
     ::closedir(d);
   }
@@ -112,7 +116,8 @@ TEST_CASE("configs printed by runc spec, runc spec --rootless and crun spec roun
                  Tool{"crun", "crun spec"}, Tool{"crun", "crun spec --rootless"}}) {
     DYNAMIC_SECTION(t.command) {
       if (!testing::has_program(t.name)) {
-        WARN(std::string("not checked: ") + t.name + " is not installed (scripts/setup installs it)");
+        WARN(std::string("not checked: ") + t.name +
+             " is not installed (scripts/setup installs it)");
         continue;
       }
       testing::TempDir dir;
@@ -169,16 +174,19 @@ TEST_CASE("the runtime-spec's bad Linux examples are rejected with the member's 
     return std::string("accepted");
   };
   CHECK(reject("linux-hugepage.json") ==
-        bad + "linux-hugepage.json: linux.resources.hugepageLimits[0].pageSize: must look like 2MB "
-              "or 1GB, not \"64kB\"");
+        bad +
+            "linux-hugepage.json: linux.resources.hugepageLimits[0].pageSize: must look like 2MB "
+            "or 1GB, not \"64kB\"");
   CHECK(reject("linux-netdevice.json") ==
         bad + "linux-netdevice.json: linux.netDevices.eth0.name: must be a string, not 23");
   CHECK(reject("linux-rdma.json") ==
-        bad + "linux-rdma.json: linux.resources.rdma.mlx5_1.hcaHandles: must be an integer from 0 "
-              "to 4294967295, not \"not a uint32\"");
+        bad +
+            "linux-rdma.json: linux.resources.rdma.mlx5_1.hcaHandles: must be an integer from 0 "
+            "to 4294967295, not \"not a uint32\"");
   CHECK(reject("invalid-json.json") ==
-        bad + "invalid-json.json:1:2: invalid JSON: syntax error while parsing object key - "
-              "unexpected ']'; expected string literal");
+        bad +
+            "invalid-json.json:1:2: invalid JSON: syntax error while parsing object key - "
+            "unexpected ']'; expected string literal");
 }
 
 TEST_CASE("dump_spec writes indented JSON that parses back to the same spec") {

@@ -31,7 +31,9 @@ json replace(const std::string& pointer, json value) {
 json add(const std::string& pointer, json value) {
   return {{"op", "add"}, {"path", pointer}, {"value", std::move(value)}};
 }
-json drop(const std::string& pointer) { return {{"op", "remove"}, {"path", pointer}}; }
+json drop(const std::string& pointer) {
+  return {{"op", "remove"}, {"path", pointer}};
+}
 
 struct Case {
   json op;
@@ -66,7 +68,8 @@ TEST_CASE("invalid documents are rejected with the JSON path and the reason") {
       {replace("/process/args/1", 7), "process.args[1]: must be a string, not 7"},
       {replace("/process/env/1", "DISPLAY"),
        "process.env[1]: must have the form NAME=VALUE, not \"DISPLAY\""},
-      {replace("/process/env/1", "=1"), "process.env[1]: must have the form NAME=VALUE, not \"=1\""},
+      {replace("/process/env/1", "=1"),
+       "process.env[1]: must have the form NAME=VALUE, not \"=1\""},
       {drop("/process/user/uid"), "process.user.uid: is required"},
       {replace("/process/user/uid", -1),
        "process.user.uid: must be an integer from 0 to 4294967295, not -1"},
@@ -94,12 +97,14 @@ TEST_CASE("invalid documents are rejected with the JSON path and the reason") {
       {replace("/process/ioPriority/class", "IOPRIO_CLASS_NONE"),
        "process.ioPriority.class: must be one of IOPRIO_CLASS_RT, IOPRIO_CLASS_BE, "
        "IOPRIO_CLASS_IDLE, not \"IOPRIO_CLASS_NONE\""},
-      {replace("/process/ioPriority/priority", 8), "process.ioPriority.priority: must be from 0 to 7"},
+      {replace("/process/ioPriority/priority", 8),
+       "process.ioPriority.priority: must be from 0 to 7"},
       {replace("/process/scheduler/policy", "SCHED_FAST"),
        "process.scheduler.policy: must be one of SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, "
        "SCHED_ISO, SCHED_IDLE, SCHED_DEADLINE, not \"SCHED_FAST\""},
       {replace("/process/scheduler/nice", 20), "process.scheduler.nice: must be from -20 to 19"},
-      {replace("/process/noNewPrivileges", 1), "process.noNewPrivileges: must be true or false, not 1"},
+      {replace("/process/noNewPrivileges", 1),
+       "process.noNewPrivileges: must be true or false, not 1"},
       // mounts
       {drop("/mounts/1/destination"), "mounts[1].destination: is required"},
       {replace("/mounts/1/options/0", false), "mounts[1].options[0]: must be a string, not false"},
@@ -107,7 +112,8 @@ TEST_CASE("invalid documents are rejected with the JSON path and the reason") {
       // hooks
       {replace("/hooks/prestart/0/path", "boxapp-netns"),
        "hooks.prestart[0].path: must be an absolute path, not \"boxapp-netns\""},
-      {replace("/hooks/prestart/0/timeout", 0), "hooks.prestart[0].timeout: must be >= 1 (seconds)"},
+      {replace("/hooks/prestart/0/timeout", 0),
+       "hooks.prestart[0].timeout: must be >= 1 (seconds)"},
       {drop("/hooks/poststop/0/path"), "hooks.poststop[0].path: is required"},
       // linux
       {replace("/linux/uidMappings/1/size", 0), "linux.uidMappings[1].size: must be > 0"},
@@ -115,19 +121,23 @@ TEST_CASE("invalid documents are rejected with the JSON path and the reason") {
        "linux.uidMappings[1].size: hostID + size must be at most 4294967295"},
       {replace("/linux/uidMappings/0/containerID", 4294967000u),
        "linux.uidMappings[0].size: containerID + size must be at most 4294967295"},
-      {replace("/ociVersion", "latest"), "ociVersion: must be a version such as 1.2.0, not \"latest\""},
+      {replace("/ociVersion", "latest"),
+       "ociVersion: must be a version such as 1.2.0, not \"latest\""},
       {drop("/linux/gidMappings/0/containerID"), "linux.gidMappings[0].containerID: is required"},
       {replace("/linux/namespaces/2/type", "pidns"),
-       "linux.namespaces[2].type: must be one of mount, pid, network, uts, ipc, user, cgroup, time, "
+       "linux.namespaces[2].type: must be one of mount, pid, network, uts, ipc, user, cgroup, "
+       "time, "
        "not \"pidns\""},
-      {replace("/linux/namespaces/2/type", "user"), "linux.namespaces[2].type: duplicate namespace user"},
+      {replace("/linux/namespaces/2/type", "user"),
+       "linux.namespaces[2].type: duplicate namespace user"},
       {replace("/linux/namespaces/7/path", "netns/box0"),
        "linux.namespaces[7].path: must be an absolute path, not \"netns/box0\""},
       {replace("/linux/timeOffsets/boottime/nanosecs", 1000000000),
        "linux.timeOffsets.boottime.nanosecs: must be below 1000000000"},
       {replace("/linux/devices/0/type", "x"),
        "linux.devices[0].type: must be one of c, b, u, p, not \"x\""},
-      {drop("/linux/devices/0/major"), "linux.devices[0].major: is required for a device of type c"},
+      {drop("/linux/devices/0/major"),
+       "linux.devices[0].major: is required for a device of type c"},
       {replace("/linux/devices/0/fileMode", 4096),
        "linux.devices[0].fileMode: must be a file mode (at most 07777 = 4095)"},
       {replace("/linux/devices/1/path", "dev/myfifo"),

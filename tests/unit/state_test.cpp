@@ -1,7 +1,8 @@
+#include "oci/state.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "oci/spec_error.hpp"
-#include "oci/state.hpp"
 #include "test_support.hpp"
 
 using nlohmann::json;
@@ -37,8 +38,8 @@ TEST_CASE("state documents are validated") {
 }
 
 TEST_CASE("status names convert both ways") {
-  for (auto s : {oci::Status::creating, oci::Status::created, oci::Status::running,
-                 oci::Status::stopped})
+  for (auto s :
+       {oci::Status::creating, oci::Status::created, oci::Status::running, oci::Status::stopped})
     CHECK(oci::status_from_string(oci::to_string(s)) == s);
   CHECK(oci::status_from_string("paused") == std::nullopt);
 }

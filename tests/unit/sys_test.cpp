@@ -1,10 +1,11 @@
+#include "util/sys.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 
 #include "test_support.hpp"
-#include "util/sys.hpp"
 
 using namespace boxrt;
 
@@ -28,7 +29,8 @@ TEST_CASE("open of a missing file reports the path and the reason") {
 TEST_CASE("write_all and read_file round-trip large data") {
   testing::TempDir dir;
   std::string data(1 << 20, 'x');
-  for (size_t i = 0; i < data.size(); i += 4096) data[i] = static_cast<char>('a' + i % 26);
+  for (size_t i = 0; i < data.size(); i += 4096)
+    data[i] = static_cast<char>('a' + i % 26);
   {
     unique_fd fd = open_file(dir / "big", O_WRONLY | O_CREAT | O_TRUNC, 0600);
     write_all(fd.get(), data, "big");

@@ -17,7 +17,9 @@ TempDir::TempDir() {
   path_ = templ;
 }
 
-TempDir::~TempDir() { run_shell("rm -rf '" + path_ + "'"); }
+TempDir::~TempDir() {
+  run_shell("rm -rf '" + path_ + "'");
+}
 
 CommandResult run_shell(const std::string& command) {
   CommandResult result;
@@ -26,7 +28,8 @@ CommandResult run_shell(const std::string& command) {
   if (!pipe) return result;
   char buf[4096];
   size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) result.output.append(buf, n);
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0)
+    result.output.append(buf, n);
   int status = ::pclose(pipe);
   result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;

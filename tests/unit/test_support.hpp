@@ -3,7 +3,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 
@@ -24,7 +23,7 @@ class TempDir {
 };
 
 struct CommandResult {
-  int status = -1;  // exit status, or -1 if it did not exit normally
+  int status = -1;     // exit status, or -1 if it did not exit normally
   std::string output;  // stdout and stderr together
 };
 

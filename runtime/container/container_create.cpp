@@ -1,0 +1,262 @@
+// create and run: from a bundle to a container init waiting to be started (or running).
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+#include <ctime>
+
+#include "container/init.hpp"
+#include "container/runtime.hpp"
+#include "container/session.hpp"
+#include "oci/spec.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
+#include "util/proc.hpp"
+#include "util/sys.hpp"
+
+namespace boxrt {
+
+struct Runtime::Launched {
+  pid_t pid = -1;
+  unique_fd pidfd;
+};
+
+namespace {
+
+std::string absolute_path(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char cwd[PATH_MAX];
+  if (!::getcwd(cwd, sizeof cwd)) throw_errno("getcwd");
+  return path.empty() || path == "." ? std::string(cwd) : std::string(cwd) + "/" + path;
+}
+
+// RFC 3339 in UTC with nanoseconds, as runc's `created`.
+std::string now_rfc3339() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  ::gmtime_r(&ts.tv_sec, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+  return buf;
+}
+
+unique_fd connect_console_socket(const std::string& path) {
+  unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) throw_errno("socket");
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) throw Error("console socket path too long: " + backquoted(path));
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  if (::connect(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0)
+    throw_errno("connect to console socket " + backquoted(path));
+  return fd;
+}
+
+// Reads the init's answer: the expected message, or its error as an Error.
+void expect(int sync_fd, SyncMsg want, const char* what) {
+  char buf[1 + sizeof(InitError)];
+  ssize_t n = retry_eintr([&] { return ::read(sync_fd, buf, sizeof buf); });
+  if (n == 1 && buf[0] == static_cast<char>(want)) return;
+  if (n == static_cast<ssize_t>(sizeof buf) && buf[0] == static_cast<char>(SyncMsg::error)) {
+    InitError e;
+    std::memcpy(&e, buf + 1, sizeof e);
+    e.msg[sizeof e.msg - 1] = '\0';
+    if (e.err) throw sys_error(e.err, e.msg);
+    throw Error(e.msg);
+  }
+  if (n == 0 && want == SyncMsg::error) return;  // EOF after exec: it worked
+  throw Error(std::string("container init died ") + what);
+}
+
+void write_pid_file(const std::string& path, pid_t pid) {
+  write_file_atomic(path, std::to_string(pid), 0644);
+}
+
+// Enters the time namespace's "for children" slot with the spec's offsets: the init then
+// starts inside it (offsets can only be set before any process has entered).
+void prepare_time_namespace(const InitPlan& plan) {
+  if (!plan.new_time_ns) return;
+  if (::unshare(CLONE_NEWTIME) != 0) throw_errno("unshare time namespace");
+  if (plan.time_offsets.empty()) return;
+  unique_fd fd = open_file("/proc/self/timens_offsets", O_WRONLY);
+  write_all(fd.get(), plan.time_offsets, "/proc/self/timens_offsets");
+}
+
+}  // namespace
+
+Runtime::Runtime(RuntimeOptions options)
+    : store_(options.root.empty() ? default_root() : options.root) {
+  const bool is_root = ::geteuid() == 0;
+  rootless_ = options.rootless == RootlessMode::yes ||
+              (options.rootless == RootlessMode::automatic && !is_root);
+  can_mknod_ = is_root && !rootless_ && in_initial_user_namespace();
+  if (struct passwd* pw = ::getpwuid(::getuid())) owner_ = pw->pw_name;
+}
+
+std::string Runtime::default_root() {
+  if (::geteuid() == 0) return "/run/boxapp-runtime";
+  const char* xdg = ::getenv("XDG_RUNTIME_DIR");
+  if (xdg && *xdg) return std::string(xdg) + "/boxapp-runtime";
+  return "/tmp/boxapp-runtime-" + std::to_string(::getuid());
+}
+
+void Runtime::enter_session_once() {
+  if (joined_session_ || ::geteuid() == 0) return;
+  Session s = ensure_session();
+  join_session(s);
+  joined_session_ = true;
+  session_has_subids_ = s.has_subids;
+}
+
+Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o, Mode mode) {
+  validate_id(id);
+  const std::string bundle = absolute_path(o.bundle);
+  struct stat st;
+  if (::stat(bundle.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw Error("bundle " + backquoted(bundle) + " does not exist");
+  const std::string config = o.config.empty() ? bundle + "/config.json" : absolute_path(o.config);
+  if (::access(config.c_str(), F_OK) != 0)
+    throw Error("bundle " + backquoted(bundle) + " has no " + base_name(config));
+  const std::string pid_file = o.pid_file.empty() ? "" : absolute_path(o.pid_file);
+  oci::Spec spec = oci::load_spec(config);
+
+  if (rootless_) enter_session_once();
+  PlanInputs in;
+  in.bundle = bundle;
+  in.no_pivot = o.no_pivot;
+  in.preserve_fds = o.preserve_fds;
+  in.in_session = joined_session_;
+  in.session_can_setgroups = !joined_session_ || session_has_subids_;
+  in.can_mknod = can_mknod_;
+  IdMaps maps = make_id_maps(spec, in);
+  InitPlan plan = make_plan(spec, in);
+
+  // The id is ours from here; anything that fails below must leave nothing behind.
+  store_.claim(id);
+  Launched child;
+  try {
+    FileLock lock = store_.lock(id);
+    unique_fd fifo;
+    if (mode == Mode::create) {
+      if (::mkfifo(store_.fifo_of(id).c_str(), 0600) != 0) throw_errno("mkfifo exec.fifo");
+      fifo = open_file(store_.fifo_of(id), O_PATH);
+    }
+    unique_fd console;
+    if (!o.console_socket.empty()) console = connect_console_socket(o.console_socket);
+    prepare_time_namespace(plan);
+    for (auto& [flag, fd] : plan.joins)
+      if (::setns(fd.get(), flag) != 0) throw_errno("join namespace of linux.namespaces");
+    int sv[2];
+    check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
+    unique_fd mine(sv[0]), theirs(sv[1]);
+
+    int pidfd = -1;
+    struct clone_args args = {};
+    args.flags = static_cast<uint64_t>(plan.clone_flags) | CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) throw_errno("clone3 (create the container's namespaces)");
+    if (pid == 0) {
+      InitContext ctx;
+      ctx.plan = &plan;
+      ctx.sync_fd = theirs.release();
+      ctx.fifo_fd = fifo ? fifo.release() : -1;
+      ctx.console_fd = console ? console.release() : -1;
+      init_main(ctx);
+    }
+    child.pid = static_cast<pid_t>(pid);
+    child.pidfd.reset(pidfd);
+    theirs.reset();
+    try {
+      if (!maps.uids.empty())
+        write_id_maps(child.pid, maps.uids, maps.gids, /*deny_setgroups=*/false);
+      char go = static_cast<char>(SyncMsg::maps_written);
+      check(::write(mine.get(), &go, 1), "signal container init");
+      expect(mine.get(), SyncMsg::ready, "during setup");
+
+      ContainerRecord rec;
+      rec.state.oci_version = std::string(oci::kVersion);
+      rec.state.id = id;
+      rec.state.status = oci::Status::created;
+      rec.state.pid = child.pid;
+      rec.state.bundle = bundle;
+      rec.state.annotations = spec.annotations;
+      rec.state.extra["rootfs"] = plan.rootfs;
+      rec.state.extra["created"] = now_rfc3339();
+      rec.state.extra["owner"] = owner_;
+      auto ps = read_proc_stat(child.pid);
+      if (!ps) throw Error("container init died after setup");
+      rec.start_time = ps->start_time;
+      store_.save(rec);
+      if (!pid_file.empty()) write_pid_file(pid_file, child.pid);
+
+      char m = static_cast<char>(mode == Mode::create ? SyncMsg::wait_start : SyncMsg::exec_now);
+      check(::write(mine.get(), &m, 1), "signal container init");
+      if (mode == Mode::run) expect(mine.get(), SyncMsg::error, "at exec");
+      else expect(mine.get(), SyncMsg::detached, "after setup");
+    } catch (...) {
+      ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
+      retry_eintr([&] { return ::waitpid(child.pid, nullptr, 0); });
+      throw;
+    }
+  } catch (...) {
+    store_.erase(id);
+    throw;
+  }
+  return child;
+}
+
+void Runtime::create(const std::string& id, const CreateOptions& options) {
+  launch(id, options, Mode::create);
+}
+
+int Runtime::run(const std::string& id, const CreateOptions& options, bool detach, bool keep) {
+  if (detach) {
+    launch(id, options, Mode::run);
+    return 0;
+  }
+  // Signals for the container are taken synchronously (sigwaitinfo) and forwarded; the
+  // init resets its mask before exec.
+  sigset_t forward, old;
+  sigemptyset(&forward);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD})
+    sigaddset(&forward, sig);
+  ::sigprocmask(SIG_BLOCK, &forward, &old);
+  int status = 0;
+  try {
+    Launched c = launch(id, options, Mode::run);
+    for (;;) {
+      siginfo_t info;
+      int sig = ::sigwaitinfo(&forward, &info);
+      if (sig == SIGCHLD) {
+        pid_t done = ::waitpid(c.pid, &status, WNOHANG);
+        if (done == c.pid) break;
+        continue;
+      }
+      if (sig > 0) ::syscall(SYS_pidfd_send_signal, c.pidfd.get(), sig, nullptr, 0);
+    }
+  } catch (...) {
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    throw;
+  }
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  if (!keep) store_.erase(id);
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+}  // namespace boxrt

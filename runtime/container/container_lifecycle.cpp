@@ -1,0 +1,145 @@
+// start, kill, delete, and the read-only queries (state, list, pids).
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "container/runtime.hpp"
+#include "util/error.hpp"
+#include "util/proc.hpp"
+#include "util/sys.hpp"
+
+namespace boxrt {
+namespace {
+
+// A pidfd for the container's init, or an invalid fd when it is no longer that process.
+unique_fd init_pidfd(const ContainerRecord& r) {
+  if (!r.state.pid) return {};
+  unique_fd fd = open_pidfd(*r.state.pid);
+  // Verified after opening: the pidfd now pins exactly the process we checked.
+  if (fd && !is_same_live_process(*r.state.pid, r.start_time)) fd.reset();
+  return fd;
+}
+
+bool send_signal(int pidfd, int sig) {
+  return ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) == 0;
+}
+
+// Waits until the process behind pidfd has exited; false after timeout_ms.
+bool wait_exit(int pidfd, int timeout_ms) {
+  struct pollfd p = {pidfd, POLLIN, 0};
+  return retry_eintr([&] { return ::poll(&p, 1, timeout_ms); }) == 1;
+}
+
+std::vector<int> pids_in_namespace_of(pid_t init) {
+  std::vector<int> out;
+  uint64_t ns = namespace_inode(init, "pid");
+  if (ns == 0) return out;
+  if (ns == namespace_inode(::getpid(), "pid")) return {static_cast<int>(init)};
+  DIR* d = ::opendir("/proc");
+  if (!d) return out;
+  while (auto* e = ::readdir(d)) {
+    int pid = std::atoi(e->d_name);
+    if (pid > 0 && namespace_inode(pid, "pid") == ns) out.push_back(pid);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+void Runtime::start(const std::string& id) {
+  validate_id(id);
+  FileLock lock = store_.lock(id);
+  ContainerRecord r = store_.load(id);
+  oci::Status st = live_status(store_, r);
+  if (st != oci::Status::created)
+    throw Error("container " + backquoted(id) + " is " + std::string(oci::to_string(st)) +
+                ", not created: only a created container can be started");
+  unique_fd pidfd = init_pidfd(r);
+  // O_NONBLOCK: open at once; the init's blocked open for writing then completes.
+  unique_fd fifo = open_file(store_.fifo_of(id), O_RDONLY | O_NONBLOCK);
+  struct pollfd p[2] = {{fifo.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+  for (;;) {
+    if (retry_eintr([&] { return ::poll(p, 2, 10000); }) <= 0)
+      throw Error("start " + backquoted(id) + ": the container init did not answer");
+    char c;
+    if (p[0].revents & POLLIN && ::read(fifo.get(), &c, 1) == 1) break;
+    if (p[1].revents & POLLIN) throw Error("container " + backquoted(id) + " died before it started");
+  }
+  ::unlink(store_.fifo_of(id).c_str());
+}
+
+void Runtime::kill(const std::string& id, int sig, bool all) {
+  validate_id(id);
+  ContainerRecord r = store_.load(id);
+  unique_fd pidfd = init_pidfd(r);
+  if (!pidfd) throw Error("container " + backquoted(id) + " is not running");
+  if (all) {
+    for (int pid : pids_in_namespace_of(*r.state.pid))
+      if (pid != *r.state.pid) ::kill(pid, sig);
+  }
+  if (!send_signal(pidfd.get(), sig))
+    throw_errno("kill container " + backquoted(id) + " with signal " + std::to_string(sig));
+}
+
+void Runtime::remove(const std::string& id, bool force) {
+  validate_id(id);
+  std::optional<FileLock> lock;
+  try {
+    lock.emplace(store_.lock(id));
+  } catch (const Error&) {
+    if (force) return;  // nothing to delete: as runc, --force makes that a success
+    throw;
+  }
+  if (!store_.exists(id)) {
+    store_.erase(id);  // a create that died half way
+    if (force) return;
+    throw_no_such_container(id);
+  }
+  ContainerRecord r = store_.load(id);
+  oci::Status st = live_status(store_, r);
+  if (st == oci::Status::running && !force)
+    throw Error("container " + backquoted(id) +
+                " is running: stop it first, or use delete --force to kill it");
+  if (st != oci::Status::stopped) {
+    unique_fd pidfd = init_pidfd(r);
+    // Killing the init of a pid namespace kills everything in it.
+    if (pidfd && send_signal(pidfd.get(), SIGKILL) && !wait_exit(pidfd.get(), 10000))
+      throw Error("container " + backquoted(id) + " did not die after SIGKILL");
+  }
+  store_.erase(id);
+}
+
+ContainerView Runtime::state(const std::string& id) const {
+  validate_id(id);
+  ContainerRecord r = store_.load(id);
+  ContainerView v{r.state, r.start_time};
+  v.state.status = live_status(store_, r);
+  if (v.state.status == oci::Status::stopped) v.state.pid = 0;  // as runc shows it
+  return v;
+}
+
+std::vector<ContainerView> Runtime::list() const {
+  std::vector<ContainerView> out;
+  for (const auto& id : store_.ids()) {
+    try {
+      out.push_back(state(id));
+    } catch (const Error&) {
+      // deleted while we listed: not there any more
+    }
+  }
+  return out;
+}
+
+std::vector<int> Runtime::pids(const std::string& id) const {
+  ContainerRecord r = store_.load(id);
+  if (live_status(store_, r) == oci::Status::stopped) return {};
+  return pids_in_namespace_of(*r.state.pid);
+}
+
+}  // namespace boxrt

@@ -1,0 +1,100 @@
+#include "container/init.hpp"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+
+#include "util/sys.hpp"
+
+namespace boxrt {
+
+bool init_fail(InitContext& ctx, int err, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(ctx.error.msg, sizeof ctx.error.msg, fmt, ap);
+  va_end(ap);
+  ctx.error.err = err;
+  return false;
+}
+
+namespace {
+
+[[noreturn]] void report_and_exit(InitContext& ctx, int status) {
+  char buf[1 + sizeof(InitError)];
+  buf[0] = static_cast<char>(SyncMsg::error);
+  __builtin_memcpy(buf + 1, &ctx.error, sizeof(InitError));
+  (void)!::write(ctx.sync_fd, buf, sizeof buf);
+  ::_exit(status);
+}
+
+char read_msg(int fd) {
+  char c = 0;
+  if (retry_eintr([&] { return ::read(fd, &c, 1); }) != 1) return 0;
+  return c;
+}
+
+void reset_signals() {
+  for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+// Blocks until `start` opens exec.fifo for reading. The fifo is reopened through the O_PATH
+// descriptor taken before pivot_root: its path is outside the container now.
+bool wait_for_start(InitContext& ctx) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/fd/%d", ctx.fifo_fd);
+  int fd = retry_eintr([&] { return ::open(path, O_WRONLY | O_CLOEXEC); });
+  if (fd < 0) return init_fail(ctx, errno, "wait for start: open exec.fifo (is /proc mounted?)");
+  char c = 0;
+  bool ok = ::write(fd, &c, 1) == 1;
+  ::close(fd);
+  ::close(ctx.fifo_fd);
+  return ok || init_fail(ctx, errno, "wait for start: write exec.fifo");
+}
+
+}  // namespace
+
+void init_main(InitContext& ctx) {
+  // If the runtime dies while we are half set up, so do we.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  reset_signals();
+  if (read_msg(ctx.sync_fd) != static_cast<char>(SyncMsg::maps_written)) ::_exit(1);
+
+  bool (*const steps[])(InitContext&) = {
+      set_root_propagation, bind_rootfs,    mount_all,      create_devices,
+      link_dev_entries,     set_host_names, enter_rootfs,   make_root_readonly,
+      mask_paths,           setup_terminal, apply_rlimits,  close_other_fds,
+      switch_identity,      enter_cwd,      find_executable,
+  };
+  for (auto step : steps)
+    if (!step(ctx)) report_and_exit(ctx, 1);
+
+  char ready = static_cast<char>(SyncMsg::ready);
+  if (::write(ctx.sync_fd, &ready, 1) != 1) ::_exit(1);
+  char mode = read_msg(ctx.sync_fd);
+  if (mode == static_cast<char>(SyncMsg::wait_start)) {
+    // The runtime that created us exits once we say we no longer die with it.
+    ::prctl(PR_SET_PDEATHSIG, 0);
+    char ack = static_cast<char>(SyncMsg::detached);
+    if (::write(ctx.sync_fd, &ack, 1) != 1) ::_exit(1);
+    ::close(ctx.sync_fd);
+    ctx.sync_fd = -1;
+    if (!wait_for_start(ctx)) ::_exit(1);
+  } else if (mode != static_cast<char>(SyncMsg::exec_now)) {
+    ::_exit(1);
+  } else {
+    ::prctl(PR_SET_PDEATHSIG, 0);
+  }
+  ::execve(ctx.exe, ctx.plan->argv.data(), ctx.plan->envp.data());
+  init_fail(ctx, errno, "exec %s", ctx.exe);
+  if (ctx.sync_fd >= 0) report_and_exit(ctx, 127);
+  ::_exit(127);
+}
+
+}  // namespace boxrt

@@ -1,0 +1,60 @@
+// The container's init, from clone to execve. Runs in the cloned child: it must not throw
+// or allocate (the parent may have been multi-threaded), so every step returns false and
+// fills InitContext::error instead, which init_main sends to the parent.
+#pragma once
+
+#include <cstddef>
+
+#include "container/plan.hpp"
+
+namespace boxrt {
+
+// Messages on the sync socket, parent <-> init.
+enum class SyncMsg : char {
+  maps_written = 'M',  // parent → init: id maps are in place, go on
+  ready = 'R',         // init → parent: set up, waiting to be started
+  error = 'E',         // init → parent: followed by InitError
+  exec_now = 'S',      // parent → init: run — exec at once
+  wait_start = 'C',    // parent → init: create — block on exec.fifo until `start`
+  detached = 'A',      // init → parent: no longer tied to the parent's life; it may exit
+};
+
+struct InitError {
+  int err = 0;       // errno, 0 when none
+  char msg[480] = {};
+};
+
+struct InitContext {
+  const InitPlan* plan = nullptr;
+  int sync_fd = -1;
+  int fifo_fd = -1;     // O_PATH descriptor of exec.fifo, or -1
+  int console_fd = -1;  // connected console socket, or -1
+  int rootfd = -1;
+  char exe[4096] = {};  // args[0] as found in the container
+  InitError error;
+};
+
+// Sets *ctx.error from a printf format; always returns false.
+bool init_fail(InitContext& ctx, int err, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+
+// The steps, in order (rootfs.cpp, init_process.cpp).
+bool set_root_propagation(InitContext& ctx);
+bool bind_rootfs(InitContext& ctx);
+bool mount_all(InitContext& ctx);
+bool create_devices(InitContext& ctx);
+bool link_dev_entries(InitContext& ctx);
+bool set_host_names(InitContext& ctx);
+bool enter_rootfs(InitContext& ctx);  // pivot_root, or MS_MOVE + chroot with --no-pivot
+bool make_root_readonly(InitContext& ctx);
+bool mask_paths(InitContext& ctx);
+bool setup_terminal(InitContext& ctx);
+bool apply_rlimits(InitContext& ctx);
+bool close_other_fds(InitContext& ctx);
+bool switch_identity(InitContext& ctx);
+bool enter_cwd(InitContext& ctx);
+bool find_executable(InitContext& ctx);
+
+// Runs the steps, reports to the parent, waits to be started and execs. Never returns.
+[[noreturn]] void init_main(InitContext& ctx);
+
+}  // namespace boxrt

@@ -1,0 +1,172 @@
+// Init steps that shape the process: terminal, resource limits, descriptors, identity and
+// capabilities, working directory, and finding the executable.
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "container/init.hpp"
+
+namespace boxrt {
+namespace {
+
+bool send_fd(int sock, int fd) {
+  char byte = 0;
+  struct iovec iov = {&byte, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+  return ::sendmsg(sock, &msg, MSG_NOSIGNAL) == 1;
+}
+
+}  // namespace
+
+bool setup_terminal(InitContext& ctx) {
+  if (!ctx.plan->terminal) return true;
+  if (ctx.console_fd < 0) return init_fail(ctx, EINVAL, "process.terminal needs a console socket");
+  int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return init_fail(ctx, errno, "open /dev/ptmx (is /dev/pts mounted?)");
+  int unlock = 0;
+  if (::ioctl(master, TIOCSPTLCK, &unlock) != 0) return init_fail(ctx, errno, "unlock pty");
+  // The peer by descriptor, not by /dev/pts/N path: nothing in the rootfs can swap it.
+  int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (slave < 0) return init_fail(ctx, errno, "open pty peer");
+  if (!send_fd(ctx.console_fd, master)) return init_fail(ctx, errno, "send pty to console socket");
+  ::close(master);
+  ::close(ctx.console_fd);
+  ctx.console_fd = -1;
+  if (::setsid() < 0) return init_fail(ctx, errno, "setsid");
+  if (::ioctl(slave, TIOCSCTTY, 0) != 0) return init_fail(ctx, errno, "set controlling terminal");
+  for (int fd = 0; fd < 3; ++fd)
+    if (::dup2(slave, fd) < 0) return init_fail(ctx, errno, "dup2 pty");
+  if (slave > 2) ::close(slave);
+  return true;
+}
+
+bool apply_rlimits(InitContext& ctx) {
+  for (const auto& r : ctx.plan->rlimits)
+    if (::setrlimit(r.resource, &r.limit) != 0)
+      return init_fail(ctx, errno, "setrlimit %d (soft %llu, hard %llu)", r.resource,
+                       static_cast<unsigned long long>(r.limit.rlim_cur),
+                       static_cast<unsigned long long>(r.limit.rlim_max));
+  if (ctx.plan->oom_score_adj) {
+    int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    char buf[16];
+    int n = std::snprintf(buf, sizeof buf, "%d", *ctx.plan->oom_score_adj);
+    bool ok = fd >= 0 && ::write(fd, buf, static_cast<size_t>(n)) == n;
+    int saved = errno;
+    if (fd >= 0) ::close(fd);
+    if (!ok) return init_fail(ctx, saved, "set oom_score_adj %d", *ctx.plan->oom_score_adj);
+  }
+  return true;
+}
+
+bool close_other_fds(InitContext& ctx) {
+  // Nothing of the runtime's may reach the container (CVE-2024-21626): close every
+  // descriptor past stdio and --preserve-fds but the two still needed until exec, which are
+  // close-on-exec. Preserved ones lose close-on-exec so they do reach it.
+  const int first = 3 + ctx.plan->preserve_fds;
+  for (int fd = 3; fd < first; ++fd) ::fcntl(fd, F_SETFD, 0);
+  int keep[] = {ctx.sync_fd, ctx.fifo_fd};
+  if (keep[0] > keep[1]) std::swap(keep[0], keep[1]);
+  int start = first;
+  for (int k : keep) {
+    if (k < start) continue;
+    if (k > start) ::close_range(static_cast<unsigned>(start), static_cast<unsigned>(k - 1), 0);
+    start = k + 1;
+  }
+  ::close_range(static_cast<unsigned>(start), ~0U, 0);
+  return true;
+}
+
+bool switch_identity(InitContext& ctx) {
+  const InitPlan& p = *ctx.plan;
+  if (p.set_caps) {
+    ::prctl(PR_SET_KEEPCAPS, 1);
+    for (int cap = 0; cap <= p.last_cap; ++cap)
+      if (!(p.cap_bounding & (uint64_t{1} << cap)) && ::prctl(PR_CAPBSET_DROP, cap) != 0 &&
+          errno != EINVAL)
+        return init_fail(ctx, errno, "drop capability %d from the bounding set", cap);
+  }
+  if (p.set_groups && ::setgroups(p.groups.size(), p.groups.data()) != 0)
+    return init_fail(ctx, errno, "setgroups (%zu groups)", p.groups.size());
+  if (::setresgid(p.gid, p.gid, p.gid) != 0)
+    return init_fail(ctx, errno, "setgid %u (is it mapped in linux.gidMappings?)", p.gid);
+  if (::setresuid(p.uid, p.uid, p.uid) != 0)
+    return init_fail(ctx, errno, "setuid %u (is it mapped in linux.uidMappings?)", p.uid);
+  if (p.set_caps) {
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2] = {};
+    for (int i = 0; i < 2; ++i) {
+      data[i].effective = static_cast<uint32_t>(p.cap_effective >> (32 * i));
+      data[i].permitted = static_cast<uint32_t>(p.cap_permitted >> (32 * i));
+      data[i].inheritable = static_cast<uint32_t>(p.cap_inheritable >> (32 * i));
+    }
+    if (::syscall(SYS_capset, &hdr, data) != 0) return init_fail(ctx, errno, "capset");
+    ::prctl(PR_SET_KEEPCAPS, 0);
+    ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    for (int cap = 0; cap <= p.last_cap; ++cap)
+      if ((p.cap_ambient & (uint64_t{1} << cap)) &&
+          ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
+        return init_fail(ctx, errno,
+                         "raise ambient capability %d (it must be permitted and inheritable)", cap);
+  }
+  if (p.umask) ::umask(*p.umask);
+  if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return init_fail(ctx, errno, "set no_new_privs");
+  return true;
+}
+
+bool enter_cwd(InitContext& ctx) {
+  // After pivot_root and with every host descriptor closed, cwd can only resolve inside.
+  if (::chdir(ctx.plan->cwd.c_str()) != 0)
+    return init_fail(ctx, errno, "process.cwd: chdir %s", ctx.plan->cwd.c_str());
+  return true;
+}
+
+bool find_executable(InitContext& ctx) {
+  const char* arg0 = ctx.plan->args.empty() ? "" : ctx.plan->args[0].c_str();
+  auto usable = [](const char* path) {
+    struct stat st;
+    return ::stat(path, &st) == 0 && S_ISREG(st.st_mode) && ::access(path, X_OK) == 0;
+  };
+  if (std::strchr(arg0, '/')) {
+    std::snprintf(ctx.exe, sizeof ctx.exe, "%s", arg0);
+    if (usable(ctx.exe)) return true;
+    return init_fail(ctx, errno ? errno : EACCES, "process.args[0]: %s", arg0);
+  }
+  const char* dir = ctx.plan->search_path.c_str();
+  while (true) {
+    const char* end = std::strchr(dir, ':');
+    size_t len = end ? static_cast<size_t>(end - dir) : std::strlen(dir);
+    std::snprintf(ctx.exe, sizeof ctx.exe, "%.*s/%s", static_cast<int>(len ? len : 1),
+                  len ? dir : ".", arg0);
+    if (usable(ctx.exe)) return true;
+    if (!end) break;
+    dir = end + 1;
+  }
+  return init_fail(ctx, ENOENT, "process.args[0]: %s not found in the container (PATH=%s)", arg0,
+                   ctx.plan->search_path.c_str());
+}
+
+}  // namespace boxrt

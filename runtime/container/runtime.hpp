@@ -1,0 +1,72 @@
+// libboxrt's public face: the OCI lifecycle operations. The boxapp-runtime CLI is a thin
+// front end over this; boxapp calls it in-process.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "container/state_store.hpp"
+#include "oci/state.hpp"
+
+namespace boxrt {
+
+enum class RootlessMode { automatic, yes, no };
+
+struct RuntimeOptions {
+  std::string root;  // empty: default_root()
+  RootlessMode rootless = RootlessMode::automatic;
+};
+
+struct CreateOptions {
+  std::string bundle;  // empty: the current directory
+  std::string config;  // empty: BUNDLE/config.json
+  std::string pid_file;
+  std::string console_socket;
+  int preserve_fds = 0;
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+};
+
+// A container as `state` shows it: the saved document with the live status.
+struct ContainerView {
+  oci::State state;
+  uint64_t start_time = 0;
+};
+
+class Runtime {
+ public:
+  explicit Runtime(RuntimeOptions options);
+
+  // $XDG_RUNTIME_DIR/boxapp-runtime for a user, /run/boxapp-runtime for root.
+  static std::string default_root();
+
+  void create(const std::string& id, const CreateOptions& options);
+  void start(const std::string& id);
+  // Foreground: waits and returns the container's exit status (128+N when killed by N),
+  // forwarding signals. Detached: returns 0 once the process runs.
+  int run(const std::string& id, const CreateOptions& options, bool detach, bool keep);
+  ContainerView state(const std::string& id) const;
+  std::vector<ContainerView> list() const;
+  void kill(const std::string& id, int signal, bool all);
+  void remove(const std::string& id, bool force);
+  // Host pids of the processes in the container.
+  std::vector<int> pids(const std::string& id) const;
+
+  const StateStore& store() const { return store_; }
+  bool is_rootless() const { return rootless_; }
+
+ private:
+  struct Launched;
+  enum class Mode { create, run };
+  Launched launch(const std::string& id, const CreateOptions& options, Mode mode);
+  void enter_session_once();
+
+  StateStore store_;
+  bool rootless_;
+  bool can_mknod_;
+  bool joined_session_ = false;
+  bool session_has_subids_ = true;
+  std::string owner_;
+};
+
+}  // namespace boxrt

@@ -1,0 +1,206 @@
+#include "container/session.hpp"
+
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <optional>
+
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
+#include "util/lock_file.hpp"
+#include "util/proc.hpp"
+#include "util/sys.hpp"
+
+extern char** environ;
+
+namespace boxrt {
+namespace {
+
+std::string session_file() { return session_dir() + "/session"; }
+
+// "PID START_TIME SUBIDS" written by the process that started the session.
+std::optional<Session> read_session() {
+  std::string text;
+  try {
+    text = read_file(session_file());
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  Session s;
+  unsigned long long start = 0;
+  int pid = 0, subids = 0;
+  if (std::sscanf(text.c_str(), "%d %llu %d", &pid, &start, &subids) != 3) return std::nullopt;
+  s.pid = pid;
+  s.start_time = start;
+  s.has_subids = subids != 0;
+  if (!is_same_live_process(s.pid, s.start_time)) return std::nullopt;
+  return s;
+}
+
+// The pinned process: owns the user namespace and does nothing else, ever.
+[[noreturn]] void session_main(int ready_fd, int go_fd) {
+  ::setsid();
+  pid_t self = ::getpid();
+  if (::unshare(CLONE_NEWUSER) != 0) {
+    int err = -errno;
+    (void)!::write(ready_fd, &err, sizeof err);
+    ::_exit(1);
+  }
+  (void)!::write(ready_fd, &self, sizeof self);
+  char c;
+  if (retry_eintr([&] { return ::read(go_fd, &c, 1); }) != 1) ::_exit(1);
+  ::close_range(0, ~0U, 0);
+  int null = ::open("/dev/null", O_RDWR);
+  if (null == 0) {
+    ::dup2(0, 1);
+    ::dup2(0, 2);
+  }
+  (void)!::chdir("/");
+  ::prctl(PR_SET_NAME, "boxapp-session");
+  ::signal(SIGHUP, SIG_IGN);
+  ::signal(SIGINT, SIG_IGN);
+  for (;;) ::pause();
+}
+
+bool has_program(const char* path) { return ::access(path, X_OK) == 0; }
+
+// Runs newuidmap/newgidmap PID 0 ID 1 1 SUBSTART SUBCOUNT and waits for it.
+void run_idmap_tool(const char* tool, pid_t pid, uint32_t own, const IdRange& sub) {
+  std::vector<std::string> args = {tool,
+                                   std::to_string(pid),
+                                   "0",
+                                   std::to_string(own),
+                                   "1",
+                                   "1",
+                                   std::to_string(sub.outside),
+                                   std::to_string(sub.count)};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t child;
+  int rc = ::posix_spawn(&child, tool, nullptr, nullptr, argv.data(), environ);
+  if (rc != 0) throw sys_error(rc, std::string("run ") + tool);
+  int status = 0;
+  retry_eintr([&] { return ::waitpid(child, &status, 0); });
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string cmd;
+    for (auto& a : args) cmd += (cmd.empty() ? "" : " ") + a;
+    throw Error(backquoted(cmd) + " failed (exit status " + std::to_string(WEXITSTATUS(status)) +
+                "); check /etc/subuid and /etc/subgid");
+  }
+}
+
+Session start_session() {
+  int ready[2], go[2];
+  check(::pipe2(ready, O_CLOEXEC), "pipe");
+  unique_fd ready_r(ready[0]), ready_w(ready[1]);
+  check(::pipe2(go, O_CLOEXEC), "pipe");
+  unique_fd go_r(go[0]), go_w(go[1]);
+
+  // Double fork: the session must not stay a child (or a zombie) of whoever started it.
+  pid_t mid = check(::fork(), "fork");
+  if (mid == 0) {
+    pid_t s = ::fork();
+    if (s == 0) session_main(ready_w.get(), go_r.get());
+    ::_exit(s < 0 ? 1 : 0);
+  }
+  int status = 0;
+  retry_eintr([&] { return ::waitpid(mid, &status, 0); });
+  ready_w.reset();
+  go_r.reset();
+
+  int32_t word = 0;
+  if (retry_eintr([&] { return ::read(ready_r.get(), &word, sizeof word); }) != sizeof word)
+    throw Error("start session: the session process died before creating its namespace");
+  if (word < 0) throw sys_error(-word, "start session: unshare(CLONE_NEWUSER)");
+  Session s;
+  s.pid = word;
+  auto st = read_proc_stat(s.pid);
+  if (!st) throw Error("start session: the session process died");
+  s.start_time = st->start_time;
+
+  const uid_t uid = ::getuid();
+  const gid_t gid = ::getgid();
+  std::string name;
+  if (struct passwd* pw = ::getpwuid(uid)) name = pw->pw_name;
+  auto subuid = subordinate_range("/etc/subuid", name, uid);
+  auto subgid = subordinate_range("/etc/subgid", name, uid);
+  try {
+    if (subuid && subgid && has_program("/usr/bin/newuidmap") &&
+        has_program("/usr/bin/newgidmap")) {
+      run_idmap_tool("/usr/bin/newuidmap", s.pid, uid, *subuid);
+      run_idmap_tool("/usr/bin/newgidmap", s.pid, gid, *subgid);
+      s.has_subids = true;
+    } else {
+      // Without uidmap only our own ids can be mapped, and setgroups must be denied.
+      write_id_maps(s.pid, {{0, uid, 1}}, {{0, gid, 1}}, /*deny_setgroups=*/true);
+    }
+  } catch (Error& e) {
+    ::kill(s.pid, SIGKILL);
+    e.add_context("start session");
+    throw;
+  }
+  char c = 'g';
+  check(::write(go_w.get(), &c, 1), "start session: write");
+  return s;
+}
+
+}  // namespace
+
+std::string session_dir() {
+  const char* xdg = ::getenv("XDG_RUNTIME_DIR");
+  if (xdg && *xdg) return std::string(xdg) + "/boxapp";
+  return "/tmp/boxapp-" + std::to_string(::getuid());
+}
+
+Session ensure_session() {
+  if (auto s = read_session()) return *s;
+  const std::string dir = session_dir();
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir " + backquoted(dir));
+  FileLock lock = FileLock::acquire(dir + "/session.lock");
+  if (auto s = read_session()) return *s;  // another caller started it while we waited
+  Session s = start_session();
+  char text[96];
+  std::snprintf(text, sizeof text, "%d %llu %d\n", static_cast<int>(s.pid),
+                static_cast<unsigned long long>(s.start_time), s.has_subids ? 1 : 0);
+  write_file_atomic(session_file(), text, 0600);
+  return s;
+}
+
+void join_session(const Session& s) {
+  unique_fd pidfd = open_pidfd(s.pid);
+  // Checked after opening the pidfd: if it is still the same process now, the pidfd can't
+  // refer to a recycled pid.
+  if (!pidfd || !is_same_live_process(s.pid, s.start_time))
+    throw Error("join session: the session process " + std::to_string(s.pid) + " is gone");
+  if (::setns(pidfd.get(), CLONE_NEWUSER) != 0)
+    throw_errno("join session: setns into the user namespace of " + std::to_string(s.pid));
+}
+
+bool stop_session() {
+  auto s = read_session();
+  if (!s) return false;
+  unique_fd pidfd = open_pidfd(s->pid);
+  if (pidfd && is_same_live_process(s->pid, s->start_time))
+    ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+  ::unlink(session_file().c_str());
+  return true;
+}
+
+std::vector<IdRange> own_uid_map() { return parse_id_map(read_file("/proc/self/uid_map")); }
+std::vector<IdRange> own_gid_map() { return parse_id_map(read_file("/proc/self/gid_map")); }
+
+bool in_initial_user_namespace() {
+  auto m = own_uid_map();
+  return m.size() == 1 && m[0].inside == 0 && m[0].outside == 0 && m[0].count == 4294967295u;
+}
+
+}  // namespace boxrt

@@ -1,0 +1,50 @@
+// Container state on disk: one directory per container under the runtime root, holding
+// state.json (written atomically), a lock file, and exec.fifo while it waits for `start`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "oci/state.hpp"
+#include "util/lock_file.hpp"
+
+namespace boxrt {
+
+struct ContainerRecord {
+  oci::State state;         // as saved at create; status is recomputed by live_status
+  uint64_t start_time = 0;  // of the init process: tells a recycled pid from ours
+};
+
+class StateStore {
+ public:
+  explicit StateStore(std::string root) : root_(std::move(root)) {}
+
+  const std::string& root() const { return root_; }
+  std::string dir_of(const std::string& id) const { return root_ + "/" + id; }
+  std::string fifo_of(const std::string& id) const { return dir_of(id) + "/exec.fifo"; }
+
+  // Takes the id by creating its directory: of two concurrent claims exactly one wins.
+  void claim(const std::string& id);
+  // The container's lock; throws "container `id` does not exist" when it's gone.
+  FileLock lock(const std::string& id) const;
+  ContainerRecord load(const std::string& id) const;
+  bool exists(const std::string& id) const;
+  void save(const ContainerRecord& record) const;
+  void erase(const std::string& id) const;
+  std::vector<std::string> ids() const;
+
+ private:
+  std::string root_;
+};
+
+// created / running / stopped, from the init process and exec.fifo as they are now.
+oci::Status live_status(const StateStore& store, const ContainerRecord& record);
+
+// Rejects ids that could name a path outside the root.
+void validate_id(const std::string& id);
+
+// The error every command gives for an unknown id (engines look for "does not exist").
+[[noreturn]] void throw_no_such_container(const std::string& id);
+
+}  // namespace boxrt

@@ -1,0 +1,53 @@
+#include "util/proc.hpp"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "util/sys.hpp"
+
+namespace boxrt {
+
+std::optional<ProcStat> read_proc_stat(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  unique_fd guard(fd);
+  char buf[1024];
+  ssize_t n = retry_eintr([&] { return ::read(fd, buf, sizeof buf - 1); });
+  if (n <= 0) return std::nullopt;
+  buf[n] = '\0';
+  // The command name (field 2) may contain spaces and parentheses: parse after the last ')'.
+  const char* p = std::strrchr(buf, ')');
+  if (!p) return std::nullopt;
+  ProcStat st;
+  unsigned long long start = 0;
+  // Fields 3 (state) ... 22 (starttime).
+  if (std::sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+                         "%*d %llu",
+                  &st.state, &start) != 2)
+    return std::nullopt;
+  st.start_time = start;
+  return st;
+}
+
+bool is_same_live_process(pid_t pid, uint64_t start_time) {
+  auto st = read_proc_stat(pid);
+  return st && st->start_time == start_time && st->state != 'Z' && st->state != 'X';
+}
+
+// Raw syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C" and does not link from C++.
+unique_fd open_pidfd(pid_t pid) { return unique_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); }
+
+uint64_t namespace_inode(pid_t pid, const char* name) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/ns/%s", static_cast<int>(pid), name);
+  struct stat st;
+  return ::stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+}  // namespace boxrt

@@ -1,0 +1,32 @@
+// Facts about host processes read from /proc, and pidfds.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "util/unique_fd.hpp"
+
+namespace boxrt {
+
+struct ProcStat {
+  char state = '?';         // R S D Z T ...
+  uint64_t start_time = 0;  // clock ticks after boot; with the pid, names a process uniquely
+};
+
+// Reads /proc/PID/stat; nullopt when the process does not exist.
+std::optional<ProcStat> read_proc_stat(pid_t pid);
+
+// True when `pid` is alive (not a zombie) and is the process that started at `start_time`,
+// so a recycled pid is never mistaken for the container's init.
+bool is_same_live_process(pid_t pid, uint64_t start_time);
+
+// pidfd_open(2); an invalid fd with errno set when the process is gone.
+unique_fd open_pidfd(pid_t pid);
+
+// Inode of /proc/PID/ns/NAME (which namespace a process is in), or 0.
+uint64_t namespace_inode(pid_t pid, const char* name);
+
+}  // namespace boxrt

@@ -1,0 +1,282 @@
+// What a container sees, reported by box-probe from inside.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <thread>
+
+#include "container/idmap.hpp"
+#include "harness.hpp"
+#include "util/sys.hpp"
+
+using namespace itest;
+
+namespace {
+
+json probe(Bundle& b, std::vector<std::string> extra_args = {}) {
+  Runtime rt;
+  b.write();
+  std::vector<std::string> args = {"run", "-b", b.path()};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  args.push_back("probe");
+  Result r = rt(args);
+  INFO("stderr: " << r.err);
+  REQUIRE(r.status == 0);
+  return probe_report(r);
+}
+
+oci::Mount mount_of(std::string dest, std::string type, std::string source,
+                    oci::StringList options) {
+  oci::Mount m;
+  m.destination = std::move(dest);
+  m.type = std::move(type);
+  m.source = std::move(source);
+  m.options = std::move(options);
+  return m;
+}
+
+bool has_option(const json& mount, const std::string& opt) {
+  std::string opts = "," + mount["options"].get<std::string>() + ",";
+  return opts.find("," + opt + ",") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("the process runs as root of its own user namespace, mapped to the caller") {
+  Bundle b;
+  json r = probe(b);
+  CHECK(r["uid"] == 0);
+  CHECK(r["gid"] == 0);
+  // Seen from inside, the map's outside column is in the parent (session) namespace.
+  CHECK(r["uid_map"].get<std::string>().find("0") != std::string::npos);
+}
+
+TEST_CASE("uid and gid maps reach the host ids the spec names, through the session") {
+  auto sub = boxrt::subordinate_range("/etc/subuid", ::getenv("USER") ? ::getenv("USER") : "",
+                                      own_uid());
+  auto subg = boxrt::subordinate_range("/etc/subgid", ::getenv("USER") ? ::getenv("USER") : "",
+                                       own_uid());
+  if (!sub || !subg || ::access("/usr/bin/newuidmap", X_OK) != 0) {
+    WARN("not checked: this user has no /etc/subuid range or uidmap is missing");
+    return;
+  }
+  Runtime rt;
+  Bundle b;
+  b.spec.linux->uid_mappings = std::vector<oci::IdMapping>{
+      {0, own_uid(), 1, {}}, {1, sub->outside, 1000, {}}};
+  b.spec.linux->gid_mappings = std::vector<oci::IdMapping>{
+      {0, own_gid(), 1, {}}, {1, subg->outside, 1000, {}}};
+  b.spec.process->user->uid = 5;
+  b.spec.process->user->gid = 7;
+  b.spec.process->args = oci::StringList{"sleep", "30"};
+  b.write();
+  REQUIRE(rt({"run", "-d", "-b", b.path(), "maps"}).status == 0);
+  int pid = json::parse(rt({"state", "maps"}).out)["pid"];
+  // Read from the host, the maps are in host ids.
+  auto uids = boxrt::parse_id_map(boxrt::read_file("/proc/" + std::to_string(pid) + "/uid_map"));
+  auto gids = boxrt::parse_id_map(boxrt::read_file("/proc/" + std::to_string(pid) + "/gid_map"));
+  CHECK(uids == std::vector<boxrt::IdRange>{{0, own_uid(), 1}, {1, sub->outside, 1000}});
+  CHECK(gids == std::vector<boxrt::IdRange>{{0, own_gid(), 1}, {1, subg->outside, 1000}});
+  struct stat st;
+  REQUIRE(::stat(("/proc/" + std::to_string(pid)).c_str(), &st) == 0);
+  CHECK(st.st_uid == sub->outside + 4);  // container uid 5 = subuid start + 4
+  CHECK(st.st_gid == subg->outside + 6);
+  rt({"delete", "-f", "maps"});
+}
+
+TEST_CASE("a host id outside the user's ranges is refused with the mapping named") {
+  Runtime rt;
+  Bundle b;
+  b.spec.linux->uid_mappings = std::vector<oci::IdMapping>{{0, 4000000000u, 1, {}}};
+  b.write();
+  Result r = rt({"run", "-b", b.path(), "badmap"});
+  CHECK(r.status != 0);
+  CHECK(r.err.find("linux.uidMappings[0]: host uid 4000000000 is not yours to map") !=
+        std::string::npos);
+  CHECK(rt.leftovers().empty());
+}
+
+TEST_CASE("hostname, domainname, cwd, env, umask and rlimits are as the spec says") {
+  Bundle b;
+  b.spec.hostname = "boxhost";
+  b.spec.domainname = "box.test";
+  b.spec.process->cwd = "/tmp/work/dir";
+  b.spec.process->env = oci::StringList{"PATH=/bin", "BOX_TEST=yes please"};
+  b.spec.process->user->umask = 027;
+  b.spec.process->rlimits = std::vector<oci::Rlimit>{{"RLIMIT_NOFILE", 123, 456, {}},
+                                                     {"RLIMIT_CORE", 0, 0, {}}};
+  ::mkdir((b.rootfs() + "/tmp/work").c_str(), 0755);
+  ::mkdir((b.rootfs() + "/tmp/work/dir").c_str(), 0755);
+  json r = probe(b);
+  CHECK(r["hostname"] == "boxhost");
+  CHECK(r["domainname"] == "box.test");
+  CHECK(r["cwd"] == "/tmp/work/dir");
+  CHECK(r["env"] == json::array({"PATH=/bin", "BOX_TEST=yes please"}));
+  CHECK(r["umask"] == "0027");
+  CHECK(r["rlimits"]["nofile"] == json::array({123, 456}));
+  CHECK(r["rlimits"]["core"] == json::array({0, 0}));
+  CHECK(r["argv"] == json::array({"/bin/box-probe"}));
+}
+
+TEST_CASE("args[0] is looked up in the container's PATH") {
+  Bundle b;
+  b.spec.process->args = oci::StringList{"box-probe", "x"};
+  b.spec.process->env = oci::StringList{"PATH=/nowhere:/bin"};
+  json r = probe(b);
+  CHECK(r["argv"] == json::array({"box-probe", "x"}));  // argv[0] is passed as given
+}
+
+TEST_CASE("capabilities of a root process: the spec's bounding set, no_new_privs") {
+  Bundle b;
+  b.spec.process->capabilities = oci::Capabilities{
+      oci::StringList{"CAP_KILL", "CAP_CHOWN"}, oci::StringList{"CAP_KILL", "CAP_CHOWN"},
+      oci::StringList{}, oci::StringList{"CAP_KILL", "CAP_CHOWN"}, oci::StringList{}, {}};
+  b.spec.process->no_new_privileges = true;
+  json r = probe(b);
+  // CAP_CHOWN = bit 0, CAP_KILL = bit 5. (For uid 0 the kernel makes effective = permitted
+  // = bounding at exec, so those are set equal here, as runc's default spec does.)
+  CHECK(r["caps"]["bnd"] == "0000000000000021");
+  CHECK(r["caps"]["prm"] == "0000000000000021");
+  CHECK(r["caps"]["eff"] == "0000000000000021");
+  CHECK(r["caps"]["inh"] == "0000000000000000");
+  CHECK(r["caps"]["amb"] == "0000000000000000");
+  CHECK(r["no_new_privs"] == 1);
+}
+
+TEST_CASE("capabilities of a non-root process: exactly the ambient ones") {
+  auto sub = boxrt::subordinate_range("/etc/subuid", ::getenv("USER") ? ::getenv("USER") : "",
+                                      own_uid());
+  if (!sub || ::access("/usr/bin/newuidmap", X_OK) != 0) {
+    WARN("not checked: a non-root container user needs an /etc/subuid range and uidmap");
+    return;
+  }
+  Bundle b;
+  b.spec.linux->uid_mappings = std::vector<oci::IdMapping>{{0, own_uid(), 1, {}},
+                                                           {1, sub->outside, 100, {}}};
+  b.spec.process->user->uid = 42;
+  const oci::StringList kill = {"CAP_KILL"};
+  b.spec.process->capabilities =
+      oci::Capabilities{oci::StringList{"CAP_KILL", "CAP_CHOWN"}, kill, kill, kill, kill, {}};
+  json r = probe(b);
+  CHECK(r["uid"] == 42);
+  CHECK(r["caps"]["bnd"] == "0000000000000021");
+  CHECK(r["caps"]["eff"] == "0000000000000020");
+  CHECK(r["caps"]["prm"] == "0000000000000020");
+  CHECK(r["caps"]["amb"] == "0000000000000020");
+}
+
+TEST_CASE("only stdio and --preserve-fds reach the container") {
+  Runtime rt;
+  Bundle b;
+  b.write();
+  // fd 3 and 4 opened for the runtime; --preserve-fds 1 passes only 3 on.
+  Result r = run_process({"/bin/sh", "-c",
+                          "exec 3</etc/hostname 4</etc/hostname; exec \"$0\" --root \"$1\" run "
+                          "--preserve-fds 1 -b \"$2\" fds",
+                          runtime_bin(), rt.root(), b.path()});
+  REQUIRE(r.status == 0);
+  json fds = probe_report(r)["fds"];
+  CHECK(fds.contains("0"));
+  CHECK(fds.contains("1"));
+  CHECK(fds.contains("2"));
+  CHECK(fds["3"] == "/etc/hostname");  // the host file, still open
+  CHECK(fds.size() == 4);
+}
+
+TEST_CASE("mount types and options are applied as the spec says") {
+  Bundle b;
+  testing::TempDir host;
+  std::ofstream(host / "file.txt") << "host data\n";
+  ::chmod(host.path().c_str(), 0755);
+  auto& mounts = *b.spec.mounts;
+  mounts.push_back(mount_of("/tmp/small", "tmpfs", "tmpfs", {"size=1m", "mode=700", "noexec"}));
+  mounts.push_back(mount_of("/mnt/ro", "bind", host.path(), {"rbind", "ro", "nosuid", "nodev"}));
+  mounts.push_back(mount_of("/mnt/rw", "none", host.path(), {"bind", "rw", "noexec"}));
+  mounts.push_back(mount_of("/etc/one-file", "bind", host / "file.txt", {"bind", "ro"}));
+  mounts.push_back(mount_of("/mnt/deep/new/dir", "tmpfs", "tmpfs", {"strictatime"}));
+  json r = probe(b);
+
+  json small = find_mount(r, "/tmp/small");
+  REQUIRE_FALSE(small.is_null());
+  CHECK(small["fstype"] == "tmpfs");
+  CHECK(has_option(small, "noexec"));
+  CHECK(small["super"].get<std::string>().find("size=1024k") != std::string::npos);
+  CHECK(small["super"].get<std::string>().find("mode=700") != std::string::npos);
+
+  json ro = find_mount(r, "/mnt/ro");
+  REQUIRE_FALSE(ro.is_null());
+  CHECK(has_option(ro, "ro"));
+  CHECK(has_option(ro, "nosuid"));
+  CHECK(has_option(ro, "nodev"));
+  json rw = find_mount(r, "/mnt/rw");
+  REQUIRE_FALSE(rw.is_null());
+  CHECK(has_option(rw, "rw"));
+  CHECK(has_option(rw, "noexec"));
+  json file = find_mount(r, "/etc/one-file");
+  REQUIRE_FALSE(file.is_null());
+  CHECK(has_option(file, "ro"));
+  CHECK_FALSE(find_mount(r, "/mnt/deep/new/dir").is_null());
+
+  // The default rootless mounts.
+  CHECK(find_mount(r, "/proc")["fstype"] == "proc");
+  CHECK(find_mount(r, "/dev")["fstype"] == "tmpfs");
+  CHECK(find_mount(r, "/dev/pts")["fstype"] == "devpts");
+  CHECK(find_mount(r, "/dev/shm")["fstype"] == "tmpfs");
+  CHECK(find_mount(r, "/dev/mqueue")["fstype"] == "mqueue");
+  CHECK(has_option(find_mount(r, "/sys"), "ro"));
+  CHECK_FALSE(find_mount(r, "/sys/fs/cgroup").is_null());
+  // Default devices are bound from the host.
+  CHECK(find_mount(r, "/dev/null")["source"] != "");
+}
+
+TEST_CASE("a read-only root, masked and read-only paths") {
+  Bundle b;
+  b.spec.root->readonly = true;
+  b.spec.linux->masked_paths = oci::StringList{"/proc/kcore", "/sys/firmware", "/no/such/path"};
+  b.spec.linux->readonly_paths = oci::StringList{"/proc/sys"};
+  b.spec.process->args =
+      oci::StringList{"sh", "-c",
+                      "touch /x 2>/dev/null && echo root-writable; "
+                      "cat /proc/kcore | wc -c; ls /sys/firmware | wc -l; "
+                      "echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null && echo sys-writable; "
+                      "echo done"};
+  Runtime rt;
+  b.write();
+  Result r = rt({"run", "-b", b.path(), "ro"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "0\n0\ndone\n");
+}
+
+TEST_CASE("--no-pivot enters the rootfs with MS_MOVE and chroot") {
+  Bundle b;
+  json r = probe(b, {"--no-pivot"});
+  CHECK(r["cwd"] == "/");
+  CHECK_FALSE(find_mount(r, "/proc").is_null());
+}
+
+TEST_CASE("a namespace given by path is joined") {
+  Runtime rt;
+  Bundle owner;
+  owner.spec.linux->namespaces->push_back({"network", {}, {}});
+  owner.spec.hostname = "owner";
+  owner.spec.process->args = oci::StringList{"sleep", "30"};
+  owner.write();
+  REQUIRE(rt({"run", "-d", "-b", owner.path(), "netowner"}).status == 0);
+  int pid = json::parse(rt({"state", "netowner"}).out)["pid"];
+  std::string netns = "/proc/" + std::to_string(pid) + "/ns/net";
+
+  Bundle joiner;
+  joiner.spec.linux->namespaces->push_back({"network", netns, {}});
+  joiner.spec.process->args = oci::StringList{"sh", "-c", "readlink /proc/self/ns/net"};
+  joiner.write();
+  Result r = rt({"run", "-b", joiner.path(), "netjoiner"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  char link[64] = {};
+  REQUIRE(::readlink(netns.c_str(), link, sizeof link - 1) > 0);
+  CHECK(r.out == std::string(link) + "\n");
+  rt({"delete", "-f", "netowner"});
+}

@@ -1,0 +1,72 @@
+// Integration test harness: real bundles with a busybox rootfs and box-probe, and the real
+// boxapp-runtime binary, run as the unprivileged test user.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "../unit/test_support.hpp"
+#include "oci/spec.hpp"
+
+namespace itest {
+
+using nlohmann::json;
+
+struct Result {
+  int status = -1;  // exit status; 128+N when killed by signal N; -1 on timeout
+  std::string out, err;
+};
+
+// Runs argv directly (no shell), feeding `input` on stdin; kills it after timeout_s.
+Result run_process(const std::vector<std::string>& argv, const std::string& input = "",
+                   int timeout_s = 30);
+
+std::string runtime_bin();  // boxapp-runtime under test
+std::string probe_bin();    // the static box-probe
+
+// A bundle: rootfs with busybox (sh, sleep, cat, ...) and /bin/box-probe, and `spec`, the
+// rootless default config for the current user running /bin/box-probe. Edit spec, then
+// write() it (run() on Runtime writes it for you).
+class Bundle {
+ public:
+  Bundle();
+  void write() const;
+  const std::string& path() const { return dir_.path(); }
+  std::string rootfs() const { return dir_ / "rootfs"; }
+
+  oci::Spec spec;
+
+ private:
+  testing::TempDir dir_;
+};
+
+// boxapp-runtime with a private --root; deletes whatever is left when it goes.
+class Runtime {
+ public:
+  Runtime();
+  ~Runtime();
+  Result operator()(std::vector<std::string> args, const std::string& input = "",
+                    int timeout_s = 30) const;
+  const std::string& root() const { return dir_.path(); }
+  // The subdirectories of --root: containers with state left behind.
+  std::vector<std::string> leftovers() const;
+
+ private:
+  testing::TempDir dir_;
+};
+
+// The probe's report from a run's stdout.
+json probe_report(const Result& r);
+
+// The mount at `target` in a probe report, or null.
+json find_mount(const json& report, const std::string& target);
+
+// True while pid runs (a zombie waiting for its reaper does not count).
+bool is_alive(int pid);
+
+uint32_t own_uid();
+uint32_t own_gid();
+
+}  // namespace itest

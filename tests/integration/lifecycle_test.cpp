@@ -1,0 +1,254 @@
+// The OCI lifecycle through the real CLI, as engines drive it.
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "harness.hpp"
+#include "util/sys.hpp"
+
+using namespace itest;
+
+namespace {
+
+// 2026-11-22T19:23:17.123456789Z
+bool is_rfc3339_nanos(const std::string& t) {
+  const std::string shape = "dddd-dd-ddTdd:dd:dd.dddddddddZ";
+  if (t.size() != shape.size()) return false;
+  for (size_t i = 0; i < t.size(); ++i)
+    if (shape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(t[i])) : t[i] != shape[i])
+      return false;
+  return true;
+}
+
+json state_of(const Runtime& rt, const std::string& id) {
+  Result r = rt({"state", id});
+  REQUIRE(r.status == 0);
+  return json::parse(r.out);
+}
+
+}  // namespace
+
+TEST_CASE("run exits with the container's status") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"sh", "-c", "exit 7"};
+  b.write();
+  Result r = rt({"run", "-b", b.path(), "exit7"});
+  CHECK(r.status == 7);
+  CHECK(r.err.empty());
+  CHECK(rt.leftovers().empty());  // run deletes the container when it ends
+}
+
+TEST_CASE("run of a container killed by a signal exits with 128+N") {
+  Runtime rt;
+  Bundle b;
+  // Not pid 1 of a namespace of its own: pid 1 can't be killed from inside.
+  auto& nss = *b.spec.linux->namespaces;
+  std::erase_if(nss, [](const oci::Namespace& ns) { return ns.type == "pid"; });
+  b.spec.process->args = oci::StringList{"sh", "-c", "kill -9 $$"};
+  b.write();
+  CHECK(rt({"run", "-b", b.path(), "killed"}).status == 128 + 9);
+}
+
+TEST_CASE("run passes stdin and stdout through") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"cat"};
+  b.write();
+  Result r = rt({"run", "-b", b.path(), "cat"}, "hello from the host\n");
+  CHECK(r.status == 0);
+  CHECK(r.out == "hello from the host\n");
+}
+
+TEST_CASE("create, start, kill, delete: each state as runc reports it") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"sleep", "30"};
+  b.spec.annotations = oci::StringMap{{"org.boxapp.test", "lifecycle"}};
+  b.write();
+  testing::TempDir scratch;
+  const std::string pid_file = scratch / "init.pid";
+
+  REQUIRE(rt({"create", "--bundle", b.path(), "--pid-file", pid_file, "c1"}).status == 0);
+  json s = state_of(rt, "c1");
+  CHECK(s["status"] == "created");
+  CHECK(s["id"] == "c1");
+  CHECK(s["ociVersion"] == "1.2.0");
+  CHECK(s["bundle"] == b.path());
+  CHECK(s["rootfs"] == b.rootfs());
+  CHECK(s["annotations"]["org.boxapp.test"] == "lifecycle");
+  CHECK(s.contains("owner"));
+  CHECK(is_rfc3339_nanos(s["created"].get<std::string>()));
+  const int pid = s["pid"];
+  CHECK(pid > 0);
+  CHECK(boxrt::read_file(pid_file) == std::to_string(pid));
+  // Until start, the init must not have exec'd the process.
+  CHECK(boxrt::read_file("/proc/" + std::to_string(pid) + "/comm") != "sleep\n");
+
+  REQUIRE(rt({"start", "c1"}).status == 0);
+  CHECK(state_of(rt, "c1")["status"] == "running");
+  CHECK(boxrt::read_file("/proc/" + std::to_string(pid) + "/comm") == "sleep\n");
+  Result again = rt({"start", "c1"});
+  CHECK(again.status != 0);
+  CHECK(again.err.find("is running, not created") != std::string::npos);
+
+  Result del = rt({"delete", "c1"});
+  CHECK(del.status != 0);
+  CHECK(del.err.find("is running") != std::string::npos);
+
+  REQUIRE(rt({"kill", "c1", "KILL"}).status == 0);
+  for (int i = 0; i < 100 && state_of(rt, "c1")["status"] != "stopped"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  s = state_of(rt, "c1");
+  CHECK(s["status"] == "stopped");
+  CHECK(s["pid"] == 0);
+  Result k = rt({"kill", "c1", "TERM"});
+  CHECK(k.status != 0);
+  CHECK(k.err.find("is not running") != std::string::npos);
+
+  CHECK(rt({"delete", "c1"}).status == 0);
+  Result gone = rt({"state", "c1"});
+  CHECK(gone.status != 0);
+  CHECK(gone.err == "boxapp-runtime: container `c1` does not exist\n");
+  CHECK(rt.leftovers().empty());
+}
+
+TEST_CASE("kill takes signal names with or without SIG, and numbers") {
+  Runtime rt;
+  Bundle b;
+  // The init is pid 1 in its namespace: it only gets signals it has handlers for.
+  b.spec.process->args =
+      oci::StringList{"sh", "-c", "trap 'echo got-usr1' USR1; trap 'exit 3' TERM; "
+                                  "while true; do sleep 0.05; done"};
+  b.write();
+  REQUIRE(rt({"run", "-d", "-b", b.path(), "k1"}).status == 0);
+  CHECK(rt({"kill", "k1", "SIGUSR1"}).status == 0);
+  CHECK(rt({"kill", "k1", "USR1"}).status == 0);
+  CHECK(rt({"kill", "k1", "10"}).status == 0);
+  Result bad = rt({"kill", "k1", "NOSUCHSIG"});
+  CHECK(bad.status != 0);
+  CHECK(bad.err.find("unknown signal `NOSUCHSIG`") != std::string::npos);
+  CHECK(rt({"kill", "k1"}).status == 0);  // SIGTERM by default
+  json s;
+  for (int i = 0; i < 100; ++i) {
+    s = state_of(rt, "k1");
+    if (s["status"] == "stopped") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(s["status"] == "stopped");
+  CHECK(rt({"delete", "k1"}).status == 0);
+}
+
+TEST_CASE("run -d detaches; list and ps show the container; delete -f stops it") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"sh", "-c", "sleep 30 & sleep 30 & wait"};
+  b.write();
+  REQUIRE(rt({"run", "-d", "-b", b.path(), "d1"}).status == 0);
+  Result l = rt({"list", "-f", "json"});
+  REQUIRE(l.status == 0);
+  json list = json::parse(l.out);
+  REQUIRE(list.size() == 1);
+  CHECK(list[0]["id"] == "d1");
+  CHECK(list[0]["status"] == "running");
+  CHECK(rt({"list", "-q"}).out == "d1\n");
+  CHECK(rt({"list"}).out.find("d1") != std::string::npos);
+
+  json pids;
+  for (int i = 0; i < 50; ++i) {  // the shell forks its background sleep shortly
+    pids = json::parse(rt({"ps", "-f", "json", "d1"}).out);
+    if (pids.size() == 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(pids.size() == 3);
+  CHECK(pids[0] == list[0]["pid"]);
+
+  REQUIRE(rt({"delete", "-f", "d1"}).status == 0);
+  for (int pid : pids) CHECK_FALSE(is_alive(pid));
+  CHECK(rt.leftovers().empty());
+}
+
+TEST_CASE("kill --all signals every process in the container") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"sh", "-c", "sleep 30 & sleep 30 & wait"};
+  b.write();
+  REQUIRE(rt({"run", "-d", "-b", b.path(), "ka"}).status == 0);
+  json pids;
+  for (int i = 0; i < 50 && pids.size() != 3; ++i) {
+    pids = json::parse(rt({"ps", "-f", "json", "ka"}).out);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(pids.size() == 3);
+  REQUIRE(rt({"kill", "--all", "ka", "KILL"}).status == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  for (int pid : pids) CHECK_FALSE(is_alive(pid));
+  rt({"delete", "-f", "ka"});
+}
+
+TEST_CASE("the console socket receives a working pty master") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->terminal = true;
+  b.spec.process->args = oci::StringList{"sh", "-c", "test -t 0 && echo tty-ok; read x; echo got-$x"};
+  b.write();
+  testing::TempDir scratch;
+  const std::string sock_path = scratch / "console.sock";
+  boxrt::unique_fd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
+  REQUIRE(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener.get(), 1) == 0);
+
+  REQUIRE(rt({"create", "-b", b.path(), "--console-socket", sock_path, "tty1"}).status == 0);
+  boxrt::unique_fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  REQUIRE(conn);
+  char byte;
+  struct iovec iov = {&byte, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  REQUIRE(::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC) == 1);
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  REQUIRE(cm != nullptr);
+  REQUIRE(cm->cmsg_type == SCM_RIGHTS);
+  int master_fd;
+  std::memcpy(&master_fd, CMSG_DATA(cm), sizeof master_fd);
+  boxrt::unique_fd master(master_fd);
+
+  REQUIRE(rt({"start", "tty1"}).status == 0);
+  REQUIRE(::write(master.get(), "box\n", 4) == 4);
+  std::string seen;
+  for (int i = 0; i < 100 && seen.find("got-box") == std::string::npos; ++i) {
+    char buf[256];
+    struct pollfd p = {master.get(), POLLIN, 0};
+    if (::poll(&p, 1, 50) == 1) {
+      ssize_t n = ::read(master.get(), buf, sizeof buf);
+      if (n > 0) seen.append(buf, static_cast<size_t>(n));
+    }
+  }
+  CHECK(seen.find("tty-ok") != std::string::npos);
+  CHECK(seen.find("got-box") != std::string::npos);
+  rt({"delete", "-f", "tty1"});
+}
+
+TEST_CASE("spec writes a schema-valid config and refuses to overwrite one") {
+  Runtime rt;
+  Bundle b;
+  Result r = run_process({runtime_bin(), "spec", "--rootless", "-b", b.path()});
+  REQUIRE(r.status == 0);
+  CHECK(testing::schema_errors(json::parse(boxrt::read_file(b.path() + "/config.json"))) ==
+        std::nullopt);
+  Result twice = run_process({runtime_bin(), "spec", "--rootless", "-b", b.path()});
+  CHECK(twice.status != 0);
+  CHECK(twice.err.find("exists") != std::string::npos);
+}

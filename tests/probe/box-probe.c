@@ -1,0 +1,186 @@
+/* box-probe: reports what a process inside a container sees, as one JSON object on stdout.
+ * Built static (no libc in the test rootfs) and copied into test bundles.
+ *
+ *   box-probe            everything
+ *   box-probe --wait     report, then wait for stdin to close (to inspect a live container)
+ *
+ * Keys: uid gid groups uid_map gid_map caps{eff,prm,inh,bnd,amb} no_new_privs seccomp
+ *       hostname domainname cwd fds rlimits{nofile,core,...} mounts[{target,fstype,options,
+ *       super}] env umask argv
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+extern char** environ;
+
+static void json_string(const char* s) {
+  putchar('"');
+  for (; *s; ++s) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') printf("\\%c", c);
+    else if (c < 0x20) printf("\\u%04x", c);
+    else putchar(c);
+  }
+  putchar('"');
+}
+
+/* The whole file as a JSON string, trailing newline kept. */
+static void file_string(const char* path) {
+  char buf[65536];
+  FILE* f = fopen(path, "re");
+  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+  if (f) fclose(f);
+  buf[n] = '\0';
+  json_string(buf);
+}
+
+/* A "Name:\tvalue" line of /proc/self/status. */
+static void status_field(const char* name, char* out, size_t size) {
+  char line[512];
+  size_t len = strlen(name);
+  out[0] = '\0';
+  FILE* f = fopen("/proc/self/status", "re");
+  if (!f) return;
+  while (fgets(line, sizeof line, f)) {
+    if (strncmp(line, name, len) == 0 && line[len] == ':') {
+      char* v = line + len + 1;
+      while (*v == '\t' || *v == ' ') ++v;
+      v[strcspn(v, "\n")] = '\0';
+      snprintf(out, size, "%s", v);
+      break;
+    }
+  }
+  fclose(f);
+}
+
+static void print_mounts(void) {
+  char line[4096];
+  FILE* f = fopen("/proc/self/mountinfo", "re");
+  int first = 1;
+  printf("[");
+  while (f && fgets(line, sizeof line, f)) {
+    /* id parent major:minor root target options [optional...] - fstype source super */
+    char root[1024], target[1024], options[512], fstype[64], source[1024], super[1024];
+    char* dash = strstr(line, " - ");
+    if (!dash) continue;
+    if (sscanf(line, "%*d %*d %*s %1023s %1023s %511s", root, target, options) != 3) continue;
+    if (sscanf(dash + 3, "%63s %1023s %1023s", fstype, source, super) != 3) continue;
+    printf("%s{\"target\":", first ? "" : ",");
+    json_string(target);
+    printf(",\"root\":");
+    json_string(root);
+    printf(",\"fstype\":");
+    json_string(fstype);
+    printf(",\"source\":");
+    json_string(source);
+    printf(",\"options\":");
+    json_string(options);
+    printf(",\"super\":");
+    json_string(super);
+    printf("}");
+    first = 0;
+  }
+  if (f) fclose(f);
+  printf("]");
+}
+
+static void print_fds(void) {
+  DIR* d = opendir("/proc/self/fd");
+  int first = 1, self = d ? dirfd(d) : -1;
+  struct dirent* e;
+  printf("{");
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    int fd = atoi(e->d_name);
+    if (fd == self) continue;
+    char path[64], target[PATH_MAX];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, target, sizeof target - 1);
+    target[n > 0 ? n : 0] = '\0';
+    printf("%s\"%d\":", first ? "" : ",", fd);
+    json_string(target);
+    first = 0;
+  }
+  if (d) closedir(d);
+  printf("}");
+}
+
+static void print_rlimits(void) {
+  static const struct { const char* name; int res; } limits[] = {
+      {"nofile", RLIMIT_NOFILE}, {"core", RLIMIT_CORE}, {"nproc", RLIMIT_NPROC},
+      {"stack", RLIMIT_STACK},   {"memlock", RLIMIT_MEMLOCK}, {"cpu", RLIMIT_CPU}};
+  printf("{");
+  for (size_t i = 0; i < sizeof limits / sizeof limits[0]; ++i) {
+    struct rlimit r;
+    getrlimit(limits[i].res, &r);
+    printf("%s\"%s\":[%llu,%llu]", i ? "," : "", limits[i].name,
+           (unsigned long long)r.rlim_cur, (unsigned long long)r.rlim_max);
+  }
+  printf("}");
+}
+
+int main(int argc, char** argv) {
+  char buf[4096];
+  gid_t groups[256];
+  int n = getgroups(256, groups);
+  struct utsname u;
+  uname(&u);
+
+  printf("{\"uid\":%u,\"gid\":%u,\"groups\":[", getuid(), getgid());
+  for (int i = 0; i < n; ++i) printf("%s%u", i ? "," : "", groups[i]);
+  printf("],\"uid_map\":");
+  file_string("/proc/self/uid_map");
+  printf(",\"gid_map\":");
+  file_string("/proc/self/gid_map");
+  printf(",\"caps\":{");
+  const char* caps[][2] = {{"eff", "CapEff"}, {"prm", "CapPrm"}, {"inh", "CapInh"},
+                           {"bnd", "CapBnd"}, {"amb", "CapAmb"}};
+  for (int i = 0; i < 5; ++i) {
+    status_field(caps[i][1], buf, sizeof buf);
+    printf("%s\"%s\":", i ? "," : "", caps[i][0]);
+    json_string(buf);
+  }
+  status_field("NoNewPrivs", buf, sizeof buf);
+  printf("},\"no_new_privs\":%s", buf[0] ? buf : "0");
+  status_field("Seccomp", buf, sizeof buf);
+  printf(",\"seccomp\":%s", buf[0] ? buf : "0");
+  status_field("Umask", buf, sizeof buf);
+  printf(",\"umask\":");
+  json_string(buf);
+  printf(",\"hostname\":");
+  json_string(u.nodename);
+  printf(",\"domainname\":");
+  json_string(u.domainname);
+  printf(",\"cwd\":");
+  json_string(getcwd(buf, sizeof buf) ? buf : "");
+  printf(",\"fds\":");
+  print_fds();
+  printf(",\"rlimits\":");
+  print_rlimits();
+  printf(",\"mounts\":");
+  print_mounts();
+  printf(",\"env\":[");
+  for (char** e = environ; *e; ++e) {
+    if (e != environ) putchar(',');
+    json_string(*e);
+  }
+  printf("],\"argv\":[");
+  for (int i = 0; i < argc; ++i) {
+    if (i) putchar(',');
+    json_string(argv[i]);
+  }
+  printf("]}\n");
+  fflush(stdout);
+  if (argc > 1 && strcmp(argv[1], "--wait") == 0)
+    while (read(0, buf, sizeof buf) > 0) {
+    }
+  return 0;
+}
