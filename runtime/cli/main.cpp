@@ -51,7 +51,8 @@ void report(const Globals& g, const std::string& msg) {
   FILE* f = std::fopen(g.log.c_str(), "ae");
   if (!f) return;
   if (g.log_format == "json")
-    std::fprintf(f, "%s\n", json{{"level", "error"}, {"msg", msg}, {"time", iso_now()}}.dump().c_str());
+    std::fprintf(f, "%s\n",
+                 json{{"level", "error"}, {"msg", msg}, {"time", iso_now()}}.dump().c_str());
   else
     std::fprintf(f, "time=\"%s\" level=error msg=\"%s\"\n", iso_now().c_str(), msg.c_str());
   std::fclose(f);
@@ -64,18 +65,22 @@ json state_json(const boxrt::ContainerView& v) {
   return j;
 }
 
-void print_list(const std::vector<boxrt::ContainerView>& all, const std::string& format, bool quiet) {
+void print_list(const std::vector<boxrt::ContainerView>& all, const std::string& format,
+                bool quiet) {
   if (quiet) {
-    for (const auto& v : all) std::printf("%s\n", v.state.id.c_str());
+    for (const auto& v : all)
+      std::printf("%s\n", v.state.id.c_str());
     return;
   }
   if (format == "json") {
     json arr = json::array();
-    for (const auto& v : all) arr.push_back(state_json(v));
+    for (const auto& v : all)
+      arr.push_back(state_json(v));
     std::printf("%s\n", arr.dump().c_str());
     return;
   }
-  std::printf("%-12s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+  std::printf("%-12s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
+              "OWNER");
   for (const auto& v : all) {
     json j = state_json(v);
     std::printf("%-12s %-8d %-10s %-40s %-32s %s\n", v.state.id.c_str(), j["pid"].get<int>(),
@@ -94,6 +99,127 @@ void add_create_options(CLI::App* cmd, boxrt::CreateOptions& o) {
   cmd->add_flag("--no-new-keyring", o.no_new_keyring, "keep the caller's session keyring");
 }
 
+struct Args {
+  std::string id, signal = "SIGTERM", format = "table", spec_bundle = ".";
+  boxrt::CreateOptions create;
+  bool detach = false, keep = false, all = false, force = false, quiet = false,
+       spec_rootless = false;
+};
+
+struct Command {
+  const char* name;
+  const char* help;
+  void (*setup)(CLI::App*, Args&);
+};
+
+void add_id(CLI::App* c, Args& a) {
+  c->add_option("id", a.id, "container id")->required();
+}
+
+const Command kCommands[] = {
+    {"create", "create a container, leaving it waiting for start",
+     [](CLI::App* c, Args& a) {
+       add_create_options(c, a.create);
+       add_id(c, a);
+     }},
+    {"start", "run the created container's process", add_id},
+    {"run", "create and start a container",
+     [](CLI::App* c, Args& a) {
+       add_create_options(c, a.create);
+       c->add_flag("-d,--detach", a.detach, "return once the process runs");
+       c->add_flag("--keep", a.keep, "keep the state after the container exits");
+       add_id(c, a);
+     }},
+    {"state", "print the container's state as JSON", add_id},
+    {"list", "list containers",
+     [](CLI::App* c, Args& a) {
+       c->add_option("-f,--format", a.format)->check(CLI::IsMember({"table", "json"}));
+       c->add_flag("-q,--quiet", a.quiet, "ids only");
+     }},
+    {"kill", "send a signal to the container's init",
+     [](CLI::App* c, Args& a) {
+       c->add_flag("-a,--all", a.all, "to every process in the container");
+       add_id(c, a);
+       c->add_option("signal", a.signal, "name (KILL, SIGKILL) or number; default SIGTERM");
+     }},
+    {"delete", "delete a stopped (or, with -f, any) container",
+     [](CLI::App* c, Args& a) {
+       c->add_flag("-f,--force", a.force, "kill it first if it runs");
+       add_id(c, a);
+     }},
+    {"ps", "list the container's processes",
+     [](CLI::App* c, Args& a) {
+       c->add_option("-f,--format", a.format)->check(CLI::IsMember({"table", "json"}));
+       add_id(c, a);
+     }},
+    {"pause", "freeze the container's processes", add_id},
+    {"resume", "thaw the container's processes", add_id},
+    {"spec", "write a default config.json",
+     [](CLI::App* c, Args& a) {
+       c->add_flag("--rootless", a.spec_rootless, "for a rootless container");
+       c->add_option("-b,--bundle", a.spec_bundle, "where to write it");
+     }},
+};
+
+// The subcommand named on the command line, if any: only its options get registered, since
+// building every subcommand's options costs a measurable part of a container start.
+std::string requested_command(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    for (const auto& c : kCommands)
+      if (std::strcmp(argv[i], c.name) == 0) return c.name;
+  return {};
+}
+
+void print_ps(const std::vector<int>& pids, const std::string& format) {
+  if (format == "json") {
+    std::printf("%s\n", json(pids).dump().c_str());
+    return;
+  }
+  std::printf("%-8s %s\n", "PID", "CMD");
+  for (int pid : pids) {
+    std::string cmd;
+    try {
+      cmd = boxrt::read_file("/proc/" + std::to_string(pid) + "/cmdline");
+    } catch (const Error&) {
+      // exited meanwhile
+    }
+    for (auto& c : cmd)
+      if (c == '\0') c = ' ';
+    std::printf("%-8d %s\n", pid, cmd.c_str());
+  }
+}
+
+int dispatch(const std::string& cmd, const Globals& g, Args& a) {
+  boxrt::RuntimeOptions ro;
+  ro.root = g.root;
+  ro.rootless = g.rootless == "true"    ? boxrt::RootlessMode::yes
+                : g.rootless == "false" ? boxrt::RootlessMode::no
+                                        : boxrt::RootlessMode::automatic;
+  if (cmd == "spec") {
+    std::string path = a.spec_bundle + "/config.json";
+    if (::access(path.c_str(), F_OK) == 0)
+      throw Error("file " + boxrt::backquoted(path) + " exists");
+    boxrt::write_file_atomic(
+        path, oci::dump_spec(oci::default_spec(a.spec_rootless, ::getuid(), ::getgid())));
+    return 0;
+  }
+  boxrt::Runtime rt(ro);
+  if (cmd == "create") rt.create(a.id, a.create);
+  if (cmd == "start") rt.start(a.id);
+  if (cmd == "run") return rt.run(a.id, a.create, a.detach, a.keep);
+  if (cmd == "state") std::printf("%s\n", state_json(rt.state(a.id)).dump(2).c_str());
+  if (cmd == "list") print_list(rt.list(), a.format, a.quiet);
+  if (cmd == "kill") rt.kill(a.id, parse_signal(a.signal), a.all);
+  if (cmd == "delete") rt.remove(a.id, a.force);
+  if (cmd == "ps") print_ps(rt.pids(a.id), a.format);
+  if (cmd == "pause" || cmd == "resume") {
+    rt.state(a.id);  // "does not exist" first
+    throw Error(cmd + " " + boxrt::backquoted(a.id) +
+                ": needs the cgroup v2 freezer, and this runtime does not manage cgroups yet");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,7 +230,8 @@ int main(int argc, char** argv) {
   Globals g;
   app.add_option("--root", g.root, "state directory");
   app.add_option("--log", g.log, "log file");
-  app.add_option("--log-format", g.log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--log-format", g.log_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--debug", g.debug, "debug logging");
   app.add_flag("--systemd-cgroup", g.systemd_cgroup, "manage cgroups through systemd");
   app.add_option("--cgroup-manager", g.cgroup_manager, "cgroupfs, systemd or disabled")
@@ -112,91 +239,18 @@ int main(int argc, char** argv) {
   app.add_option("--rootless", g.rootless, "auto, true or false")
       ->check(CLI::IsMember({"auto", "true", "false"}));
 
-  std::string id, signal = "SIGTERM", format = "table", spec_bundle = ".";
-  boxrt::CreateOptions co;
-  bool detach = false, keep = false, all = false, force = false, quiet = false, spec_rootless = false;
-
-  auto* create = app.add_subcommand("create", "create a container, leaving it waiting for start");
-  add_create_options(create, co);
-  create->add_option("id", id)->required();
-  auto* start = app.add_subcommand("start", "run the created container's process");
-  start->add_option("id", id)->required();
-  auto* run = app.add_subcommand("run", "create and start a container");
-  add_create_options(run, co);
-  run->add_flag("-d,--detach", detach, "return once the process runs");
-  run->add_flag("--keep", keep, "keep the state after the container exits");
-  run->add_option("id", id)->required();
-  auto* state = app.add_subcommand("state", "print the container's state as JSON");
-  state->add_option("id", id)->required();
-  auto* list = app.add_subcommand("list", "list containers");
-  list->add_option("-f,--format", format)->check(CLI::IsMember({"table", "json"}));
-  list->add_flag("-q,--quiet", quiet, "ids only");
-  auto* kill = app.add_subcommand("kill", "send a signal to the container's init");
-  kill->add_flag("-a,--all", all, "to every process in the container");
-  kill->add_option("id", id)->required();
-  kill->add_option("signal", signal);
-  auto* del = app.add_subcommand("delete", "delete a stopped (or, with -f, any) container");
-  del->add_flag("-f,--force", force, "kill it first if it runs");
-  del->add_option("id", id)->required();
-  auto* ps = app.add_subcommand("ps", "list the container's processes");
-  ps->add_option("-f,--format", format)->check(CLI::IsMember({"table", "json"}));
-  ps->add_option("id", id)->required();
-  auto* pause = app.add_subcommand("pause", "freeze the container's processes");
-  pause->add_option("id", id)->required();
-  auto* resume = app.add_subcommand("resume", "thaw the container's processes");
-  resume->add_option("id", id)->required();
-  auto* spec = app.add_subcommand("spec", "write a default config.json");
-  spec->add_flag("--rootless", spec_rootless, "for a rootless container");
-  spec->add_option("-b,--bundle", spec_bundle, "where to write it");
-
+  Args args;
+  const std::string wanted = requested_command(argc, argv);
+  for (const auto& c : kCommands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.help);
+    if (wanted.empty() || wanted == c.name) c.setup(sub, args);
+  }
   CLI11_PARSE(app, argc, argv);
 
   try {
-    boxrt::RuntimeOptions ro;
-    ro.root = g.root;
-    ro.rootless = g.rootless == "true"    ? boxrt::RootlessMode::yes
-                  : g.rootless == "false" ? boxrt::RootlessMode::no
-                                          : boxrt::RootlessMode::automatic;
-    if (*spec) {
-      std::string path = spec_bundle + "/config.json";
-      if (::access(path.c_str(), F_OK) == 0) throw Error("file " + boxrt::backquoted(path) + " exists");
-      boxrt::write_file_atomic(path, oci::dump_spec(oci::default_spec(spec_rootless, ::getuid(), ::getgid())));
-      return 0;
-    }
-    boxrt::Runtime rt(ro);
-    if (*create) rt.create(id, co);
-    if (*start) rt.start(id);
-    if (*run) return rt.run(id, co, detach, keep);
-    if (*state) std::printf("%s\n", state_json(rt.state(id)).dump(2).c_str());
-    if (*list) print_list(rt.list(), format, quiet);
-    if (*kill) rt.kill(id, parse_signal(signal), all);
-    if (*del) rt.remove(id, force);
-    if (*ps) {
-      auto pids = rt.pids(id);
-      if (format == "json") {
-        std::printf("%s\n", json(pids).dump().c_str());
-      } else {
-        std::printf("%-8s %s\n", "PID", "CMD");
-        for (int pid : pids) {
-          std::string cmd;
-          try {
-            cmd = boxrt::read_file("/proc/" + std::to_string(pid) + "/cmdline");
-          } catch (const Error&) {
-          }
-          for (auto& c : cmd)
-            if (c == '\0') c = ' ';
-          std::printf("%-8d %s\n", pid, cmd.c_str());
-        }
-      }
-    }
-    if (*pause || *resume) {
-      rt.state(id);  // "does not exist" first
-      throw Error(std::string(*pause ? "pause" : "resume") + " " + boxrt::backquoted(id) +
-                  ": needs the cgroup v2 freezer, and this runtime does not manage cgroups yet");
-    }
+    return dispatch(app.get_subcommands().at(0)->get_name(), g, args);
   } catch (const std::exception& e) {
     report(g, e.what());
     return 1;
   }
-  return 0;
 }

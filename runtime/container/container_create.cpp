@@ -57,7 +57,8 @@ unique_fd connect_console_socket(const std::string& path) {
   if (!fd) throw_errno("socket");
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) throw Error("console socket path too long: " + backquoted(path));
+  if (path.size() >= sizeof addr.sun_path)
+    throw Error("console socket path too long: " + backquoted(path));
   std::memcpy(addr.sun_path, path.c_str(), path.size());
   if (::connect(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0)
     throw_errno("connect to console socket " + backquoted(path));
@@ -81,7 +82,7 @@ void expect(int sync_fd, SyncMsg want, const char* what) {
 }
 
 void write_pid_file(const std::string& path, pid_t pid) {
-  write_file_atomic(path, std::to_string(pid), 0644);
+  write_file_atomic(path, std::to_string(pid), 0644, Durability::volatile_ok);
 }
 
 // Enters the time namespace's "for children" slot with the spec's offsets: the init then
@@ -205,8 +206,10 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
 
       char m = static_cast<char>(mode == Mode::create ? SyncMsg::wait_start : SyncMsg::exec_now);
       check(::write(mine.get(), &m, 1), "signal container init");
-      if (mode == Mode::run) expect(mine.get(), SyncMsg::error, "at exec");
-      else expect(mine.get(), SyncMsg::detached, "after setup");
+      if (mode == Mode::run)
+        expect(mine.get(), SyncMsg::error, "at exec");
+      else
+        expect(mine.get(), SyncMsg::detached, "after setup");
     } catch (...) {
       ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
       retry_eintr([&] { return ::waitpid(child.pid, nullptr, 0); });

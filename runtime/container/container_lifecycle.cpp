@@ -69,7 +69,8 @@ void Runtime::start(const std::string& id) {
       throw Error("start " + backquoted(id) + ": the container init did not answer");
     char c;
     if (p[0].revents & POLLIN && ::read(fifo.get(), &c, 1) == 1) break;
-    if (p[1].revents & POLLIN) throw Error("container " + backquoted(id) + " died before it started");
+    if (p[1].revents & POLLIN)
+      throw Error("container " + backquoted(id) + " died before it started");
   }
   ::unlink(store_.fifo_of(id).c_str());
 }

@@ -44,7 +44,8 @@ std::vector<IdRange> parse_id_map(const std::string& text) {
 
 std::vector<IdRange> as_ranges(const std::vector<oci::IdMapping>& mappings) {
   std::vector<IdRange> out;
-  for (const auto& m : mappings) out.push_back({m.container_id, m.host_id, m.size});
+  for (const auto& m : mappings)
+    out.push_back({m.container_id, m.host_id, m.size});
   return out;
 }
 
@@ -61,10 +62,9 @@ std::vector<IdRange> translate_to_namespace(const std::vector<oci::IdMapping>& m
       for (const auto& e : ns)
         if (host >= e.outside && host < uint64_t{e.outside} + e.count) hit = &e;
       if (!hit)
-        throw Error(member + "[" + std::to_string(i) + "]: host " + kind + " " +
-                    std::to_string(host) +
-                    " is not yours to map (not your own id and not in your /etc/sub" + kind +
-                    " range)");
+        throw Error(
+            member + "[" + std::to_string(i) + "]: host " + kind + " " + std::to_string(host) +
+            " is not yours to map (not your own id and not in your /etc/sub" + kind + " range)");
       uint64_t n = std::min<uint64_t>(left, uint64_t{hit->outside} + hit->count - host);
       out.push_back({static_cast<uint32_t>(inside),
                      static_cast<uint32_t>(hit->inside + (host - hit->outside)),

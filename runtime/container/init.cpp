@@ -38,7 +38,8 @@ char read_msg(int fd) {
 }
 
 void reset_signals() {
-  for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+  for (int sig = 1; sig < NSIG; ++sig)
+    ::signal(sig, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -67,10 +68,9 @@ void init_main(InitContext& ctx) {
   if (read_msg(ctx.sync_fd) != static_cast<char>(SyncMsg::maps_written)) ::_exit(1);
 
   bool (*const steps[])(InitContext&) = {
-      set_root_propagation, bind_rootfs,    mount_all,      create_devices,
-      link_dev_entries,     set_host_names, enter_rootfs,   make_root_readonly,
-      mask_paths,           setup_terminal, apply_rlimits,  close_other_fds,
-      switch_identity,      enter_cwd,      find_executable,
+      set_root_propagation, bind_rootfs,     mount_all,          create_devices, link_dev_entries,
+      set_host_names,       enter_rootfs,    make_root_readonly, mask_paths,     setup_terminal,
+      apply_rlimits,        close_other_fds, switch_identity,    enter_cwd,      find_executable,
   };
   for (auto step : steps)
     if (!step(ctx)) report_and_exit(ctx, 1);

@@ -20,7 +20,7 @@ enum class SyncMsg : char {
 };
 
 struct InitError {
-  int err = 0;       // errno, 0 when none
+  int err = 0;  // errno, 0 when none
   char msg[480] = {};
 };
 
@@ -35,7 +35,8 @@ struct InitContext {
 };
 
 // Sets *ctx.error from a printf format; always returns false.
-bool init_fail(InitContext& ctx, int err, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+bool init_fail(InitContext& ctx, int err, const char* fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 // The steps, in order (rootfs.cpp, init_process.cpp).
 bool set_root_propagation(InitContext& ctx);

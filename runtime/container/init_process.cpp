@@ -86,7 +86,8 @@ bool close_other_fds(InitContext& ctx) {
   // descriptor past stdio and --preserve-fds but the two still needed until exec, which are
   // close-on-exec. Preserved ones lose close-on-exec so they do reach it.
   const int first = 3 + ctx.plan->preserve_fds;
-  for (int fd = 3; fd < first; ++fd) ::fcntl(fd, F_SETFD, 0);
+  for (int fd = 3; fd < first; ++fd)
+    ::fcntl(fd, F_SETFD, 0);
   int keep[] = {ctx.sync_fd, ctx.fifo_fd};
   if (keep[0] > keep[1]) std::swap(keep[0], keep[1]);
   int start = first;

@@ -11,9 +11,9 @@ namespace {
 
 struct FlagOption {
   std::string_view name;
-  bool clear;            // "rw", "suid", ...: turns the flag off
-  unsigned long flag;    // MS_*
-  uint64_t attr;         // MOUNT_ATTR_*
+  bool clear;          // "rw", "suid", ...: turns the flag off
+  unsigned long flag;  // MS_*
+  uint64_t attr;       // MOUNT_ATTR_*
 };
 
 // Access-time modes are one field, not independent bits.
@@ -53,9 +53,15 @@ struct MiscOption {
   unsigned long set, clear;
 };
 const MiscOption kMisc[] = {
-    {"sync", MS_SYNCHRONOUS, 0}, {"async", 0, MS_SYNCHRONOUS}, {"dirsync", MS_DIRSYNC, 0},
-    {"silent", MS_SILENT, 0},    {"loud", 0, MS_SILENT},       {"mand", 0, 0},
-    {"nomand", 0, 0},            {"defaults", 0, 0},           {"remount", 0, 0},
+    {"sync", MS_SYNCHRONOUS, 0},
+    {"async", 0, MS_SYNCHRONOUS},
+    {"dirsync", MS_DIRSYNC, 0},
+    {"silent", MS_SILENT, 0},
+    {"loud", 0, MS_SILENT},
+    {"mand", 0, 0},
+    {"nomand", 0, 0},
+    {"defaults", 0, 0},
+    {"remount", 0, 0},
     {"tmpcopyup", 0, 0},  // runc/crun extension for tmpfs over image content: not needed here
 };
 

@@ -11,8 +11,8 @@ namespace boxrt {
 struct MountOptions {
   bool bind = false;
   bool recursive_bind = false;
-  unsigned long flags = 0;        // MS_RDONLY, MS_NOSUID, ... for mount(2)
-  uint64_t attr_set = 0;          // the same, as MOUNT_ATTR_* for mount_setattr(2)
+  unsigned long flags = 0;  // MS_RDONLY, MS_NOSUID, ... for mount(2)
+  uint64_t attr_set = 0;    // the same, as MOUNT_ATTR_* for mount_setattr(2)
   uint64_t attr_clr = 0;
   bool attr_recursive = false;    // any "r" variant (rro, rnosuid, ...) was given
   unsigned long propagation = 0;  // MS_PRIVATE | MS_REC, ...

@@ -57,12 +57,14 @@ void plan_namespaces(const oci::Spec& spec, InitPlan& plan) {
                   ".path: joining an existing user namespace is not supported yet");
     int fd = ::open(nss[i].path->c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-      throw sys_error(errno, member("linux.namespaces", i) + ".path: open " + backquoted(*nss[i].path));
+      throw sys_error(errno,
+                      member("linux.namespaces", i) + ".path: open " + backquoted(*nss[i].path));
     plan.joins.emplace_back(flag, unique_fd(fd));
   }
   if ((plan.clone_flags & CLONE_NEWNS) == 0)
-    throw Error("linux.namespaces: a mount namespace is required (the root filesystem is "
-                "set up in it)");
+    throw Error(
+        "linux.namespaces: a mount namespace is required (the root filesystem is "
+        "set up in it)");
 }
 
 MountStep plan_mount(const oci::Mount& m, size_t i, const PlanInputs& in) {
@@ -124,9 +126,9 @@ void plan_devices(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
     unsigned major, minor;
   };
   // The devices every container has (runtime-spec, "Default Devices").
-  for (Default d : {Default{"/dev/null", 1, 3}, Default{"/dev/zero", 1, 5},
-                    Default{"/dev/full", 1, 7}, Default{"/dev/random", 1, 8},
-                    Default{"/dev/urandom", 1, 9}, Default{"/dev/tty", 5, 0}}) {
+  for (Default d :
+       {Default{"/dev/null", 1, 3}, Default{"/dev/zero", 1, 5}, Default{"/dev/full", 1, 7},
+        Default{"/dev/random", 1, 8}, Default{"/dev/urandom", 1, 9}, Default{"/dev/tty", 5, 0}}) {
     DeviceStep s;
     s.path = s.host_path = d.path;
     s.mode = S_IFCHR | 0666;
@@ -166,15 +168,22 @@ uint64_t cap_mask(const std::optional<oci::StringList>& names, const std::string
 }
 
 int rlimit_resource(const std::string& name) {
-  static const std::pair<const char*, int> table[] = {
-      {"RLIMIT_AS", RLIMIT_AS},         {"RLIMIT_CORE", RLIMIT_CORE},
-      {"RLIMIT_CPU", RLIMIT_CPU},       {"RLIMIT_DATA", RLIMIT_DATA},
-      {"RLIMIT_FSIZE", RLIMIT_FSIZE},   {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-      {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-      {"RLIMIT_NICE", RLIMIT_NICE},     {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-      {"RLIMIT_NPROC", RLIMIT_NPROC},   {"RLIMIT_RSS", RLIMIT_RSS},
-      {"RLIMIT_RTPRIO", RLIMIT_RTPRIO}, {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-      {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK}};
+  static const std::pair<const char*, int> table[] = {{"RLIMIT_AS", RLIMIT_AS},
+                                                      {"RLIMIT_CORE", RLIMIT_CORE},
+                                                      {"RLIMIT_CPU", RLIMIT_CPU},
+                                                      {"RLIMIT_DATA", RLIMIT_DATA},
+                                                      {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+                                                      {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+                                                      {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+                                                      {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+                                                      {"RLIMIT_NICE", RLIMIT_NICE},
+                                                      {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+                                                      {"RLIMIT_NPROC", RLIMIT_NPROC},
+                                                      {"RLIMIT_RSS", RLIMIT_RSS},
+                                                      {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+                                                      {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+                                                      {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+                                                      {"RLIMIT_STACK", RLIMIT_STACK}};
   for (auto& [n, r] : table)
     if (name == n) return r;
   return -1;
@@ -189,9 +198,11 @@ void plan_process(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
   plan.search_path = kDefaultPath;
   for (const auto& e : plan.env)
     if (e.rfind("PATH=", 0) == 0) plan.search_path = e.substr(5);
-  for (auto& a : plan.args) plan.argv.push_back(a.data());
+  for (auto& a : plan.args)
+    plan.argv.push_back(a.data());
   plan.argv.push_back(nullptr);
-  for (auto& e : plan.env) plan.envp.push_back(e.data());
+  for (auto& e : plan.env)
+    plan.envp.push_back(e.data());
   plan.envp.push_back(nullptr);
   plan.cwd = p.cwd;
   plan.terminal = p.terminal.value_or(false);
@@ -201,7 +212,8 @@ void plan_process(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
     plan.uid = p.user->uid;
     plan.gid = p.user->gid;
     if (p.user->umask) plan.umask = static_cast<mode_t>(*p.user->umask);
-    for (uint32_t g : items(p.user->additional_gids)) plan.groups.push_back(g);
+    for (uint32_t g : items(p.user->additional_gids))
+      plan.groups.push_back(g);
   }
   // crun's annotation: keep the supplementary groups we have (so /dev/snd access through
   // the user's audio group keeps working) instead of setting the spec's.
@@ -253,7 +265,8 @@ InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in) {
   struct stat st;
   if (::stat(plan.rootfs.c_str(), &st) != 0)
     throw sys_error(errno, "root.path: " + backquoted(plan.rootfs));
-  if (!S_ISDIR(st.st_mode)) throw Error("root.path: " + backquoted(plan.rootfs) + " is not a directory");
+  if (!S_ISDIR(st.st_mode))
+    throw Error("root.path: " + backquoted(plan.rootfs) + " is not a directory");
   plan.readonly_root = spec.root->readonly.value_or(false);
   plan.root_propagation = MS_SLAVE | MS_REC;
   if (spec.linux && spec.linux->rootfs_propagation)
@@ -272,7 +285,8 @@ InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in) {
   bool own_uts = plan.clone_flags & CLONE_NEWUTS;
   if ((spec.hostname || spec.domainname) && !own_uts) {
     bool joined = false;
-    for (auto& [flag, fd] : plan.joins) joined |= flag == CLONE_NEWUTS;
+    for (auto& [flag, fd] : plan.joins)
+      joined |= flag == CLONE_NEWUTS;
     if (!joined)
       throw Error(std::string(spec.hostname ? "hostname" : "domainname") +
                   ": needs a uts namespace of the container's own");

@@ -20,9 +20,9 @@ namespace boxrt {
 // What to do when a mount the spec asks for is refused in a user namespace.
 enum class MountFallback {
   none,
-  bind_host_sys,     // sysfs needs a network namespace of our own: rbind the host's /sys
-  bind_host_proc,    // procfs needs a pid namespace of our own: rbind the host's /proc
-  bind_host_cgroup,  // cgroup hierarchies a namespace can't mount: rbind the host's
+  bind_host_sys,       // sysfs needs a network namespace of our own: rbind the host's /sys
+  bind_host_proc,      // procfs needs a pid namespace of our own: rbind the host's /proc
+  bind_host_cgroup,    // cgroup hierarchies a namespace can't mount: rbind the host's
   devpts_without_gid,  // gid=N unmapped in the container: drop the option
 };
 
@@ -31,7 +31,7 @@ struct MountStep {
   std::string destination;  // absolute path inside the container
   std::string type;         // fs type; empty for binds
   bool is_bind = false;
-  bool is_file = false;  // bind of a non-directory: the target is a file
+  bool is_file = false;     // bind of a non-directory: the target is a file
   unsigned long flags = 0;  // MS_* passed to mount(2)
   std::string data;         // fs-specific options
   std::string fallback_data;

@@ -115,8 +115,8 @@ bool mount_one(InitContext& ctx, const MountStep& m) {
                  m.data.empty() ? nullptr : m.data.c_str());
   }
   bool fell_back = false;
-  if (rc != 0 && m.fallback != MountFallback::none && (errno == EPERM || errno == EINVAL ||
-                                                       errno == EACCES || errno == EBUSY)) {
+  if (rc != 0 && m.fallback != MountFallback::none &&
+      (errno == EPERM || errno == EINVAL || errno == EACCES || errno == EBUSY)) {
     rc = mount_fallback(m, tpath.text);
     fell_back = rc == 0 && m.fallback != MountFallback::devpts_without_gid;
   }
@@ -135,7 +135,8 @@ bool mount_one(InitContext& ctx, const MountStep& m) {
   int mnt = openat2_in_root(ctx.rootfd, m.destination.c_str(), O_PATH);
   if (mnt < 0) return init_fail(ctx, errno, "reopen mount %s", m.destination.c_str());
   rc = need_attrs ? set_attrs(mnt, set, clr, recursive) : 0;
-  if (rc == 0 && m.propagation) rc = ::mount(nullptr, FdPath(mnt).text, nullptr, m.propagation, nullptr);
+  if (rc == 0 && m.propagation)
+    rc = ::mount(nullptr, FdPath(mnt).text, nullptr, m.propagation, nullptr);
   saved = errno;
   ::close(mnt);
   if (rc != 0) return init_fail(ctx, saved, "set options of mount %s", m.destination.c_str());
@@ -243,7 +244,8 @@ bool enter_rootfs(InitContext& ctx) {
     if (::chroot(".") != 0) return init_fail(ctx, errno, "chroot %s", rootfs);
   } else {
     // pivot_root(".", "."): the old root ends up stacked on the new one; detach it.
-    if (::syscall(SYS_pivot_root, ".", ".") != 0) return init_fail(ctx, errno, "pivot_root %s", rootfs);
+    if (::syscall(SYS_pivot_root, ".", ".") != 0)
+      return init_fail(ctx, errno, "pivot_root %s", rootfs);
     // Slave first, so unmounting the old root doesn't propagate to the host.
     if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0)
       return init_fail(ctx, errno, "make old root rslave");
@@ -271,9 +273,8 @@ bool mask_paths(InitContext& ctx) {
       if (errno == ENOENT) continue;
       return init_fail(ctx, errno, "masked path %s", p.c_str());
     }
-    int rc = S_ISDIR(st.st_mode)
-                 ? ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, "size=0")
-                 : ::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
+    int rc = S_ISDIR(st.st_mode) ? ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, "size=0")
+                                 : ::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
     if (rc != 0) return init_fail(ctx, errno, "mask %s", p.c_str());
   }
   for (const auto& p : ctx.plan->readonly_paths) {

@@ -24,7 +24,9 @@ extern char** environ;
 namespace boxrt {
 namespace {
 
-std::string session_file() { return session_dir() + "/session"; }
+std::string session_file() {
+  return session_dir() + "/session";
+}
 
 // "PID START_TIME SUBIDS" written by the process that started the session.
 std::optional<Session> read_session() {
@@ -67,10 +69,13 @@ std::optional<Session> read_session() {
   ::prctl(PR_SET_NAME, "boxapp-session");
   ::signal(SIGHUP, SIG_IGN);
   ::signal(SIGINT, SIG_IGN);
-  for (;;) ::pause();
+  for (;;)
+    ::pause();
 }
 
-bool has_program(const char* path) { return ::access(path, X_OK) == 0; }
+bool has_program(const char* path) {
+  return ::access(path, X_OK) == 0;
+}
 
 // Runs newuidmap/newgidmap PID 0 ID 1 1 SUBSTART SUBCOUNT and waits for it.
 void run_idmap_tool(const char* tool, pid_t pid, uint32_t own, const IdRange& sub) {
@@ -83,7 +88,8 @@ void run_idmap_tool(const char* tool, pid_t pid, uint32_t own, const IdRange& su
                                    std::to_string(sub.outside),
                                    std::to_string(sub.count)};
   std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  for (auto& a : args)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t child;
   int rc = ::posix_spawn(&child, tool, nullptr, nullptr, argv.data(), environ);
@@ -92,7 +98,8 @@ void run_idmap_tool(const char* tool, pid_t pid, uint32_t own, const IdRange& su
   retry_eintr([&] { return ::waitpid(child, &status, 0); });
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::string cmd;
-    for (auto& a : args) cmd += (cmd.empty() ? "" : " ") + a;
+    for (auto& a : args)
+      cmd += (cmd.empty() ? "" : " ") + a;
     throw Error(backquoted(cmd) + " failed (exit status " + std::to_string(WEXITSTATUS(status)) +
                 "); check /etc/subuid and /etc/subgid");
   }
@@ -171,7 +178,7 @@ Session ensure_session() {
   char text[96];
   std::snprintf(text, sizeof text, "%d %llu %d\n", static_cast<int>(s.pid),
                 static_cast<unsigned long long>(s.start_time), s.has_subids ? 1 : 0);
-  write_file_atomic(session_file(), text, 0600);
+  write_file_atomic(session_file(), text, 0600, Durability::volatile_ok);
   return s;
 }
 
@@ -195,8 +202,12 @@ bool stop_session() {
   return true;
 }
 
-std::vector<IdRange> own_uid_map() { return parse_id_map(read_file("/proc/self/uid_map")); }
-std::vector<IdRange> own_gid_map() { return parse_id_map(read_file("/proc/self/gid_map")); }
+std::vector<IdRange> own_uid_map() {
+  return parse_id_map(read_file("/proc/self/uid_map"));
+}
+std::vector<IdRange> own_gid_map() {
+  return parse_id_map(read_file("/proc/self/gid_map"));
+}
 
 bool in_initial_user_namespace() {
   auto m = own_uid_map();

@@ -93,7 +93,8 @@ ContainerRecord StateStore::load(const std::string& id) const {
 void StateStore::save(const ContainerRecord& record) const {
   oci::State s = record.state;
   s.extra[kPrivate]["initStartTime"] = record.start_time;
-  write_file_atomic(dir_of(s.id) + "/state.json", oci::state_to_json(s).dump() + "\n", 0600);
+  write_file_atomic(dir_of(s.id) + "/state.json", oci::state_to_json(s).dump() + "\n", 0600,
+                    Durability::volatile_ok);
 }
 
 void StateStore::erase(const std::string& id) const {
@@ -120,7 +121,7 @@ oci::Status live_status(const StateStore& store, const ContainerRecord& r) {
   if (!r.state.pid || !is_same_live_process(*r.state.pid, r.start_time))
     return oci::Status::stopped;
   return ::access(store.fifo_of(r.state.id).c_str(), F_OK) == 0 ? oci::Status::created
-                                                                 : oci::Status::running;
+                                                                : oci::Status::running;
 }
 
 }  // namespace boxrt

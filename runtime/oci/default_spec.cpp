@@ -10,8 +10,8 @@ Spec default_spec(bool rootless, uid_t uid, gid_t gid) {
   p.terminal = true;
   p.user = User{};
   p.args = StringList{"sh"};
-  p.env = StringList{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                     "TERM=xterm"};
+  p.env =
+      StringList{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"};
   p.cwd = "/";
   p.capabilities = Capabilities{caps, caps, StringList{}, caps, caps, {}};
   p.rlimits = std::vector<Rlimit>{{"RLIMIT_NOFILE", 1024, 1024, {}}};
@@ -45,7 +45,8 @@ Spec default_spec(bool rootless, uid_t uid, gid_t gid) {
 
   Linux l;
   std::vector<Namespace> nss;
-  for (const char* t : {"pid", "ipc", "uts", "mount", "cgroup"}) nss.push_back({t, {}, {}});
+  for (const char* t : {"pid", "ipc", "uts", "mount", "cgroup"})
+    nss.push_back({t, {}, {}});
   if (rootless) {
     nss.push_back({"user", {}, {}});
     l.uid_mappings = std::vector<IdMapping>{{0, static_cast<uint32_t>(uid), 1, {}}};
@@ -54,11 +55,12 @@ Spec default_spec(bool rootless, uid_t uid, gid_t gid) {
     nss.push_back({"network", {}, {}});
   }
   l.namespaces = nss;
-  l.masked_paths = StringList{"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-                              "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-                              "/proc/sched_debug", "/sys/firmware", "/proc/scsi"};
-  l.readonly_paths = StringList{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                                "/proc/sysrq-trigger"};
+  l.masked_paths = StringList{"/proc/acpi",        "/proc/asound",        "/proc/kcore",
+                              "/proc/keys",        "/proc/latency_stats", "/proc/timer_list",
+                              "/proc/timer_stats", "/proc/sched_debug",   "/sys/firmware",
+                              "/proc/scsi"};
+  l.readonly_paths =
+      StringList{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
   s.linux = l;
   return s;
 }

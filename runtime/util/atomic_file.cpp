@@ -29,16 +29,19 @@ struct UnlinkGuard {
   }
 };
 
-void write_and_sync(int fd, std::string_view data, mode_t mode, const std::string& path) {
+void write_contents(int fd, std::string_view data, mode_t mode, const std::string& path,
+                    bool sync) {
   write_all(fd, data, backquoted(path));
   // fchmod rather than relying on the open mode: the umask must not weaken or widen it.
   check(::fchmod(fd, mode), "chmod " + backquoted(path));
-  check(retry_eintr([&] { return ::fsync(fd); }), "fsync " + backquoted(path));
+  if (sync) check(retry_eintr([&] { return ::fsync(fd); }), "fsync " + backquoted(path));
 }
 
 }  // namespace
 
-void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
+                       Durability durability) {
+  const bool sync = durability == Durability::synced;
   const std::string dir = dir_name(path);
   const std::string tmp = temp_name(path);
   UnlinkGuard guard;
@@ -46,7 +49,7 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
   int raw = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
   if (raw >= 0) {
     unique_fd fd(raw);
-    write_and_sync(fd.get(), data, mode, path);
+    write_contents(fd.get(), data, mode, path, sync);
     // Give the finished inode a name. linkat through /proc needs no privilege (AT_EMPTY_PATH
     // would need CAP_DAC_READ_SEARCH).
     std::string proc_path = "/proc/self/fd/" + std::to_string(fd.get());
@@ -55,7 +58,7 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
   } else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
     unique_fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
     guard.path = tmp;
-    write_and_sync(fd.get(), data, mode, path);
+    write_contents(fd.get(), data, mode, path, sync);
   } else {
     throw_errno("create temporary file in " + backquoted(dir));
   }
@@ -64,6 +67,7 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
   check(::rename(tmp.c_str(), path.c_str()),
         "rename " + backquoted(tmp) + " to " + backquoted(path));
   guard.path.clear();
+  if (!sync) return;
   // The rename is durable only once the directory entry is.
   unique_fd dfd = open_file(dir, O_RDONLY | O_DIRECTORY);
   check(retry_eintr([&] { return ::fsync(dfd.get()); }), "fsync " + backquoted(dir));

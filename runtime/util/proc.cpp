@@ -1,8 +1,8 @@
 #include "util/proc.hpp"
 
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include <cstdio>
 #include <cstring>
@@ -27,8 +27,9 @@ std::optional<ProcStat> read_proc_stat(pid_t pid) {
   ProcStat st;
   unsigned long long start = 0;
   // Fields 3 (state) ... 22 (starttime).
-  if (std::sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-                         "%*d %llu",
+  if (std::sscanf(p + 2,
+                  "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+                  "%*d %llu",
                   &st.state, &start) != 2)
     return std::nullopt;
   st.start_time = start;
@@ -41,7 +42,9 @@ bool is_same_live_process(pid_t pid, uint64_t start_time) {
 }
 
 // Raw syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C" and does not link from C++.
-unique_fd open_pidfd(pid_t pid) { return unique_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); }
+unique_fd open_pidfd(pid_t pid) {
+  return unique_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+}
 
 uint64_t namespace_inode(pid_t pid, const char* name) {
   char path[64];

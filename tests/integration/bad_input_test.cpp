@@ -39,8 +39,9 @@ TEST_CASE("a bundle without config.json is named") {
 TEST_CASE("malformed config.json: file, line and column") {
   Bundle b;
   std::ofstream(b.path() + "/config.json") << "{\n  \"ociVersion\": \"1.0.0\",\n  \"root\": }\n";
-  expect_failure(b, b.path() + "/config.json:3:11: invalid JSON: syntax error while parsing "
-                               "value - unexpected '}'; expected '[', '{', or a literal");
+  expect_failure(b, b.path() +
+                        "/config.json:3:11: invalid JSON: syntax error while parsing "
+                        "value - unexpected '}'; expected '[', '{', or a literal");
 }
 
 TEST_CASE("invalid config.json: file and JSON path") {
@@ -119,8 +120,12 @@ TEST_CASE("an invalid id is refused before anything is created") {
 
 TEST_CASE("unknown ids: every command says does not exist") {
   Runtime rt;
-  for (auto cmd : {std::vector<std::string>{"state", "ghost"}, {"start", "ghost"},
-                   {"kill", "ghost"}, {"delete", "ghost"}, {"ps", "ghost"}, {"pause", "ghost"}}) {
+  for (auto cmd : {std::vector<std::string>{"state", "ghost"},
+                   {"start", "ghost"},
+                   {"kill", "ghost"},
+                   {"delete", "ghost"},
+                   {"ps", "ghost"},
+                   {"pause", "ghost"}}) {
     Result r = rt(cmd);
     INFO(cmd[0]);
     CHECK(r.status == 1);

@@ -54,20 +54,20 @@ TEST_CASE("the process runs as root of its own user namespace, mapped to the cal
 }
 
 TEST_CASE("uid and gid maps reach the host ids the spec names, through the session") {
-  auto sub = boxrt::subordinate_range("/etc/subuid", ::getenv("USER") ? ::getenv("USER") : "",
-                                      own_uid());
-  auto subg = boxrt::subordinate_range("/etc/subgid", ::getenv("USER") ? ::getenv("USER") : "",
-                                       own_uid());
+  auto sub =
+      boxrt::subordinate_range("/etc/subuid", ::getenv("USER") ? ::getenv("USER") : "", own_uid());
+  auto subg =
+      boxrt::subordinate_range("/etc/subgid", ::getenv("USER") ? ::getenv("USER") : "", own_uid());
   if (!sub || !subg || ::access("/usr/bin/newuidmap", X_OK) != 0) {
     WARN("not checked: this user has no /etc/subuid range or uidmap is missing");
     return;
   }
   Runtime rt;
   Bundle b;
-  b.spec.linux->uid_mappings = std::vector<oci::IdMapping>{
-      {0, own_uid(), 1, {}}, {1, sub->outside, 1000, {}}};
-  b.spec.linux->gid_mappings = std::vector<oci::IdMapping>{
-      {0, own_gid(), 1, {}}, {1, subg->outside, 1000, {}}};
+  b.spec.linux->uid_mappings =
+      std::vector<oci::IdMapping>{{0, own_uid(), 1, {}}, {1, sub->outside, 1000, {}}};
+  b.spec.linux->gid_mappings =
+      std::vector<oci::IdMapping>{{0, own_gid(), 1, {}}, {1, subg->outside, 1000, {}}};
   b.spec.process->user->uid = 5;
   b.spec.process->user->gid = 7;
   b.spec.process->args = oci::StringList{"sleep", "30"};
@@ -105,8 +105,8 @@ TEST_CASE("hostname, domainname, cwd, env, umask and rlimits are as the spec say
   b.spec.process->cwd = "/tmp/work/dir";
   b.spec.process->env = oci::StringList{"PATH=/bin", "BOX_TEST=yes please"};
   b.spec.process->user->umask = 027;
-  b.spec.process->rlimits = std::vector<oci::Rlimit>{{"RLIMIT_NOFILE", 123, 456, {}},
-                                                     {"RLIMIT_CORE", 0, 0, {}}};
+  b.spec.process->rlimits =
+      std::vector<oci::Rlimit>{{"RLIMIT_NOFILE", 123, 456, {}}, {"RLIMIT_CORE", 0, 0, {}}};
   ::mkdir((b.rootfs() + "/tmp/work").c_str(), 0755);
   ::mkdir((b.rootfs() + "/tmp/work/dir").c_str(), 0755);
   json r = probe(b);
@@ -130,9 +130,12 @@ TEST_CASE("args[0] is looked up in the container's PATH") {
 
 TEST_CASE("capabilities of a root process: the spec's bounding set, no_new_privs") {
   Bundle b;
-  b.spec.process->capabilities = oci::Capabilities{
-      oci::StringList{"CAP_KILL", "CAP_CHOWN"}, oci::StringList{"CAP_KILL", "CAP_CHOWN"},
-      oci::StringList{}, oci::StringList{"CAP_KILL", "CAP_CHOWN"}, oci::StringList{}, {}};
+  b.spec.process->capabilities = oci::Capabilities{oci::StringList{"CAP_KILL", "CAP_CHOWN"},
+                                                   oci::StringList{"CAP_KILL", "CAP_CHOWN"},
+                                                   oci::StringList{},
+                                                   oci::StringList{"CAP_KILL", "CAP_CHOWN"},
+                                                   oci::StringList{},
+                                                   {}};
   b.spec.process->no_new_privileges = true;
   json r = probe(b);
   // CAP_CHOWN = bit 0, CAP_KILL = bit 5. (For uid 0 the kernel makes effective = permitted
@@ -146,15 +149,15 @@ TEST_CASE("capabilities of a root process: the spec's bounding set, no_new_privs
 }
 
 TEST_CASE("capabilities of a non-root process: exactly the ambient ones") {
-  auto sub = boxrt::subordinate_range("/etc/subuid", ::getenv("USER") ? ::getenv("USER") : "",
-                                      own_uid());
+  auto sub =
+      boxrt::subordinate_range("/etc/subuid", ::getenv("USER") ? ::getenv("USER") : "", own_uid());
   if (!sub || ::access("/usr/bin/newuidmap", X_OK) != 0) {
     WARN("not checked: a non-root container user needs an /etc/subuid range and uidmap");
     return;
   }
   Bundle b;
-  b.spec.linux->uid_mappings = std::vector<oci::IdMapping>{{0, own_uid(), 1, {}},
-                                                           {1, sub->outside, 100, {}}};
+  b.spec.linux->uid_mappings =
+      std::vector<oci::IdMapping>{{0, own_uid(), 1, {}}, {1, sub->outside, 100, {}}};
   b.spec.process->user->uid = 42;
   const oci::StringList kill = {"CAP_KILL"};
   b.spec.process->capabilities =

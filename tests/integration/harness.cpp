@@ -37,8 +37,12 @@ bool is_alive(int pid) {
   return st && st->state != 'Z' && st->state != 'X';
 }
 
-uint32_t own_uid() { return ::getuid(); }
-uint32_t own_gid() { return ::getgid(); }
+uint32_t own_uid() {
+  return ::getuid();
+}
+uint32_t own_gid() {
+  return ::getgid();
+}
 
 std::string runtime_bin() {
   const char* stage = std::getenv("BOXAPP_STAGE");
@@ -52,8 +56,7 @@ std::string probe_bin() {
                          : std::string(BOXAPP_BUILD_DIR) + "/tests/box-probe";
 }
 
-Result run_process(const std::vector<std::string>& argv, const std::string& input,
-                   int timeout_s) {
+Result run_process(const std::vector<std::string>& argv, const std::string& input, int timeout_s) {
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC))
     throw std::runtime_error("pipe failed");
@@ -63,7 +66,8 @@ Result run_process(const std::vector<std::string>& argv, const std::string& inpu
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     ::execv(args[0], args.data());
     ::_exit(127);
@@ -112,9 +116,12 @@ Result run_process(const std::vector<std::string>& argv, const std::string& inpu
     if (p[i].fd >= 0) ::close(p[i].fd);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  if (timed_out) r.status = -1;
-  else if (WIFEXITED(status)) r.status = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) r.status = 128 + WTERMSIG(status);
+  if (timed_out)
+    r.status = -1;
+  else if (WIFEXITED(status))
+    r.status = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    r.status = 128 + WTERMSIG(status);
   return r;
 }
 
@@ -144,7 +151,8 @@ void Bundle::write() const {
 Runtime::Runtime() {}
 
 Runtime::~Runtime() {
-  for (const auto& id : leftovers()) (*this)({"delete", "-f", id});
+  for (const auto& id : leftovers())
+    (*this)({"delete", "-f", id});
 }
 
 Result Runtime::operator()(std::vector<std::string> args, const std::string& input,

@@ -122,9 +122,9 @@ TEST_CASE("kill takes signal names with or without SIG, and numbers") {
   Runtime rt;
   Bundle b;
   // The init is pid 1 in its namespace: it only gets signals it has handlers for.
-  b.spec.process->args =
-      oci::StringList{"sh", "-c", "trap 'echo got-usr1' USR1; trap 'exit 3' TERM; "
-                                  "while true; do sleep 0.05; done"};
+  b.spec.process->args = oci::StringList{"sh", "-c",
+                                         "trap 'echo got-usr1' USR1; trap 'exit 3' TERM; "
+                                         "while true; do sleep 0.05; done"};
   b.write();
   REQUIRE(rt({"run", "-d", "-b", b.path(), "k1"}).status == 0);
   CHECK(rt({"kill", "k1", "SIGUSR1"}).status == 0);
@@ -169,7 +169,8 @@ TEST_CASE("run -d detaches; list and ps show the container; delete -f stops it")
   CHECK(pids[0] == list[0]["pid"]);
 
   REQUIRE(rt({"delete", "-f", "d1"}).status == 0);
-  for (int pid : pids) CHECK_FALSE(is_alive(pid));
+  for (int pid : pids)
+    CHECK_FALSE(is_alive(pid));
   CHECK(rt.leftovers().empty());
 }
 
@@ -187,7 +188,8 @@ TEST_CASE("kill --all signals every process in the container") {
   REQUIRE(pids.size() == 3);
   REQUIRE(rt({"kill", "--all", "ka", "KILL"}).status == 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  for (int pid : pids) CHECK_FALSE(is_alive(pid));
+  for (int pid : pids)
+    CHECK_FALSE(is_alive(pid));
   rt({"delete", "-f", "ka"});
 }
 
@@ -195,7 +197,8 @@ TEST_CASE("the console socket receives a working pty master") {
   Runtime rt;
   Bundle b;
   b.spec.process->terminal = true;
-  b.spec.process->args = oci::StringList{"sh", "-c", "test -t 0 && echo tty-ok; read x; echo got-$x"};
+  b.spec.process->args =
+      oci::StringList{"sh", "-c", "test -t 0 && echo tty-ok; read x; echo got-$x"};
   b.write();
   testing::TempDir scratch;
   const std::string sock_path = scratch / "console.sock";
