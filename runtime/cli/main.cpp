@@ -102,6 +102,10 @@ void add_create_options(CLI::App* cmd, boxrt::CreateOptions& o) {
 struct Args {
   std::string id, signal = "SIGTERM", format = "table", spec_bundle = ".";
   boxrt::CreateOptions create;
+  // exec
+  std::string process_file, cwd, user;
+  std::vector<std::string> env;
+  bool tty = false;
   bool detach = false, keep = false, all = false, force = false, quiet = false,
        spec_rootless = false;
 };
@@ -129,6 +133,21 @@ const Command kCommands[] = {
        c->add_flag("-d,--detach", a.detach, "return once the process runs");
        c->add_flag("--keep", a.keep, "keep the state after the container exits");
        add_id(c, a);
+     }},
+    {"exec", "run a new process in a running container",
+     [](CLI::App* c, Args& a) {
+       c->add_flag("-d,--detach", a.detach, "return once the process runs");
+       c->add_flag("-t,--tty", a.tty, "give the process a terminal (needs --console-socket)");
+       c->add_option("-p,--process", a.process_file, "process.json to run instead of CMD");
+       c->add_option("--pid-file", a.create.pid_file, "write the process's pid here");
+       c->add_option("--console-socket", a.create.console_socket, "send the pty master here");
+       c->add_option("-e,--env", a.env, "KEY=VALUE to add to the environment");
+       c->add_option("--cwd", a.cwd, "working directory inside the container");
+       c->add_option("-u,--user", a.user, "UID[:GID] to run as");
+       c->add_option("--preserve-fds", a.create.preserve_fds, "fds after stdio to pass on");
+       add_id(c, a);
+       // Everything after ID is the command, options of its own included.
+       c->prefix_command();
      }},
     {"state", "print the container's state as JSON", add_id},
     {"list", "list containers",
@@ -189,7 +208,38 @@ void print_ps(const std::vector<int>& pids, const std::string& format) {
   }
 }
 
-int dispatch(const std::string& cmd, const Globals& g, Args& a) {
+oci::Process exec_process(const boxrt::Runtime& rt, const Args& a,
+                          const std::vector<std::string>& command) {
+  if (!a.process_file.empty())
+    return oci::parse_process(boxrt::read_file(a.process_file), a.process_file);
+  if (command.empty()) throw Error("exec: give a command to run, or --process FILE");
+  oci::Process p = rt.default_exec_process(a.id);
+  p.args = command;
+  p.terminal = a.tty;
+  if (!a.cwd.empty()) p.cwd = a.cwd;
+  for (const auto& kv : a.env) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error("exec: -e " + boxrt::backquoted(kv) + ": use KEY=VALUE");
+    if (!p.env) p.env.emplace();
+    auto& env = *p.env;
+    std::erase_if(env,
+                  [&](const std::string& e) { return e.compare(0, eq + 1, kv, 0, eq + 1) == 0; });
+    env.push_back(kv);
+  }
+  if (!a.user.empty()) {
+    unsigned uid = 0, gid = 0;
+    int n = std::sscanf(a.user.c_str(), "%u:%u", &uid, &gid);
+    if (n < 1) throw Error("exec: -u " + boxrt::backquoted(a.user) + ": use UID[:GID]");
+    if (!p.user) p.user.emplace();
+    p.user->uid = uid;
+    if (n == 2) p.user->gid = gid;
+  }
+  return p;
+}
+
+int dispatch(const std::string& cmd, const Globals& g, Args& a,
+             const std::vector<std::string>& rest) {
   boxrt::RuntimeOptions ro;
   ro.root = g.root;
   ro.rootless = g.rootless == "true"    ? boxrt::RootlessMode::yes
@@ -207,6 +257,15 @@ int dispatch(const std::string& cmd, const Globals& g, Args& a) {
   if (cmd == "create") rt.create(a.id, a.create);
   if (cmd == "start") rt.start(a.id);
   if (cmd == "run") return rt.run(a.id, a.create, a.detach, a.keep);
+  if (cmd == "exec") {
+    boxrt::ExecOptions eo;
+    eo.process = exec_process(rt, a, rest);
+    eo.detach = a.detach;
+    eo.pid_file = a.create.pid_file;
+    eo.console_socket = a.create.console_socket;
+    eo.preserve_fds = a.create.preserve_fds;
+    return rt.exec(a.id, eo);
+  }
   if (cmd == "state") std::printf("%s\n", state_json(rt.state(a.id)).dump(2).c_str());
   if (cmd == "list") print_list(rt.list(), a.format, a.quiet);
   if (cmd == "kill") rt.kill(a.id, parse_signal(a.signal), a.all);
@@ -248,7 +307,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    return dispatch(app.get_subcommands().at(0)->get_name(), g, args);
+    CLI::App* sub = app.get_subcommands().at(0);
+    return dispatch(sub->get_name(), g, args, sub->remaining());
   } catch (const std::exception& e) {
     report(g, e.what());
     return 1;

@@ -16,6 +16,7 @@
 #include <ctime>
 
 #include "container/init.hpp"
+#include "container/launch_support.hpp"
 #include "container/runtime.hpp"
 #include "container/session.hpp"
 #include "oci/spec.hpp"
@@ -33,13 +34,6 @@ struct Runtime::Launched {
 
 namespace {
 
-std::string absolute_path(const std::string& path) {
-  if (!path.empty() && path[0] == '/') return path;
-  char cwd[PATH_MAX];
-  if (!::getcwd(cwd, sizeof cwd)) throw_errno("getcwd");
-  return path.empty() || path == "." ? std::string(cwd) : std::string(cwd) + "/" + path;
-}
-
 // RFC 3339 in UTC with nanoseconds, as runc's `created`.
 std::string now_rfc3339() {
   struct timespec ts;
@@ -50,39 +44,6 @@ std::string now_rfc3339() {
   size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
   return buf;
-}
-
-unique_fd connect_console_socket(const std::string& path) {
-  unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) throw_errno("socket");
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path)
-    throw Error("console socket path too long: " + backquoted(path));
-  std::memcpy(addr.sun_path, path.c_str(), path.size());
-  if (::connect(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0)
-    throw_errno("connect to console socket " + backquoted(path));
-  return fd;
-}
-
-// Reads the init's answer: the expected message, or its error as an Error.
-void expect(int sync_fd, SyncMsg want, const char* what) {
-  char buf[1 + sizeof(InitError)];
-  ssize_t n = retry_eintr([&] { return ::read(sync_fd, buf, sizeof buf); });
-  if (n == 1 && buf[0] == static_cast<char>(want)) return;
-  if (n == static_cast<ssize_t>(sizeof buf) && buf[0] == static_cast<char>(SyncMsg::error)) {
-    InitError e;
-    std::memcpy(&e, buf + 1, sizeof e);
-    e.msg[sizeof e.msg - 1] = '\0';
-    if (e.err) throw sys_error(e.err, e.msg);
-    throw Error(e.msg);
-  }
-  if (n == 0 && want == SyncMsg::error) return;  // EOF after exec: it worked
-  throw Error(std::string("container init died ") + what);
-}
-
-void write_pid_file(const std::string& path, pid_t pid) {
-  write_file_atomic(path, std::to_string(pid), 0644, Durability::volatile_ok);
 }
 
 // Enters the time namespace's "for children" slot with the spec's offsets: the init then
@@ -184,9 +145,8 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
     try {
       if (!maps.uids.empty())
         write_id_maps(child.pid, maps.uids, maps.gids, /*deny_setgroups=*/false);
-      char go = static_cast<char>(SyncMsg::maps_written);
-      check(::write(mine.get(), &go, 1), "signal container init");
-      expect(mine.get(), SyncMsg::ready, "during setup");
+      send_msg(mine.get(), SyncMsg::maps_written);
+      expect_msg(mine.get(), SyncMsg::ready, "during setup");
 
       ContainerRecord rec;
       rec.state.oci_version = std::string(oci::kVersion);
@@ -204,12 +164,11 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
       store_.save(rec);
       if (!pid_file.empty()) write_pid_file(pid_file, child.pid);
 
-      char m = static_cast<char>(mode == Mode::create ? SyncMsg::wait_start : SyncMsg::exec_now);
-      check(::write(mine.get(), &m, 1), "signal container init");
+      send_msg(mine.get(), mode == Mode::create ? SyncMsg::wait_start : SyncMsg::exec_now);
       if (mode == Mode::run)
-        expect(mine.get(), SyncMsg::error, "at exec");
+        expect_msg(mine.get(), SyncMsg::error, "at exec");  // EOF: exec'd
       else
-        expect(mine.get(), SyncMsg::detached, "after setup");
+        expect_msg(mine.get(), SyncMsg::detached, "after setup");
     } catch (...) {
       ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
       retry_eintr([&] { return ::waitpid(child.pid, nullptr, 0); });
@@ -231,35 +190,14 @@ int Runtime::run(const std::string& id, const CreateOptions& options, bool detac
     launch(id, options, Mode::run);
     return 0;
   }
-  // Signals for the container are taken synchronously (sigwaitinfo) and forwarded; the
-  // init resets its mask before exec.
-  sigset_t forward, old;
-  sigemptyset(&forward);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD})
-    sigaddset(&forward, sig);
-  ::sigprocmask(SIG_BLOCK, &forward, &old);
-  int status = 0;
-  try {
+  int status;
+  {
+    ForwardedSignals signals;
     Launched c = launch(id, options, Mode::run);
-    for (;;) {
-      siginfo_t info;
-      int sig = ::sigwaitinfo(&forward, &info);
-      if (sig == SIGCHLD) {
-        pid_t done = ::waitpid(c.pid, &status, WNOHANG);
-        if (done == c.pid) break;
-        continue;
-      }
-      if (sig > 0) ::syscall(SYS_pidfd_send_signal, c.pidfd.get(), sig, nullptr, 0);
-    }
-  } catch (...) {
-    ::sigprocmask(SIG_SETMASK, &old, nullptr);
-    throw;
+    status = signals.wait_forwarding(c.pid, c.pidfd.get());
   }
-  ::sigprocmask(SIG_SETMASK, &old, nullptr);
   if (!keep) store_.erase(id);
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 1;
+  return status;
 }
 
 }  // namespace boxrt

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "container/runtime.hpp"
+#include "oci/spec.hpp"
 #include "util/error.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
@@ -135,6 +136,17 @@ std::vector<ContainerView> Runtime::list() const {
     }
   }
   return out;
+}
+
+oci::Process Runtime::default_exec_process(const std::string& id) const {
+  validate_id(id);
+  ContainerRecord r = store_.load(id);
+  oci::Spec spec = oci::load_spec(r.state.bundle + "/config.json");
+  if (!spec.process) throw Error("container " + backquoted(id) + " has no process in its config");
+  oci::Process p = *spec.process;
+  p.terminal = false;
+  p.console_size.reset();
+  return p;
 }
 
 std::vector<int> Runtime::pids(const std::string& id) const {

@@ -97,4 +97,24 @@ void init_main(InitContext& ctx) {
   ::_exit(127);
 }
 
+void exec_main(InitContext& ctx) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // While it still holds the runtime's memory and descriptors, nothing in the container may
+  // ptrace it or open /proc/PID/exe (CVE-2016-9962, CVE-2019-5736); execve resets this.
+  ::prctl(PR_SET_DUMPABLE, 0);
+  reset_signals();
+  if (read_msg(ctx.sync_fd) != static_cast<char>(SyncMsg::maps_written)) ::_exit(1);
+  bool (*const steps[])(InitContext&) = {setup_terminal,  apply_rlimits, close_other_fds,
+                                         switch_identity, enter_cwd,     find_executable};
+  for (auto step : steps)
+    if (!step(ctx)) report_and_exit(ctx, 1);
+  char ready = static_cast<char>(SyncMsg::ready);
+  if (::write(ctx.sync_fd, &ready, 1) != 1) ::_exit(1);
+  if (read_msg(ctx.sync_fd) != static_cast<char>(SyncMsg::exec_now)) ::_exit(1);
+  ::prctl(PR_SET_PDEATHSIG, 0);
+  ::execve(ctx.exe, ctx.plan->argv.data(), ctx.plan->envp.data());
+  init_fail(ctx, errno, "exec %s", ctx.exe);
+  report_and_exit(ctx, 127);
+}
+
 }  // namespace boxrt

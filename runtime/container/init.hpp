@@ -58,4 +58,8 @@ bool find_executable(InitContext& ctx);
 // Runs the steps, reports to the parent, waits to be started and execs. Never returns.
 [[noreturn]] void init_main(InitContext& ctx);
 
+// The same for a process joining a running container (exec): already in its namespaces,
+// it only shapes itself (terminal, limits, fds, identity, cwd) and execs on the parent's word.
+[[noreturn]] void exec_main(InitContext& ctx);
+
 }  // namespace boxrt

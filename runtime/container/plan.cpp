@@ -304,6 +304,13 @@ InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in) {
   return plan;
 }
 
+InitPlan make_exec_plan(const oci::Spec& spec, const PlanInputs& in) {
+  InitPlan plan;
+  plan.preserve_fds = in.preserve_fds;
+  plan_process(spec, in, plan);
+  return plan;
+}
+
 IdMaps make_id_maps(const oci::Spec& spec, const PlanInputs& in) {
   using oci::items;
   IdMaps maps;

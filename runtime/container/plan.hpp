@@ -115,6 +115,9 @@ struct IdMaps {
 };
 
 InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in);
+// Only the process part (identity, capabilities, rlimits, args, env, cwd, terminal): for a
+// process joining a running container.
+InitPlan make_exec_plan(const oci::Spec& spec, const PlanInputs& in);
 IdMaps make_id_maps(const oci::Spec& spec, const PlanInputs& in);
 
 }  // namespace boxrt

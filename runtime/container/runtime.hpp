@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "container/state_store.hpp"
+#include "oci/spec.hpp"
 #include "oci/state.hpp"
 
 namespace boxrt {
@@ -25,6 +26,14 @@ struct CreateOptions {
   int preserve_fds = 0;
   bool no_pivot = false;
   bool no_new_keyring = false;
+};
+
+struct ExecOptions {
+  oci::Process process;  // the whole process: args, env, cwd, user, capabilities, ...
+  bool detach = false;
+  std::string pid_file;
+  std::string console_socket;
+  int preserve_fds = 0;
 };
 
 // A container as `state` shows it: the saved document with the live status.
@@ -47,6 +56,11 @@ class Runtime {
   int run(const std::string& id, const CreateOptions& options, bool detach, bool keep);
   ContainerView state(const std::string& id) const;
   std::vector<ContainerView> list() const;
+  // Starts a process in a running container; in the foreground, waits and returns its
+  // exit status (forwarding signals), detached returns 0 once it runs.
+  int exec(const std::string& id, const ExecOptions& options);
+  // The process `exec` runs by default: the container's own, with args replaced.
+  oci::Process default_exec_process(const std::string& id) const;
   void kill(const std::string& id, int signal, bool all);
   void remove(const std::string& id, bool force);
   // Host pids of the processes in the container.

@@ -163,6 +163,9 @@ Spec parse_spec(std::string_view text, std::string_view origin = "config.json");
 // Reads and parses a file; errors name the file.
 Spec load_spec(const std::string& path);
 
+// A process document on its own (runc exec --process FILE).
+Process parse_process(std::string_view text, std::string_view origin);
+
 Spec spec_from_json(const json& j);
 json spec_to_json(const Spec& spec);
 // Serialised form as written to a bundle: two-space indented, trailing newline.

@@ -70,10 +70,11 @@ std::string dump_spec(const Spec& spec) {
   return spec_to_json(spec).dump(2) + "\n";
 }
 
-Spec parse_spec(std::string_view text, std::string_view origin) {
-  json j;
+namespace {
+
+json parse_json_text(std::string_view text, std::string_view origin) {
   try {
-    j = json::parse(text);
+    return json::parse(text);
   } catch (const json::parse_error& e) {
     // nlohmann's byte offset points one past the offending character.
     auto [line, column] = line_column(text, e.byte > 0 ? e.byte - 1 : 0);
@@ -84,6 +85,24 @@ Spec parse_spec(std::string_view text, std::string_view origin) {
     throw boxrt::Error(std::string(origin) + ":" + std::to_string(line) + ":" +
                        std::to_string(column) + ": invalid JSON: " + reason);
   }
+}
+
+}  // namespace
+
+Process parse_process(std::string_view text, std::string_view origin) {
+  json j = parse_json_text(text, origin);
+  try {
+    Process p;
+    read_value(j, "", p);
+    return p;
+  } catch (SpecError& e) {
+    e.add_context(std::string(origin));
+    throw;
+  }
+}
+
+Spec parse_spec(std::string_view text, std::string_view origin) {
+  json j = parse_json_text(text, origin);
   try {
     return spec_from_json(j);
   } catch (SpecError& e) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <thread>
 
 #include "harness.hpp"
@@ -23,6 +24,60 @@ bool is_rfc3339_nanos(const std::string& t) {
     if (shape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(t[i])) : t[i] != shape[i])
       return false;
   return true;
+}
+
+// A listening unix socket that receives one pty master, as an engine's console socket does.
+class ConsoleSocket {
+ public:
+  ConsoleSocket() : path_(dir_ / "console.sock") {
+    listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    struct sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
+    REQUIRE(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listener_.get(), 1) == 0);
+  }
+  const std::string& path() const { return path_; }
+
+  // Accepts the runtime's connection and returns the descriptor it sent.
+  boxrt::unique_fd receive_master() {
+    boxrt::unique_fd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    REQUIRE(conn);
+    char byte;
+    struct iovec iov = {&byte, 1};
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    struct msghdr msg = {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    REQUIRE(::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC) == 1);
+    struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    REQUIRE(cm != nullptr);
+    REQUIRE(cm->cmsg_type == SCM_RIGHTS);
+    int fd;
+    std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+    return boxrt::unique_fd(fd);
+  }
+
+ private:
+  testing::TempDir dir_;
+  std::string path_;
+  boxrt::unique_fd listener_;
+};
+
+// Reads from a pty master until `want` shows up (or ~5 s pass).
+std::string read_until(int fd, const std::string& want) {
+  std::string seen;
+  for (int i = 0; i < 100 && seen.find(want) == std::string::npos; ++i) {
+    char buf[256];
+    struct pollfd p = {fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) == 1) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n > 0) seen.append(buf, static_cast<size_t>(n));
+    }
+  }
+  return seen;
 }
 
 json state_of(const Runtime& rt, const std::string& id) {
@@ -200,45 +255,13 @@ TEST_CASE("the console socket receives a working pty master") {
   b.spec.process->args =
       oci::StringList{"sh", "-c", "test -t 0 && echo tty-ok; read x; echo got-$x"};
   b.write();
-  testing::TempDir scratch;
-  const std::string sock_path = scratch / "console.sock";
-  boxrt::unique_fd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
-  REQUIRE(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(listener.get(), 1) == 0);
-
-  REQUIRE(rt({"create", "-b", b.path(), "--console-socket", sock_path, "tty1"}).status == 0);
-  boxrt::unique_fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  REQUIRE(conn);
-  char byte;
-  struct iovec iov = {&byte, 1};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  REQUIRE(::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC) == 1);
-  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  REQUIRE(cm != nullptr);
-  REQUIRE(cm->cmsg_type == SCM_RIGHTS);
-  int master_fd;
-  std::memcpy(&master_fd, CMSG_DATA(cm), sizeof master_fd);
-  boxrt::unique_fd master(master_fd);
+  ConsoleSocket console;
+  REQUIRE(rt({"create", "-b", b.path(), "--console-socket", console.path(), "tty1"}).status == 0);
+  boxrt::unique_fd master = console.receive_master();
 
   REQUIRE(rt({"start", "tty1"}).status == 0);
   REQUIRE(::write(master.get(), "box\n", 4) == 4);
-  std::string seen;
-  for (int i = 0; i < 100 && seen.find("got-box") == std::string::npos; ++i) {
-    char buf[256];
-    struct pollfd p = {master.get(), POLLIN, 0};
-    if (::poll(&p, 1, 50) == 1) {
-      ssize_t n = ::read(master.get(), buf, sizeof buf);
-      if (n > 0) seen.append(buf, static_cast<size_t>(n));
-    }
-  }
+  std::string seen = read_until(master.get(), "got-box");
   CHECK(seen.find("tty-ok") != std::string::npos);
   CHECK(seen.find("got-box") != std::string::npos);
   rt({"delete", "-f", "tty1"});
@@ -254,4 +277,93 @@ TEST_CASE("spec writes a schema-valid config and refuses to overwrite one") {
   Result twice = run_process({runtime_bin(), "spec", "--rootless", "-b", b.path()});
   CHECK(twice.status != 0);
   CHECK(twice.err.find("exists") != std::string::npos);
+}
+
+TEST_CASE("exec runs a process inside the running container's namespaces") {
+  Runtime rt;
+  Bundle b;
+  b.spec.hostname = "execbox";
+  b.spec.process->args = oci::StringList{"sleep", "30"};
+  b.write();
+  REQUIRE(rt({"run", "-d", "-b", b.path(), "ex"}).status == 0);
+
+  Result r = rt({"exec", "ex", "sh", "-c", "echo $$; hostname; cat /proc/1/comm; exit 4"});
+  INFO(r.err);
+  CHECK(r.status == 4);
+  // A small pid: inside the container's pid namespace, whose pid 1 is the init.
+  const std::string first = r.out.substr(0, r.out.find('\n'));
+  CHECK(first != "1");
+  CHECK(std::stoi(first) < 100);
+  CHECK(r.out.substr(first.size()) == "\nexecbox\nsleep\n");
+
+  Result env = rt({"exec", "-e", "FOO=bar", "-e", "PATH=/bin", "--cwd", "/dev", "ex", "sh", "-c",
+                   "echo $FOO $PATH; pwd"});
+  CHECK(env.status == 0);
+  CHECK(env.out == "bar /bin\n/dev\n");
+
+  Result probe = rt({"exec", "ex", "/bin/box-probe"});
+  REQUIRE(probe.status == 0);
+  json report = probe_report(probe);
+  CHECK(report["fds"].size() == 3);  // stdio and nothing of the runtime's
+  CHECK(report["hostname"] == "execbox");
+
+  rt({"delete", "-f", "ex"});
+}
+
+TEST_CASE("exec -d with a pid file, and exec --process FILE") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"sleep", "30"};
+  b.write();
+  REQUIRE(rt({"run", "-d", "-b", b.path(), "exd"}).status == 0);
+  testing::TempDir scratch;
+  REQUIRE(rt({"exec", "-d", "--pid-file", scratch / "pid", "exd", "sleep", "20"}).status == 0);
+  int pid = std::stoi(boxrt::read_file(scratch / "pid"));
+  CHECK(is_alive(pid));
+  json pids = json::parse(rt({"ps", "-f", "json", "exd"}).out);
+  CHECK(std::find(pids.begin(), pids.end(), pid) != pids.end());
+
+  std::ofstream(scratch / "process.json")
+      << R"({"args": ["sh", "-c", "echo from-file $X"], "env": ["X=1", "PATH=/bin"], "cwd": "/"})";
+  Result r = rt({"exec", "--process", scratch / "process.json", "exd"});
+  CHECK(r.status == 0);
+  CHECK(r.out == "from-file 1\n");
+
+  std::ofstream(scratch / "bad.json") << R"({"args": ["true"], "cwd": "relative"})";
+  Result bad = rt({"exec", "-p", scratch / "bad.json", "exd"});
+  CHECK(bad.status == 1);
+  CHECK(bad.err == "boxapp-runtime: " + scratch / "bad.json" +
+                       ": cwd: must be an absolute path, not \"relative\"\n");
+  rt({"delete", "-f", "exd"});
+}
+
+TEST_CASE("exec with a terminal sends its pty to the console socket") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"sleep", "30"};
+  b.write();
+  REQUIRE(rt({"run", "-d", "-b", b.path(), "ext"}).status == 0);
+  ConsoleSocket console;
+  REQUIRE(rt({"exec", "-d", "-t", "--console-socket", console.path(), "ext", "sh", "-c",
+              "test -t 1 && echo exec-tty-ok; read x; echo got-$x"})
+              .status == 0);
+  boxrt::unique_fd master = console.receive_master();
+  REQUIRE(::write(master.get(), "pty\n", 4) == 4);
+  std::string seen = read_until(master.get(), "got-pty");
+  CHECK(seen.find("exec-tty-ok") != std::string::npos);
+  CHECK(seen.find("got-pty") != std::string::npos);
+  rt({"delete", "-f", "ext"});
+}
+
+TEST_CASE("exec into a stopped or unknown container is an error") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"true"};
+  b.write();
+  REQUIRE(rt({"run", "--keep", "-b", b.path(), "done"}).status == 0);
+  Result r = rt({"exec", "done", "true"});
+  CHECK(r.status == 1);
+  CHECK(r.err == "boxapp-runtime: container `done` is stopped: cannot exec in it\n");
+  CHECK(rt({"exec", "ghost", "true"}).err == "boxapp-runtime: container `ghost` does not exist\n");
+  CHECK(rt({"delete", "done"}).status == 0);
 }

@@ -1,0 +1,139 @@
+// exec: a new process in a running container.
+//
+// A forked helper joins the init's namespaces (user first: it grants the capabilities the
+// others need) and clones the process with CLONE_PARENT, so that it starts inside the pid
+// namespace yet is the runtime's own child, whose exit status the runtime can wait for. The
+// helper never enters the pid namespace itself and exits at once.
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container/init.hpp"
+#include "container/launch_support.hpp"
+#include "container/runtime.hpp"
+#include "util/error.hpp"
+#include "util/proc.hpp"
+#include "util/sys.hpp"
+
+namespace boxrt {
+namespace {
+
+struct NsFd {
+  int type;
+  unique_fd fd;
+};
+
+// The init's namespaces that differ from ours, user namespace first.
+std::vector<NsFd> open_namespaces(pid_t init) {
+  static const std::pair<const char*, int> kinds[] = {
+      {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
+      {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},  {"uts", CLONE_NEWUTS},
+      {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
+  std::vector<NsFd> out;
+  const pid_t self = ::getpid();
+  for (auto [name, type] : kinds) {
+    if (namespace_inode(init, name) == namespace_inode(self, name)) continue;
+    std::string path = "/proc/" + std::to_string(init) + "/ns/" + name;
+    out.push_back({type, open_file(path, O_RDONLY)});
+  }
+  return out;
+}
+
+// In the helper: join, clone the process, report its pid, exit. Never returns.
+[[noreturn]] void helper_main(const std::vector<NsFd>& nss, InitContext& ctx, int report_fd) {
+  ::prctl(PR_SET_DUMPABLE, 0);
+  for (const auto& ns : nss)
+    if (::setns(ns.fd.get(), ns.type) != 0) {
+      init_fail(ctx, errno, "join the container's namespace %#x", ns.type);
+      char buf[1 + sizeof(InitError)];
+      buf[0] = static_cast<char>(SyncMsg::error);
+      __builtin_memcpy(buf + 1, &ctx.error, sizeof ctx.error);
+      (void)!::write(ctx.sync_fd, buf, sizeof buf);
+      ::_exit(1);
+    }
+  struct clone_args args = {};
+  args.flags = CLONE_PARENT;
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid == 0) {
+    ::close(report_fd);
+    exec_main(ctx);
+  }
+  int32_t word = pid < 0 ? -errno : static_cast<int32_t>(pid);
+  (void)!::write(report_fd, &word, sizeof word);
+  ::_exit(pid < 0 ? 1 : 0);
+}
+
+}  // namespace
+
+int Runtime::exec(const std::string& id, const ExecOptions& o) {
+  validate_id(id);
+  ContainerRecord r = store_.load(id);
+  if (live_status(store_, r) == oci::Status::stopped)
+    throw Error("container " + backquoted(id) + " is stopped: cannot exec in it");
+  oci::Spec spec = oci::load_spec(r.state.bundle + "/config.json");
+  spec.process = o.process;
+  const std::string pid_file = o.pid_file.empty() ? "" : absolute_path(o.pid_file);
+
+  if (rootless_) enter_session_once();
+  PlanInputs in;
+  in.preserve_fds = o.preserve_fds;
+  in.in_session = joined_session_;
+  in.session_can_setgroups = !joined_session_ || session_has_subids_;
+  InitPlan plan = make_exec_plan(spec, in);
+
+  std::vector<NsFd> nss = open_namespaces(*r.state.pid);
+  // Opened after the checks above: if the init is still the same process now, the
+  // namespace descriptors are its.
+  if (!is_same_live_process(*r.state.pid, r.start_time))
+    throw Error("container " + backquoted(id) + " is stopped: cannot exec in it");
+  unique_fd console;
+  if (!o.console_socket.empty()) console = connect_console_socket(o.console_socket);
+  int sv[2], rep[2];
+  check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
+  unique_fd mine(sv[0]), theirs(sv[1]);
+  check(::pipe2(rep, O_CLOEXEC), "pipe");
+  unique_fd report_r(rep[0]), report_w(rep[1]);
+
+  std::optional<ForwardedSignals> signals;
+  if (!o.detach) signals.emplace();
+  pid_t helper = check(::fork(), "fork");
+  if (helper == 0) {
+    InitContext ctx;
+    ctx.plan = &plan;
+    ctx.sync_fd = theirs.release();
+    ctx.console_fd = console ? console.release() : -1;
+    helper_main(nss, ctx, report_w.get());
+  }
+  theirs.reset();
+  report_w.reset();
+  int status = 0;
+  retry_eintr([&] { return ::waitpid(helper, &status, 0); });
+  int32_t word = 0;
+  if (retry_eintr([&] { return ::read(report_r.get(), &word, sizeof word); }) != sizeof word) {
+    expect_msg(mine.get(), SyncMsg::ready, "while joining the container");  // its error
+    throw Error("exec in " + backquoted(id) + ": the helper process died");
+  }
+  if (word < 0) throw sys_error(-word, "exec in " + backquoted(id) + ": clone3");
+  const pid_t pid = word;
+  unique_fd pidfd = open_pidfd(pid);
+  try {
+    send_msg(mine.get(), SyncMsg::maps_written);
+    expect_msg(mine.get(), SyncMsg::ready, "during setup");
+    if (!pid_file.empty()) write_pid_file(pid_file, pid);
+    send_msg(mine.get(), SyncMsg::exec_now);
+    expect_msg(mine.get(), SyncMsg::error, "at exec");
+  } catch (...) {
+    ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+    retry_eintr([&] { return ::waitpid(pid, nullptr, 0); });
+    throw;
+  }
+  if (o.detach) return 0;
+  return signals->wait_forwarding(pid, pidfd.get());
+}
+
+}  // namespace boxrt

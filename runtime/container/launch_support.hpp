@@ -1,0 +1,42 @@
+// Pieces shared by create/run and exec: talking to the child over the sync socket, the
+// console socket, pid files, and waiting for a foreground process.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <string>
+
+#include "container/init.hpp"
+#include "util/unique_fd.hpp"
+
+namespace boxrt {
+
+void send_msg(int sync_fd, SyncMsg msg);
+// Reads the child's answer: returns on `want`; throws the child's own error when it sent
+// one, or says it died `when`. want == SyncMsg::error means "EOF is success" (after exec).
+void expect_msg(int sync_fd, SyncMsg want, const char* when);
+
+unique_fd connect_console_socket(const std::string& path);
+void write_pid_file(const std::string& path, pid_t pid);
+
+// Blocks the signals a foreground runtime forwards to its container, for the lifetime of
+// the object (the child resets its mask before exec).
+class ForwardedSignals {
+ public:
+  ForwardedSignals();
+  ~ForwardedSignals();
+  ForwardedSignals(const ForwardedSignals&) = delete;
+  ForwardedSignals& operator=(const ForwardedSignals&) = delete;
+  // Forwards signals to pidfd's process until `pid` (our child) exits; its exit status as a
+  // shell reports it (128+N when killed by signal N).
+  int wait_forwarding(pid_t pid, int pidfd);
+
+ private:
+  sigset_t set_, old_;
+};
+
+// A file path made absolute against the current directory.
+std::string absolute_path(const std::string& path);
+
+}  // namespace boxrt
