@@ -9,6 +9,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "container/features.hpp"
 #include "container/runtime.hpp"
 #include "oci/default_spec.hpp"
 #include "util/atomic_file.hpp"
@@ -173,6 +174,7 @@ const Command kCommands[] = {
      }},
     {"pause", "freeze the container's processes", add_id},
     {"resume", "thaw the container's processes", add_id},
+    {"features", "print what this runtime supports as JSON", [](CLI::App*, Args&) {}},
     {"spec", "write a default config.json",
      [](CLI::App* c, Args& a) {
        c->add_flag("--rootless", a.spec_rootless, "for a rootless container");
@@ -245,6 +247,10 @@ int dispatch(const std::string& cmd, const Globals& g, Args& a,
   ro.rootless = g.rootless == "true"    ? boxrt::RootlessMode::yes
                 : g.rootless == "false" ? boxrt::RootlessMode::no
                                         : boxrt::RootlessMode::automatic;
+  if (cmd == "features") {
+    std::printf("%s\n", boxrt::runtime_features().dump(2).c_str());
+    return 0;
+  }
   if (cmd == "spec") {
     std::string path = a.spec_bundle + "/config.json";
     if (::access(path.c_str(), F_OK) == 0)

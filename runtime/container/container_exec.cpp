@@ -31,8 +31,8 @@ struct NsFd {
 // The init's namespaces that differ from ours, user namespace first.
 std::vector<NsFd> open_namespaces(pid_t init) {
   static const std::pair<const char*, int> kinds[] = {
-      {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
-      {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},  {"uts", CLONE_NEWUTS},
+      {"user", CLONE_NEWUSER},     {"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
+      {"net", CLONE_NEWNET},       {"ipc", CLONE_NEWIPC},  {"uts", CLONE_NEWUTS},
       {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
   std::vector<NsFd> out;
   const pid_t self = ::getpid();

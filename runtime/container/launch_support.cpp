@@ -59,7 +59,9 @@ ForwardedSignals::ForwardedSignals() {
   ::sigprocmask(SIG_BLOCK, &set_, &old_);
 }
 
-ForwardedSignals::~ForwardedSignals() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
+ForwardedSignals::~ForwardedSignals() {
+  ::sigprocmask(SIG_SETMASK, &old_, nullptr);
+}
 
 int ForwardedSignals::wait_forwarding(pid_t pid, int pidfd) {
   int status = 0;

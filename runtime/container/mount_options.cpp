@@ -94,6 +94,25 @@ bool apply_flag(std::string_view opt, MountOptions& out, bool recursive) {
 
 }  // namespace
 
+std::vector<std::string> known_mount_options() {
+  std::vector<std::string> out = {"bind", "rbind"};
+  for (const char* p : {"private", "shared", "slave", "unbindable"}) {
+    out.push_back(p);
+    out.push_back(std::string("r") + p);
+  }
+  for (const auto& f : kFlags) {
+    out.emplace_back(f.name);
+    out.push_back("r" + std::string(f.name));
+  }
+  for (const auto& a : kAtime) {
+    out.emplace_back(a.name);
+    out.push_back("r" + std::string(a.name));
+  }
+  for (const auto& m : kMisc)
+    out.emplace_back(m.name);
+  return out;
+}
+
 unsigned long propagation_flags(const std::string& name) {
   if (name == "private") return MS_PRIVATE;
   if (name == "rprivate") return MS_PRIVATE | MS_REC;

@@ -23,6 +23,9 @@ struct MountOptions {
 MountOptions parse_mount_options(const std::vector<std::string>& options,
                                  const std::string& member);
 
+// Every option parse_mount_options understands itself (the rest pass to the fs as data).
+std::vector<std::string> known_mount_options();
+
 // "private", "rslave", ... as a propagation flag set, or 0 when the name is unknown.
 unsigned long propagation_flags(const std::string& name);
 

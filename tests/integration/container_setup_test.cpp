@@ -283,3 +283,23 @@ TEST_CASE("a namespace given by path is joined") {
   CHECK(r.out == std::string(link) + "\n");
   rt({"delete", "-f", "netowner"});
 }
+
+TEST_CASE("a new time namespace with the spec's clock offsets") {
+  Bundle b;
+  b.spec.linux->namespaces->push_back({"time", {}, {}});
+  oci::TimeOffsets off;
+  off.monotonic = oci::TimeOffset{86400 * 1000, 0, {}};
+  off.boottime = oci::TimeOffset{-1, 0, {}};
+  b.spec.linux->time_offsets = off;
+  b.spec.process->args = oci::StringList{"cat", "/proc/self/timens_offsets", "/proc/uptime"};
+  Runtime rt;
+  b.write();
+  Result r = rt({"run", "-b", b.path(), "timens"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  std::string words;  // the kernel pads the columns; compare the words
+  for (size_t i = 0; i < r.out.size(); ++i)
+    if (r.out[i] != ' ' || (!words.empty() && words.back() != ' ')) words += r.out[i];
+  CHECK(words.find("monotonic 86400000 0") != std::string::npos);
+  CHECK(words.find("boottime -1 0") != std::string::npos);
+}

@@ -367,3 +367,27 @@ TEST_CASE("exec into a stopped or unknown container is an error") {
   CHECK(rt({"exec", "ghost", "true"}).err == "boxapp-runtime: container `ghost` does not exist\n");
   CHECK(rt({"delete", "done"}).status == 0);
 }
+
+TEST_CASE("features is a valid runtime-spec features document") {
+  Result r = run_process({runtime_bin(), "features"});
+  REQUIRE(r.status == 0);
+  json f = json::parse(r.out);
+  CHECK(testing::schema_errors(f, "features-schema.json") == std::nullopt);
+  CHECK(f["ociVersionMax"] == "1.2.0");
+  const auto& opts = f["mountOptions"];
+  for (const char* o : {"rbind", "ro", "rro", "nosuid", "rslave", "strictatime"})
+    CHECK(std::find(opts.begin(), opts.end(), o) != opts.end());
+  CHECK(f["linux"]["namespaces"].size() == 8);
+  CHECK(f["linux"]["capabilities"][0] == "CAP_CHOWN");
+}
+
+TEST_CASE("--log with --log-format json gets one JSON object per error") {
+  Runtime rt;
+  testing::TempDir scratch;
+  Result r = rt({"--log", scratch / "log.json", "--log-format", "json", "state", "ghost"});
+  CHECK(r.status == 1);
+  json line = json::parse(boxrt::read_file(scratch / "log.json"));
+  CHECK(line["level"] == "error");
+  CHECK(line["msg"] == "container `ghost` does not exist");
+  CHECK(line.contains("time"));
+}
