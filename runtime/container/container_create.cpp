@@ -46,6 +46,28 @@ std::string now_rfc3339() {
   return buf;
 }
 
+const char* namespace_name(int flag) {
+  switch (flag) {
+    case CLONE_NEWUSER:
+      return "user";
+    case CLONE_NEWNS:
+      return "mount";
+    case CLONE_NEWPID:
+      return "pid";
+    case CLONE_NEWNET:
+      return "network";
+    case CLONE_NEWIPC:
+      return "ipc";
+    case CLONE_NEWUTS:
+      return "uts";
+    case CLONE_NEWCGROUP:
+      return "cgroup";
+    case CLONE_NEWTIME:
+      return "time";
+  }
+  return "unknown";
+}
+
 // Enters the time namespace's "for children" slot with the spec's offsets: the init then
 // starts inside it (offsets can only be set before any process has entered).
 void prepare_time_namespace(const InitPlan& plan) {
@@ -79,7 +101,6 @@ void Runtime::enter_session_once() {
   Session s = ensure_session();
   join_session(s);
   joined_session_ = true;
-  session_has_subids_ = s.has_subids;
 }
 
 Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o, Mode mode) {
@@ -98,9 +119,10 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
   PlanInputs in;
   in.bundle = bundle;
   in.no_pivot = o.no_pivot;
+  in.no_new_keyring = o.no_new_keyring;
   in.preserve_fds = o.preserve_fds;
   in.in_session = joined_session_;
-  in.session_can_setgroups = !joined_session_ || session_has_subids_;
+  in.can_setgroups = setgroups_allowed();
   in.can_mknod = can_mknod_;
   IdMaps maps = make_id_maps(spec, in);
   InitPlan plan = make_plan(spec, in);
@@ -119,7 +141,9 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
     if (!o.console_socket.empty()) console = connect_console_socket(o.console_socket);
     prepare_time_namespace(plan);
     for (auto& [flag, fd] : plan.joins)
-      if (::setns(fd.get(), flag) != 0) throw_errno("join namespace of linux.namespaces");
+      if (::setns(fd.get(), flag) != 0)
+        throw_errno(std::string("join the ") + namespace_name(flag) +
+                    " namespace named in linux.namespaces");
     int sv[2];
     check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
     unique_fd mine(sv[0]), theirs(sv[1]);

@@ -16,6 +16,7 @@
 #include "container/init.hpp"
 #include "container/launch_support.hpp"
 #include "container/runtime.hpp"
+#include "container/session.hpp"
 #include "util/error.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
@@ -83,7 +84,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
   PlanInputs in;
   in.preserve_fds = o.preserve_fds;
   in.in_session = joined_session_;
-  in.session_can_setgroups = !joined_session_ || session_has_subids_;
+  in.can_setgroups = setgroups_allowed();
   InitPlan plan = make_exec_plan(spec, in);
 
   std::vector<NsFd> nss = open_namespaces(*r.state.pid);

@@ -16,7 +16,8 @@ nlohmann::json runtime_features() {
     char* name = cap_to_name(c);
     std::string upper = name ? name : "";
     cap_free(name);
-    for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    for (auto& ch : upper)
+      ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     if (upper.rfind("CAP_", 0) == 0) caps.push_back(upper);
   }
   // Only what works today: hooks, cgroups, seccomp, AppArmor and SELinux come with the

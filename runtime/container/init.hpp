@@ -45,6 +45,7 @@ bool mount_all(InitContext& ctx);
 bool create_devices(InitContext& ctx);
 bool link_dev_entries(InitContext& ctx);
 bool set_host_names(InitContext& ctx);
+bool join_session_keyring(InitContext& ctx);
 bool enter_rootfs(InitContext& ctx);  // pivot_root, or MS_MOVE + chroot with --no-pivot
 bool make_root_readonly(InitContext& ctx);
 bool mask_paths(InitContext& ctx);

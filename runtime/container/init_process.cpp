@@ -41,6 +41,16 @@ bool send_fd(int sock, int fd) {
 
 }  // namespace
 
+bool join_session_keyring(InitContext& ctx) {
+  if (!ctx.plan->new_keyring) return true;
+  // An anonymous session keyring of its own: the container must not reach the keys of the
+  // session that started it. The process possesses it, so it keeps access after setuid.
+  constexpr int kJoinSessionKeyring = 1;  // KEYCTL_JOIN_SESSION_KEYRING
+  if (::syscall(SYS_keyctl, kJoinSessionKeyring, nullptr) < 0 && errno != ENOSYS)
+    return init_fail(ctx, errno, "join a new session keyring");
+  return true;
+}
+
 bool setup_terminal(InitContext& ctx) {
   if (!ctx.plan->terminal) return true;
   if (ctx.console_fd < 0) return init_fail(ctx, EINVAL, "process.terminal needs a console socket");

@@ -52,14 +52,14 @@ void plan_namespaces(const oci::Spec& spec, InitPlan& plan) {
       plan.clone_flags |= flag;
       continue;
     }
-    if (flag == CLONE_NEWUSER)
-      throw Error(member("linux.namespaces", i) +
-                  ".path: joining an existing user namespace is not supported yet");
     int fd = ::open(nss[i].path->c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
       throw sys_error(errno,
                       member("linux.namespaces", i) + ".path: open " + backquoted(*nss[i].path));
-    plan.joins.emplace_back(flag, unique_fd(fd));
+    // A user namespace is joined first: it grants the capabilities needed to join the
+    // others, and the namespaces created afterwards belong to it.
+    auto at = flag == CLONE_NEWUSER ? plan.joins.begin() : plan.joins.end();
+    plan.joins.emplace(at, flag, unique_fd(fd));
   }
   if ((plan.clone_flags & CLONE_NEWNS) == 0)
     throw Error(
@@ -219,11 +219,11 @@ void plan_process(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
   // the user's audio group keeps working) instead of setting the spec's.
   bool keep_groups = spec.annotations && spec.annotations->count("run.oci.keep_original_groups") &&
                      spec.annotations->at("run.oci.keep_original_groups") == "1";
-  plan.set_groups = !keep_groups && in.session_can_setgroups;
-  if (!in.session_can_setgroups && !plan.groups.empty() && !keep_groups)
+  plan.set_groups = !keep_groups && in.can_setgroups;
+  if (!in.can_setgroups && !plan.groups.empty() && !keep_groups)
     throw Error(
-        "process.user.additionalGids: supplementary groups need newgidmap and an /etc/subgid "
-        "range (install uidmap, or ask your admin for a subgid range)");
+        "process.user.additionalGids: setgroups is denied in this user namespace (it was "
+        "mapped without newgidmap: install uidmap and get an /etc/subgid range)");
   const auto& rl = items(p.rlimits);
   for (size_t i = 0; i < rl.size(); ++i) {
     RlimitStep step;
@@ -258,6 +258,7 @@ InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in) {
   using oci::items;
   InitPlan plan;
   plan.no_pivot = in.no_pivot;
+  plan.new_keyring = !in.no_new_keyring;
   plan.preserve_fds = in.preserve_fds;
   plan_namespaces(spec, plan);
   if (!spec.root) throw Error("root: is required to create a container");

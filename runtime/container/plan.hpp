@@ -73,6 +73,7 @@ struct InitPlan {
 
   // Identity and host name.
   std::optional<std::string> hostname, domainname;
+  bool new_keyring = true;  // join a fresh session keyring (off with --no-new-keyring)
   uid_t uid = 0;
   gid_t gid = 0;
   bool set_groups = true;  // false: keep the groups we have (design.md, "keep groups")
@@ -103,10 +104,11 @@ struct InitPlan {
 struct PlanInputs {
   std::string bundle;  // absolute
   bool no_pivot = false;
+  bool no_new_keyring = false;
   int preserve_fds = 0;
-  bool in_session = false;  // ids in the spec are host ids; translate into the session's
-  bool session_can_setgroups = true;
-  bool can_mknod = false;  // real root in the initial user namespace
+  bool in_session = false;    // ids in the spec are host ids; translate into the session's
+  bool can_setgroups = true;  // see setgroups_allowed()
+  bool can_mknod = false;     // real root in the initial user namespace
 };
 
 // The maps to write for the container's new user namespace (empty when it has none).

@@ -79,7 +79,6 @@ class Runtime {
   bool rootless_;
   bool can_mknod_;
   bool joined_session_ = false;
-  bool session_has_subids_ = true;
   std::string owner_;
 };
 

@@ -209,6 +209,14 @@ std::vector<IdRange> own_gid_map() {
   return parse_id_map(read_file("/proc/self/gid_map"));
 }
 
+bool setgroups_allowed() {
+  try {
+    return read_file("/proc/self/setgroups").rfind("allow", 0) == 0;
+  } catch (const Error&) {
+    return true;  // kernels before 3.19 have no such control
+  }
+}
+
 bool in_initial_user_namespace() {
   auto m = own_uid_map();
   return m.size() == 1 && m[0].inside == 0 && m[0].outside == 0 && m[0].count == 4294967295u;

@@ -41,6 +41,11 @@ bool stop_session();
 std::vector<IdRange> own_uid_map();
 std::vector<IdRange> own_gid_map();
 
+// Whether setgroups(2) is allowed in the caller's user namespace (and so in its children):
+// "deny" in /proc/self/setgroups (unshare -r, or a session mapped without newgidmap) is
+// inherited by every user namespace created below.
+bool setgroups_allowed();
+
 // True when the caller is in the initial user namespace (real root, or a plain user).
 bool in_initial_user_namespace();
 

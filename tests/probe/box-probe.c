@@ -5,6 +5,7 @@
  *   box-probe --wait     report, then wait for stdin to close (to inspect a live container)
  *
  * Keys: uid gid groups uid_map gid_map caps{eff,prm,inh,bnd,amb} no_new_privs seccomp
+ *       session_keyring
  *       hostname domainname cwd fds rlimits{nofile,core,...} mounts[{target,fstype,options,
  *       super}] env umask argv
  */
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -155,6 +157,8 @@ int main(int argc, char** argv) {
   status_field("Umask", buf, sizeof buf);
   printf(",\"umask\":");
   json_string(buf);
+  /* KEYCTL_GET_KEYRING_ID of KEY_SPEC_SESSION_KEYRING, without creating one */
+  printf(",\"session_keyring\":%ld", syscall(SYS_keyctl, 0, -3, 0));
   printf(",\"hostname\":");
   json_string(u.nodename);
   printf(",\"domainname\":");
