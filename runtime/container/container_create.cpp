@@ -30,6 +30,7 @@ namespace boxrt {
 struct Runtime::Launched {
   pid_t pid = -1;
   unique_fd pidfd;
+  unique_fd pty_master;  // when we relay the container's terminal ourselves
 };
 
 namespace {
@@ -126,6 +127,11 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
   in.can_mknod = can_mknod_;
   IdMaps maps = make_id_maps(spec, in);
   InitPlan plan = make_plan(spec, in);
+  const bool relay_terminal = plan.terminal && o.console_socket.empty();
+  if (relay_terminal && mode != Mode::run)
+    throw Error(
+        "process.terminal: a container that runs detached needs --console-socket to "
+        "send its terminal to");
 
   // The id is ours from here; anything that fails below must leave nothing behind.
   store_.claim(id);
@@ -138,7 +144,9 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
       fifo = open_file(store_.fifo_of(id), O_PATH);
     }
     unique_fd console;
+    std::optional<OwnConsole> own_console;
     if (!o.console_socket.empty()) console = connect_console_socket(o.console_socket);
+    if (relay_terminal) console = std::move(own_console.emplace().theirs);
     prepare_time_namespace(plan);
     for (auto& [flag, fd] : plan.joins)
       if (::setns(fd.get(), flag) != 0)
@@ -171,6 +179,7 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
         write_id_maps(child.pid, maps.uids, maps.gids, /*deny_setgroups=*/false);
       send_msg(mine.get(), SyncMsg::maps_written);
       expect_msg(mine.get(), SyncMsg::ready, "during setup");
+      if (own_console) child.pty_master = own_console->receive_master();
 
       ContainerRecord rec;
       rec.state.oci_version = std::string(oci::kVersion);
@@ -189,7 +198,7 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
       if (!pid_file.empty()) write_pid_file(pid_file, child.pid);
 
       send_msg(mine.get(), mode == Mode::create ? SyncMsg::wait_start : SyncMsg::exec_now);
-      if (mode == Mode::run)
+      if (mode != Mode::create)
         expect_msg(mine.get(), SyncMsg::error, "at exec");  // EOF: exec'd
       else
         expect_msg(mine.get(), SyncMsg::detached, "after setup");
@@ -211,14 +220,14 @@ void Runtime::create(const std::string& id, const CreateOptions& options) {
 
 int Runtime::run(const std::string& id, const CreateOptions& options, bool detach, bool keep) {
   if (detach) {
-    launch(id, options, Mode::run);
+    launch(id, options, Mode::run_detached);
     return 0;
   }
   int status;
   {
     ForwardedSignals signals;
     Launched c = launch(id, options, Mode::run);
-    status = signals.wait_forwarding(c.pid, c.pidfd.get());
+    status = signals.wait_forwarding(c.pid, c.pidfd.get(), c.pty_master ? c.pty_master.get() : -1);
   }
   if (!keep) store_.erase(id);
   return status;

@@ -92,8 +92,13 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
   // namespace descriptors are its.
   if (!is_same_live_process(*r.state.pid, r.start_time))
     throw Error("container " + backquoted(id) + " is stopped: cannot exec in it");
+  const bool relay_terminal = plan.terminal && o.console_socket.empty();
+  if (relay_terminal && o.detach)
+    throw Error("exec -t -d needs --console-socket to send the terminal to");
   unique_fd console;
+  std::optional<OwnConsole> own_console;
   if (!o.console_socket.empty()) console = connect_console_socket(o.console_socket);
+  if (relay_terminal) console = std::move(own_console.emplace().theirs);
   int sv[2], rep[2];
   check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
   unique_fd mine(sv[0]), theirs(sv[1]);
@@ -122,9 +127,11 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
   if (word < 0) throw sys_error(-word, "exec in " + backquoted(id) + ": clone3");
   const pid_t pid = word;
   unique_fd pidfd = open_pidfd(pid);
+  unique_fd master;
   try {
     send_msg(mine.get(), SyncMsg::maps_written);
     expect_msg(mine.get(), SyncMsg::ready, "during setup");
+    if (own_console) master = own_console->receive_master();
     if (!pid_file.empty()) write_pid_file(pid_file, pid);
     send_msg(mine.get(), SyncMsg::exec_now);
     expect_msg(mine.get(), SyncMsg::error, "at exec");
@@ -134,7 +141,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     throw;
   }
   if (o.detach) return 0;
-  return signals->wait_forwarding(pid, pidfd.get());
+  return signals->wait_forwarding(pid, pidfd.get(), master ? master.get() : -1);
 }
 
 }  // namespace boxrt

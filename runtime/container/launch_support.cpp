@@ -1,13 +1,18 @@
 #include "container/launch_support.hpp"
 
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <climits>
 #include <cstring>
+#include <optional>
 
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
@@ -48,6 +53,31 @@ unique_fd connect_console_socket(const std::string& path) {
   return fd;
 }
 
+OwnConsole::OwnConsole() {
+  int sv[2];
+  check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), "socketpair");
+  ours.reset(sv[0]);
+  theirs.reset(sv[1]);
+}
+
+unique_fd OwnConsole::receive_master() {
+  char byte;
+  struct iovec iov = {&byte, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  if (retry_eintr([&] { return ::recvmsg(ours.get(), &msg, MSG_CMSG_CLOEXEC); }) != 1)
+    throw_errno("receive the container's pty");
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  if (!cm || cm->cmsg_type != SCM_RIGHTS) throw Error("receive the container's pty: no descriptor");
+  int fd;
+  std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+  return unique_fd(fd);
+}
+
 void write_pid_file(const std::string& path, pid_t pid) {
   write_file_atomic(path, std::to_string(pid), 0644, Durability::volatile_ok);
 }
@@ -63,16 +93,89 @@ ForwardedSignals::~ForwardedSignals() {
   ::sigprocmask(SIG_SETMASK, &old_, nullptr);
 }
 
-int ForwardedSignals::wait_forwarding(pid_t pid, int pidfd) {
+namespace {
+
+// Our terminal in raw mode for as long as we relay a container's pty to it.
+class RawTerminal {
+ public:
+  explicit RawTerminal(int fd) : fd_(fd) {
+    if (!::isatty(fd) || ::tcgetattr(fd, &saved_) != 0) return;
+    struct termios raw = saved_;
+    ::cfmakeraw(&raw);
+    active_ = ::tcsetattr(fd, TCSANOW, &raw) == 0;
+  }
+  ~RawTerminal() {
+    if (active_) ::tcsetattr(fd_, TCSANOW, &saved_);
+  }
+
+ private:
+  int fd_;
+  struct termios saved_ = {};
+  bool active_ = false;
+};
+
+void copy_window_size(int from, int to) {
+  struct winsize ws;
+  if (::ioctl(from, TIOCGWINSZ, &ws) == 0) ::ioctl(to, TIOCSWINSZ, &ws);
+}
+
+// Moves what is readable on `from` to `to`; false at EOF or error.
+bool relay(int from, int to) {
+  char buf[16384];
+  ssize_t n = retry_eintr([&] { return ::read(from, buf, sizeof buf); });
+  if (n <= 0) return false;
+  try {
+    write_all(to, std::string_view(buf, static_cast<size_t>(n)), "terminal");
+  } catch (const Error&) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int ForwardedSignals::wait_forwarding(pid_t pid, int pidfd, int pty_master) {
+  unique_fd sigfd(::signalfd(-1, &set_, SFD_CLOEXEC));
+  if (!sigfd) throw_errno("signalfd");
+  std::optional<RawTerminal> raw;
+  if (pty_master >= 0) {
+    raw.emplace(STDIN_FILENO);
+    copy_window_size(STDIN_FILENO, pty_master);
+  }
+  struct pollfd p[3] = {{sigfd.get(), POLLIN, 0},
+                        {pty_master, POLLIN, 0},
+                        {pty_master >= 0 ? STDIN_FILENO : -1, POLLIN, 0}};
   int status = 0;
   for (;;) {
-    siginfo_t info;
-    int sig = ::sigwaitinfo(&set_, &info);
+    if (::poll(p, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("poll");
+    }
+    if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (!relay(pty_master, STDOUT_FILENO)) p[1].fd = -1;  // EIO: the pty's last user left
+    }
+    if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (!relay(STDIN_FILENO, pty_master)) p[2].fd = -1;
+    }
+    if (!(p[0].revents & POLLIN)) continue;
+    struct signalfd_siginfo si;
+    if (::read(sigfd.get(), &si, sizeof si) != sizeof si) continue;
+    int sig = static_cast<int>(si.ssi_signo);
     if (sig == SIGCHLD) {
       if (::waitpid(pid, &status, WNOHANG) == pid) break;
       continue;
     }
-    if (sig > 0) ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0);
+    if (sig == SIGWINCH && pty_master >= 0) {
+      copy_window_size(STDIN_FILENO, pty_master);  // the kernel tells the container's side
+      continue;
+    }
+    ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0);
+  }
+  // Whatever the process wrote last is still in the pty.
+  if (p[1].fd >= 0) {
+    struct pollfd last = {pty_master, POLLIN, 0};
+    while (::poll(&last, 1, 0) == 1 && relay(pty_master, STDOUT_FILENO)) {
+    }
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);

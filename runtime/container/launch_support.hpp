@@ -18,6 +18,14 @@ void send_msg(int sync_fd, SyncMsg msg);
 void expect_msg(int sync_fd, SyncMsg want, const char* when);
 
 unique_fd connect_console_socket(const std::string& path);
+
+// A console socket the runtime keeps for itself, for a foreground process with a terminal
+// and no --console-socket: the child sends its pty master here and the runtime relays.
+struct OwnConsole {
+  unique_fd ours, theirs;
+  OwnConsole();
+  unique_fd receive_master();  // after the child has set up its terminal
+};
 void write_pid_file(const std::string& path, pid_t pid);
 
 // Blocks the signals a foreground runtime forwards to its container, for the lifetime of
@@ -29,8 +37,10 @@ class ForwardedSignals {
   ForwardedSignals(const ForwardedSignals&) = delete;
   ForwardedSignals& operator=(const ForwardedSignals&) = delete;
   // Forwards signals to pidfd's process until `pid` (our child) exits; its exit status as a
-  // shell reports it (128+N when killed by signal N).
-  int wait_forwarding(pid_t pid, int pidfd);
+  // shell reports it (128+N when killed by signal N). With a pty master, also relays
+  // between it and our stdin/stdout (our terminal in raw mode meanwhile) and passes on
+  // window size changes.
+  int wait_forwarding(pid_t pid, int pidfd, int pty_master = -1);
 
  private:
   sigset_t set_, old_;

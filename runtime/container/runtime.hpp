@@ -71,7 +71,7 @@ class Runtime {
 
  private:
   struct Launched;
-  enum class Mode { create, run };
+  enum class Mode { create, run, run_detached };
   Launched launch(const std::string& id, const CreateOptions& options, Mode mode);
   void enter_session_once();
 

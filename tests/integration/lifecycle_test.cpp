@@ -1,8 +1,10 @@
 // The OCI lifecycle through the real CLI, as engines drive it.
 #include <poll.h>
+#include <pty.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -390,4 +392,77 @@ TEST_CASE("--log with --log-format json gets one JSON object per error") {
   CHECK(line["level"] == "error");
   CHECK(line["msg"] == "container `ghost` does not exist");
   CHECK(line.contains("time"));
+}
+
+namespace {
+
+// Runs argv on a new pty, as from a user's terminal; types `input`, returns (exit status,
+// everything shown).
+std::pair<int, std::string> run_on_terminal(const std::vector<std::string>& argv,
+                                            const std::string& input, const std::string& until) {
+  int master_fd;
+  pid_t pid = ::forkpty(&master_fd, nullptr, nullptr, nullptr);
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  boxrt::unique_fd master(master_fd);
+  std::string seen = read_until(master.get(), "is-a-tty");
+  (void)!::write(master.get(), input.data(), input.size());
+  seen += read_until(master.get(), until);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, seen};
+}
+
+}  // namespace
+
+TEST_CASE("run -t relays the user's terminal when there is no console socket") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->terminal = true;
+  b.spec.process->args =
+      oci::StringList{"sh", "-c", "test -t 0 && echo is-a-tty; read x; echo got-$x; exit 3"};
+  b.write();
+  auto [status, shown] = run_on_terminal(
+      {runtime_bin(), "--root", rt.root(), "run", "-b", b.path(), "term"}, "abc\r", "got-abc");
+  CHECK(shown.find("is-a-tty") != std::string::npos);
+  CHECK(shown.find("got-abc") != std::string::npos);
+  CHECK(status == 3);
+}
+
+TEST_CASE("a terminal with run -d or create needs a console socket") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->terminal = true;
+  b.write();
+  for (auto args : {std::vector<std::string>{"run", "-d", "-b", b.path(), "t1"},
+                    std::vector<std::string>{"create", "-b", b.path(), "t2"}}) {
+    Result r = rt(args);
+    CHECK(r.status == 1);
+    CHECK(r.err ==
+          "boxapp-runtime: process.terminal: a container that runs detached needs "
+          "--console-socket to send its terminal to\n");
+  }
+  CHECK(rt.leftovers().empty());
+}
+
+TEST_CASE("exec -t relays the user's terminal") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"sleep", "30"};
+  b.write();
+  REQUIRE(rt({"run", "-d", "-b", b.path(), "exterm"}).status == 0);
+  auto [status, shown] =
+      run_on_terminal({runtime_bin(), "--root", rt.root(), "exec", "-t", "exterm", "sh", "-c",
+                       "test -t 0 && echo is-a-tty; read x; echo got-$x"},
+                      "xyz\r", "got-xyz");
+  CHECK(shown.find("got-xyz") != std::string::npos);
+  CHECK(status == 0);
+  rt({"delete", "-f", "exterm"});
 }
