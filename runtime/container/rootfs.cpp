@@ -243,10 +243,18 @@ bool enter_rootfs(InitContext& ctx) {
       return init_fail(ctx, errno, "move %s to /", rootfs);
     if (::chroot(".") != 0) return init_fail(ctx, errno, "chroot %s", rootfs);
   } else {
+    int old_root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (old_root < 0) return init_fail(ctx, errno, "open old root");
     // pivot_root(".", "."): the old root ends up stacked on the new one; detach it.
-    if (::syscall(SYS_pivot_root, ".", ".") != 0)
+    if (::syscall(SYS_pivot_root, ".", ".") != 0) {
+      ::close(old_root);
       return init_fail(ctx, errno, "pivot_root %s", rootfs);
-    // Slave first, so unmounting the old root doesn't propagate to the host.
+    }
+    // From the old root's directory, "." is the old root mount, not the new one under it.
+    // Slave first, so that unmounting it doesn't propagate to the host.
+    int rc = ::fchdir(old_root);
+    ::close(old_root);
+    if (rc != 0) return init_fail(ctx, errno, "chdir to the old root");
     if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0)
       return init_fail(ctx, errno, "make old root rslave");
     if (::umount2(".", MNT_DETACH) != 0) return init_fail(ctx, errno, "detach old root");

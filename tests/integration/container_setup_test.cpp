@@ -387,3 +387,92 @@ TEST_CASE("the container gets a session keyring of its own unless --no-new-keyri
   json kept = probe(b2, {"--no-new-keyring"});
   CHECK(kept["session_keyring"] == ours);
 }
+
+TEST_CASE("rro makes every mount below read-only; propagation options are applied") {
+  Bundle b;
+  auto& mounts = *b.spec.mounts;
+  // The host's /sys has mounts below it (cgroup hierarchies): rro reaches them too.
+  mounts.push_back(mount_of("/mnt/sys", "bind", "/sys", {"rbind", "rro", "nosuid"}));
+  mounts.push_back(mount_of("/mnt/shared", "tmpfs", "tmpfs", {"rshared"}));
+  mounts.push_back(mount_of("/mnt/private", "tmpfs", "tmpfs", {"private"}));
+  json r = probe(b);
+  int below = 0;
+  for (const auto& m : r["mounts"]) {
+    std::string t = m["target"];
+    if (t.rfind("/mnt/sys/", 0) != 0) continue;
+    ++below;
+    INFO(t);
+    CHECK(has_option(m, "ro"));
+  }
+  CHECK(below > 0);
+  CHECK(find_mount(r, "/mnt/shared")["propagation"].get<std::string>().find("shared:") !=
+        std::string::npos);
+  CHECK(find_mount(r, "/mnt/private")["propagation"] == "");
+}
+
+TEST_CASE("/dev has the standard links and devices, and linux.devices from the host") {
+  Bundle b;
+  oci::Device fuse;
+  fuse.type = "c";
+  fuse.path = "/dev/fuse";
+  fuse.major = 10;
+  fuse.minor = 229;
+  b.spec.linux->devices = std::vector<oci::Device>{fuse};
+  b.spec.process->args = oci::StringList{
+      "sh", "-c",
+      "for l in fd stdin stdout stderr ptmx; do echo $l $(readlink /dev/$l); done; "
+      "for d in null zero full random urandom tty fuse; do test -c /dev/$d && echo char $d; done; "
+      "test -d /dev/shm && echo shm; echo x > /dev/null && head -c 4 /dev/zero | wc -c"};
+  if (::access("/dev/fuse", F_OK) != 0) {
+    WARN("/dev/fuse is missing on this host: checking the default devices only");
+    b.spec.linux->devices.reset();
+  }
+  Runtime rt;
+  b.write();
+  Result r = rt({"run", "-b", b.path(), "devs"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("fd /proc/self/fd\nstdin /proc/self/fd/0\nstdout /proc/self/fd/1\n"
+                   "stderr /proc/self/fd/2\nptmx pts/ptmx\n") == 0);
+  for (const char* d : {"null", "zero", "full", "random", "urandom", "tty"})
+    CHECK(r.out.find(std::string("char ") + d + "\n") != std::string::npos);
+  if (b.spec.linux->devices) CHECK(r.out.find("char fuse\n") != std::string::npos);
+  CHECK(r.out.find("shm\n4\n") != std::string::npos);
+}
+
+TEST_CASE("with a network namespace of its own, /sys is a real sysfs") {
+  Bundle b;
+  b.spec.linux->namespaces->push_back({"network", {}, {}});
+  for (auto& m : *b.spec.mounts)
+    if (m.destination == "/sys") {
+      m.type = "sysfs";
+      m.source = "sysfs";
+      m.options = oci::StringList{"nosuid", "noexec", "nodev", "ro"};
+    }
+  json r = probe(b);
+  json sys = find_mount(r, "/sys");
+  CHECK(sys["fstype"] == "sysfs");
+  CHECK(has_option(sys, "ro"));
+}
+
+TEST_CASE("additionalGids and oomScoreAdj") {
+  auto user = ::getenv("USER") ? std::string(::getenv("USER")) : std::string();
+  auto subg = boxrt::subordinate_range("/etc/subgid", user, own_uid());
+  if (!subg || ::access("/usr/bin/newgidmap", X_OK) != 0) {
+    WARN("not checked: supplementary groups need an /etc/subgid range and uidmap");
+    return;
+  }
+  Bundle b;
+  b.spec.linux->gid_mappings =
+      std::vector<oci::IdMapping>{{0, own_gid(), 1, {}}, {1, subg->outside, 100, {}}};
+  b.spec.process->user->gid = 0;
+  b.spec.process->user->additional_gids = std::vector<uint32_t>{5, 29};
+  b.spec.process->oom_score_adj = 500;
+  b.spec.process->args = oci::StringList{"sh", "-c", "id -G; cat /proc/self/oom_score_adj"};
+  Runtime rt;
+  b.write();
+  Result r = rt({"run", "-b", b.path(), "groups"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out == "0 5 29\n500\n");
+}

@@ -7,7 +7,7 @@
  * Keys: uid gid groups uid_map gid_map caps{eff,prm,inh,bnd,amb} no_new_privs seccomp
  *       session_keyring
  *       hostname domainname cwd fds rlimits{nofile,core,...} mounts[{target,fstype,options,
- *       super}] env umask argv
+ *       super,propagation}] env umask argv
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -71,9 +71,19 @@ static void print_mounts(void) {
   while (f && fgets(line, sizeof line, f)) {
     /* id parent major:minor root target options [optional...] - fstype source super */
     char root[1024], target[1024], options[512], fstype[64], source[1024], super[1024];
+    char propagation[256] = "";
     char* dash = strstr(line, " - ");
     if (!dash) continue;
-    if (sscanf(line, "%*d %*d %*s %1023s %1023s %511s", root, target, options) != 3) continue;
+    int consumed = 0;
+    if (sscanf(line, "%*d %*d %*s %1023s %1023s %511s%n", root, target, options, &consumed) != 3)
+      continue;
+    /* optional fields (shared:N master:N ...) between the options and " - " */
+    if (line + consumed < dash) {
+      size_t len = (size_t)(dash - (line + consumed));
+      if (len >= sizeof propagation) len = sizeof propagation - 1;
+      memcpy(propagation, line + consumed + (line[consumed] == ' '), len);
+      propagation[len - (line[consumed] == ' ' ? 1 : 0)] = '\0';
+    }
     if (sscanf(dash + 3, "%63s %1023s %1023s", fstype, source, super) != 3) continue;
     printf("%s{\"target\":", first ? "" : ",");
     json_string(target);
@@ -87,6 +97,8 @@ static void print_mounts(void) {
     json_string(options);
     printf(",\"super\":");
     json_string(super);
+    printf(",\"propagation\":");
+    json_string(propagation);
     printf("}");
     first = 0;
   }
