@@ -1,7 +1,6 @@
 // create and run: from a bundle to a container init waiting to be started (or running).
 #include <fcntl.h>
 #include <linux/sched.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -87,7 +86,6 @@ Runtime::Runtime(RuntimeOptions options)
   rootless_ = options.rootless == RootlessMode::yes ||
               (options.rootless == RootlessMode::automatic && !is_root);
   can_mknod_ = is_root && !rootless_ && in_initial_user_namespace();
-  if (struct passwd* pw = ::getpwuid(::getuid())) owner_ = pw->pw_name;
 }
 
 std::string Runtime::default_root() {
@@ -190,7 +188,6 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
       rec.state.annotations = spec.annotations;
       rec.state.extra["rootfs"] = plan.rootfs;
       rec.state.extra["created"] = now_rfc3339();
-      rec.state.extra["owner"] = owner_;
       auto ps = read_proc_stat(child.pid);
       if (!ps) throw Error("container init died after setup");
       rec.start_time = ps->start_time;

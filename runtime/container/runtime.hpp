@@ -79,7 +79,6 @@ class Runtime {
   bool rootless_;
   bool can_mknod_;
   bool joined_session_ = false;
-  std::string owner_;
 };
 
 }  // namespace boxrt
