@@ -1,0 +1,70 @@
+// A user without /etc/subuid and /etc/subgid ranges: the session maps only the user's own
+// uid and gid (design.md), and containers still run with those. scripts/test runs these as
+// such a user ("boxtestns"); for anyone with ranges they are skipped with a warning.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "container/idmap.hpp"
+#include "harness.hpp"
+#include "util/sys.hpp"
+
+using namespace itest;
+
+namespace {
+
+bool has_subids() {
+  const char* user = ::getenv("USER");
+  return boxrt::subordinate_range("/etc/subuid", user ? user : "", own_uid()).has_value();
+}
+
+}  // namespace
+
+TEST_CASE("without subordinate ids, the session maps the user's own ids and boxes run",
+          "[nosubid]") {
+  if (has_subids()) {
+    WARN("not checked: this user has an /etc/subuid range (scripts/test runs it as boxtestns)");
+    return;
+  }
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"sleep", "30"};
+  b.write();
+  REQUIRE(rt({"run", "-d", "-b", b.path(), "single"}).status == 0);
+  const std::string proc = "/proc/" + json::parse(rt({"state", "single"}).out)["pid"].dump();
+  CHECK(boxrt::parse_id_map(boxrt::read_file(proc + "/uid_map")) ==
+        std::vector<boxrt::IdRange>{{0, own_uid(), 1}});
+  CHECK(boxrt::parse_id_map(boxrt::read_file(proc + "/gid_map")) ==
+        std::vector<boxrt::IdRange>{{0, own_gid(), 1}});
+  Result r = rt({"exec", "single", "/bin/box-probe"});
+  REQUIRE(r.status == 0);
+  CHECK(probe_report(r)["uid"] == 0);
+  rt({"delete", "-f", "single"});
+}
+
+TEST_CASE("without subordinate ids, other host ids and supplementary groups are refused",
+          "[nosubid]") {
+  if (has_subids()) {
+    WARN("not checked: this user has an /etc/subuid range (scripts/test runs it as boxtestns)");
+    return;
+  }
+  Runtime rt;
+  Bundle b;
+  b.spec.linux->uid_mappings->push_back({1, 100000, 10, {}});
+  b.write();
+  Result r = rt({"run", "-b", b.path(), "wide"});
+  CHECK(r.status == 1);
+  CHECK(r.err ==
+        "boxapp-runtime: linux.uidMappings[1]: host uid 100000 is not yours to map (not your "
+        "own id and not in your /etc/subuid range)\n");
+
+  Bundle g;
+  g.spec.process->user->additional_gids = std::vector<uint32_t>{0};
+  g.write();
+  Result rg = rt({"run", "-b", g.path(), "groups"});
+  CHECK(rg.status == 1);
+  CHECK(rg.err ==
+        "boxapp-runtime: process.user.additionalGids: setgroups is denied in this user namespace "
+        "(it was mapped without newgidmap: install uidmap and get an /etc/subgid range)\n");
+  CHECK(rt.leftovers().empty());
+}
