@@ -39,6 +39,7 @@ bool init_fail(InitContext& ctx, int err, const char* fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 // The steps, in order (rootfs.cpp, init_process.cpp).
+bool become_namespace_root(InitContext& ctx);
 bool set_root_propagation(InitContext& ctx);
 bool bind_rootfs(InitContext& ctx);
 bool mount_all(InitContext& ctx);
@@ -47,6 +48,7 @@ bool link_dev_entries(InitContext& ctx);
 bool set_host_names(InitContext& ctx);
 bool join_session_keyring(InitContext& ctx);
 bool enter_rootfs(InitContext& ctx);  // pivot_root, or MS_MOVE + chroot with --no-pivot
+bool apply_root_propagation(InitContext& ctx);
 bool make_root_readonly(InitContext& ctx);
 bool mask_paths(InitContext& ctx);
 bool setup_terminal(InitContext& ctx);

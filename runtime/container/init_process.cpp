@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -40,6 +41,17 @@ bool send_fd(int sock, int fd) {
 }
 
 }  // namespace
+
+bool become_namespace_root(InitContext& ctx) {
+  if (!(ctx.plan->clone_flags & CLONE_NEWUSER)) return true;
+  // We still carry the creator's ids, which the new namespace may not map (real root
+  // mapping only subordinate ids): files we create on our own tmpfs would fail with
+  // EOVERFLOW. Become the namespace's root for the setup; EINVAL means it maps no root,
+  // and then the creator's ids are what we have.
+  if (::setresgid(0, 0, 0) != 0 && errno != EINVAL) return init_fail(ctx, errno, "setgid 0");
+  if (::setresuid(0, 0, 0) != 0 && errno != EINVAL) return init_fail(ctx, errno, "setuid 0");
+  return true;
+}
 
 bool join_session_keyring(InitContext& ctx) {
   if (!ctx.plan->new_keyring) return true;

@@ -120,7 +120,12 @@ MountStep plan_mount(const oci::Mount& m, size_t i, const PlanInputs& in) {
 }
 
 void plan_devices(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
-  plan.bind_devices = !in.can_mknod;
+  // mknod needs CAP_MKNOD in the initial user namespace: real root, and no user namespace
+  // of the container's own (made or joined).
+  bool has_userns = plan.clone_flags & CLONE_NEWUSER;
+  for (const auto& [flag, fd] : plan.joins)
+    has_userns |= flag == CLONE_NEWUSER;
+  plan.bind_devices = !in.can_mknod || has_userns;
   struct Default {
     const char* path;
     unsigned major, minor;

@@ -171,9 +171,19 @@ bool make_device(InitContext& ctx, const DeviceStep& d) {
 }  // namespace
 
 bool set_root_propagation(InitContext& ctx) {
-  // Our mount namespace starts as a copy of the host's: don't let what we mount propagate back.
-  if (::mount(nullptr, "/", nullptr, ctx.plan->root_propagation, nullptr) != 0)
+  // Our mount namespace starts as a copy of the host's: don't let what we mount propagate
+  // back. Shared comes after pivot_root, which refuses shared mounts.
+  unsigned long flags = ctx.plan->root_propagation;
+  if (flags & MS_SHARED) flags = MS_SLAVE | MS_REC;
+  if (::mount(nullptr, "/", nullptr, flags, nullptr) != 0)
     return init_fail(ctx, errno, "set propagation of /");
+  return true;
+}
+
+bool apply_root_propagation(InitContext& ctx) {
+  if (!(ctx.plan->root_propagation & MS_SHARED)) return true;  // already set at the start
+  if (::mount(nullptr, "/", nullptr, ctx.plan->root_propagation, nullptr) != 0)
+    return init_fail(ctx, errno, "linux.rootfsPropagation: make / shared");
   return true;
 }
 

@@ -476,3 +476,15 @@ TEST_CASE("additionalGids and oomScoreAdj") {
   REQUIRE(r.status == 0);
   CHECK(r.out == "0 5 29\n500\n");
 }
+
+TEST_CASE("rootfsPropagation sets the propagation of the container's root") {
+  Bundle b;
+  b.spec.linux->rootfs_propagation = "shared";
+  json shared = probe(b);
+  CHECK(find_mount(shared, "/")["propagation"].get<std::string>().find("shared:") !=
+        std::string::npos);
+  Bundle p;
+  p.spec.linux->rootfs_propagation = "private";
+  json priv = probe(p);
+  CHECK(find_mount(priv, "/")["propagation"] == "");
+}
