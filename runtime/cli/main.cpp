@@ -14,6 +14,7 @@
 #include "oci/default_spec.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 #include "util/sys.hpp"
 
 namespace {
@@ -45,18 +46,31 @@ std::string iso_now() {
   return buf;
 }
 
-// Errors go to stderr, and to --log in the chosen format (engines read it from there).
+// Where log lines go: --log in the chosen format (engines read errors from there), else
+// stderr. Set once in main, before anything logs.
+const Globals* g_log_config = nullptr;
+
+void write_log(boxrt::LogLevel level, std::string_view message) {
+  const Globals& g = *g_log_config;
+  const std::string msg(message), lvl(boxrt::to_string(level));
+  const std::string line =
+      g.log_format == "json"
+          ? json{{"level", lvl}, {"msg", msg}, {"time", iso_now()}}.dump()
+          : "time=\"" + iso_now() + "\" level=" + lvl + " msg=" + json(msg).dump();
+  if (g.log.empty()) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+    return;
+  }
+  if (FILE* f = std::fopen(g.log.c_str(), "ae")) {
+    std::fprintf(f, "%s\n", line.c_str());
+    std::fclose(f);
+  }
+}
+
+// Errors go to stderr as one plain line, and to --log as well when there is one.
 void report(const Globals& g, const std::string& msg) {
   std::fprintf(stderr, "boxapp-runtime: %s\n", msg.c_str());
-  if (g.log.empty()) return;
-  FILE* f = std::fopen(g.log.c_str(), "ae");
-  if (!f) return;
-  if (g.log_format == "json")
-    std::fprintf(f, "%s\n",
-                 json{{"level", "error"}, {"msg", msg}, {"time", iso_now()}}.dump().c_str());
-  else
-    std::fprintf(f, "time=\"%s\" level=error msg=\"%s\"\n", iso_now().c_str(), msg.c_str());
-  std::fclose(f);
+  if (!g.log.empty()) write_log(boxrt::LogLevel::error, msg);
 }
 
 json state_json(const boxrt::ContainerView& v) {
@@ -305,12 +319,14 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "true", "false"}));
 
   Args args;
+  g_log_config = &g;
   const std::string wanted = requested_command(argc, argv);
   for (const auto& c : kCommands) {
     CLI::App* sub = app.add_subcommand(c.name, c.help);
     if (wanted.empty() || wanted == c.name) c.setup(sub, args);
   }
   CLI11_PARSE(app, argc, argv);
+  boxrt::set_log_sink(write_log, g.debug ? boxrt::LogLevel::debug : boxrt::LogLevel::warning);
 
   try {
     CLI::App* sub = app.get_subcommands().at(0);

@@ -21,6 +21,7 @@
 #include "oci/spec.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
 
@@ -171,6 +172,10 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
     }
     child.pid = static_cast<pid_t>(pid);
     child.pidfd.reset(pidfd);
+    if (log_enabled(LogLevel::debug))
+      log_debug("container " + backquoted(id) + ": init is process " + std::to_string(pid) +
+                ", uid map " + describe_id_map(maps.uids) + ", gid map " +
+                describe_id_map(maps.gids));
     theirs.reset();
     try {
       if (!maps.uids.empty())

@@ -85,6 +85,14 @@ std::string format_id_map(const std::vector<IdRange>& ranges) {
   return out;
 }
 
+std::string describe_id_map(const std::vector<IdRange>& ranges) {
+  std::string out;
+  for (const auto& r : ranges)
+    out += (out.empty() ? "" : ", ") + std::to_string(r.inside) + " " + std::to_string(r.outside) +
+           " " + std::to_string(r.count);
+  return out.empty() ? "none" : out;
+}
+
 namespace {
 
 void write_proc_file(pid_t pid, const char* name, const std::string& text) {
@@ -93,11 +101,8 @@ void write_proc_file(pid_t pid, const char* name, const std::string& text) {
   // One write(2): the kernel accepts a map only whole, in a single write.
   ssize_t n = retry_eintr([&] { return ::write(fd.get(), text.data(), text.size()); });
   if (n < 0) {
-    std::string shown = text;
-    for (auto& c : shown)
-      if (c == '\n') c = ',';
-    if (!shown.empty()) shown.pop_back();
-    throw_errno("write " + backquoted(shown) + " to " + backquoted(path));
+    throw_errno("write " + backquoted(describe_id_map(parse_id_map(text))) + " to " +
+                backquoted(path));
   }
 }
 

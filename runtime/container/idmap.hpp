@@ -39,6 +39,8 @@ std::vector<IdRange> as_ranges(const std::vector<oci::IdMapping>& mappings);
 
 // The text written to a uid_map/gid_map file ("inside outside count\n" lines).
 std::string format_id_map(const std::vector<IdRange>& ranges);
+// The same on one line, for messages: "0 1000 1, 1 100000 65536".
+std::string describe_id_map(const std::vector<IdRange>& ranges);
 
 // Writes /proc/PID/uid_map and gid_map. With deny_setgroups, writes "deny" to
 // /proc/PID/setgroups first (required for an unprivileged gid map of one's own gid).

@@ -11,6 +11,7 @@
 #include "container/mount_options.hpp"
 #include "container/session.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 #include "util/sys.hpp"
 
 namespace boxrt {
@@ -252,8 +253,12 @@ void plan_process(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
     // The kernel allows an ambient capability only if it is permitted and inheritable.
     // `runc spec` lists ambient ones with an empty inheritable set and runc runs it, dropping
     // them; do the same rather than refuse such configs.
-    plan.cap_ambient = cap_mask(c.ambient, "process.capabilities.ambient") & plan.cap_permitted &
-                       plan.cap_inheritable;
+    const uint64_t ambient = cap_mask(c.ambient, "process.capabilities.ambient");
+    plan.cap_ambient = ambient & plan.cap_permitted & plan.cap_inheritable;
+    if (plan.cap_ambient != ambient)
+      log_debug(
+          "process.capabilities.ambient: dropping those not both permitted and "
+          "inheritable");
   }
 }
 

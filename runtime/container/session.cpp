@@ -16,6 +16,7 @@
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/lock_file.hpp"
+#include "util/log.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
 
@@ -175,6 +176,8 @@ Session ensure_session() {
   FileLock lock = FileLock::acquire(dir + "/session.lock");
   if (auto s = read_session()) return *s;  // another caller started it while we waited
   Session s = start_session();
+  log_debug("started session process " + std::to_string(s.pid) +
+            (s.has_subids ? " (mapped with newuidmap/newgidmap)" : " (own ids only)"));
   char text[96];
   std::snprintf(text, sizeof text, "%d %llu %d\n", static_cast<int>(s.pid),
                 static_cast<unsigned long long>(s.start_time), s.has_subids ? 1 : 0);
@@ -190,6 +193,7 @@ void join_session(const Session& s) {
     throw Error("join session: the session process " + std::to_string(s.pid) + " is gone");
   if (::setns(pidfd.get(), CLONE_NEWUSER) != 0)
     throw_errno("join session: setns into the user namespace of " + std::to_string(s.pid));
+  log_debug("joined the session user namespace of process " + std::to_string(s.pid));
 }
 
 bool stop_session() {

@@ -467,3 +467,30 @@ TEST_CASE("exec -t relays the user's terminal") {
   CHECK(status == 0);
   rt({"delete", "-f", "exterm"});
 }
+
+TEST_CASE("--debug says what the runtime does, in the --log file and format") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"true"};
+  b.write();
+  testing::TempDir scratch;
+  Result r = rt({"--debug", "--log", scratch / "log.json", "--log-format", "json", "run", "-b",
+                 b.path(), "dbg"});
+  REQUIRE(r.status == 0);
+  CHECK(r.err.empty());
+  std::string log = boxrt::read_file(scratch / "log.json");
+  bool init_line = false;
+  size_t start = 0;
+  while (start < log.size()) {
+    size_t end = log.find('\n', start);
+    json line = json::parse(log.substr(start, end - start));
+    CHECK(line["level"] == "debug");
+    init_line |= line["msg"].get<std::string>().find("container `dbg`: init is process") == 0;
+    start = end + 1;
+  }
+  CHECK(init_line);
+  // Without --debug, nothing but errors.
+  Result quiet = rt({"--log", scratch / "quiet.log", "run", "-b", b.path(), "quiet"});
+  REQUIRE(quiet.status == 0);
+  CHECK(::access((scratch / "quiet.log").c_str(), F_OK) != 0);
+}

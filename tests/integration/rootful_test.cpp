@@ -33,7 +33,8 @@ TEST_CASE("as real root without a user namespace, devices are made with mknod", 
   b.spec.process->args = oci::StringList{"sleep", "30"};
   b.write();
   REQUIRE(rt({"run", "-d", "-b", b.path(), "rootful"}).status == 0);
-  const std::string root = "/proc/" + json::parse(rt({"state", "rootful"}).out)["pid"].dump() + "/root";
+  const std::string root =
+      "/proc/" + json::parse(rt({"state", "rootful"}).out)["pid"].dump() + "/root";
   struct stat st;
   REQUIRE(::stat((root + "/dev/box-zero").c_str(), &st) == 0);
   CHECK(S_ISCHR(st.st_mode));
