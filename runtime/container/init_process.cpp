@@ -19,28 +19,9 @@
 #include <utility>
 
 #include "container/init.hpp"
+#include "util/fd_passing.hpp"
 
 namespace boxrt {
-namespace {
-
-bool send_fd(int sock, int fd) {
-  char byte = 0;
-  struct iovec iov = {&byte, 1};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-  return ::sendmsg(sock, &msg, MSG_NOSIGNAL) == 1;
-}
-
-}  // namespace
 
 bool become_namespace_root(InitContext& ctx) {
   if (!(ctx.plan->clone_flags & CLONE_NEWUSER)) return true;

@@ -16,6 +16,7 @@
 
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
+#include "util/fd_passing.hpp"
 #include "util/sys.hpp"
 
 namespace boxrt {
@@ -61,21 +62,7 @@ OwnConsole::OwnConsole() {
 }
 
 unique_fd OwnConsole::receive_master() {
-  char byte;
-  struct iovec iov = {&byte, 1};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  if (retry_eintr([&] { return ::recvmsg(ours.get(), &msg, MSG_CMSG_CLOEXEC); }) != 1)
-    throw_errno("receive the container's pty");
-  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  if (!cm || cm->cmsg_type != SCM_RIGHTS) throw Error("receive the container's pty: no descriptor");
-  int fd;
-  std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-  return unique_fd(fd);
+  return receive_fd(ours.get(), "the container's pty");
 }
 
 void write_pid_file(const std::string& path, pid_t pid) {

@@ -10,10 +10,14 @@ LogLevel g_threshold = LogLevel::warning;
 
 std::string_view to_string(LogLevel level) {
   switch (level) {
-    case LogLevel::debug: return "debug";
-    case LogLevel::info: return "info";
-    case LogLevel::warning: return "warning";
-    case LogLevel::error: return "error";
+    case LogLevel::debug:
+      return "debug";
+    case LogLevel::info:
+      return "info";
+    case LogLevel::warning:
+      return "warning";
+    case LogLevel::error:
+      return "error";
   }
   return "unknown";
 }
@@ -23,7 +27,9 @@ void set_log_sink(LogSink sink, LogLevel threshold) {
   g_threshold = threshold;
 }
 
-bool log_enabled(LogLevel level) { return g_sink && level >= g_threshold; }
+bool log_enabled(LogLevel level) {
+  return g_sink && level >= g_threshold;
+}
 
 void log_message(LogLevel level, std::string_view message) {
   if (log_enabled(level)) g_sink(level, message);

@@ -18,7 +18,11 @@ void set_log_sink(LogSink sink, LogLevel threshold);
 bool log_enabled(LogLevel level);
 void log_message(LogLevel level, std::string_view message);
 
-inline void log_debug(std::string_view m) { log_message(LogLevel::debug, m); }
-inline void log_warning(std::string_view m) { log_message(LogLevel::warning, m); }
+inline void log_debug(std::string_view m) {
+  log_message(LogLevel::debug, m);
+}
+inline void log_warning(std::string_view m) {
+  log_message(LogLevel::warning, m);
+}
 
 }  // namespace boxrt

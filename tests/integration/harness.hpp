@@ -22,6 +22,9 @@ struct Result {
 Result run_process(const std::vector<std::string>& argv, const std::string& input = "",
                    int timeout_s = 30);
 
+// In a forked child: execv(argv[0], argv), or _exit(127).
+[[noreturn]] void exec_argv(const std::vector<std::string>& argv);
+
 std::string runtime_bin();  // boxapp-runtime under test
 std::string probe_bin();    // the static box-probe
 

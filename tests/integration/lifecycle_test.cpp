@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "util/fd_passing.hpp"
 #include "util/sys.hpp"
 
 using namespace itest;
@@ -46,21 +47,7 @@ class ConsoleSocket {
   boxrt::unique_fd receive_master() {
     boxrt::unique_fd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     REQUIRE(conn);
-    char byte;
-    struct iovec iov = {&byte, 1};
-    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    struct msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    REQUIRE(::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC) == 1);
-    struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    REQUIRE(cm != nullptr);
-    REQUIRE(cm->cmsg_type == SCM_RIGHTS);
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-    return boxrt::unique_fd(fd);
+    return boxrt::receive_fd(conn.get(), "the pty master");
   }
 
  private:
@@ -404,14 +391,7 @@ std::pair<int, std::string> run_on_terminal(const std::vector<std::string>& argv
   int master_fd;
   pid_t pid = ::forkpty(&master_fd, nullptr, nullptr, nullptr);
   REQUIRE(pid >= 0);
-  if (pid == 0) {
-    std::vector<char*> args;
-    for (const auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
+  if (pid == 0) exec_argv(argv);
   boxrt::unique_fd master(master_fd);
   std::string seen = read_until(master.get(), "is-a-tty");
   (void)!::write(master.get(), input.data(), input.size());

@@ -1,0 +1,52 @@
+#include "util/fd_passing.hpp"
+
+#include <sys/socket.h>
+
+#include <cstring>
+#include <string>
+
+#include "util/error.hpp"
+#include "util/sys.hpp"
+
+namespace boxrt {
+namespace {
+
+// One data byte (a message must carry some) and room for one descriptor.
+struct FdMessage {
+  char byte = 0;
+  struct iovec iov = {&byte, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  FdMessage() {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+};
+
+}  // namespace
+
+bool send_fd(int sock, int fd) {
+  FdMessage m;
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&m.msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+  return ::sendmsg(sock, &m.msg, MSG_NOSIGNAL) == 1;
+}
+
+unique_fd receive_fd(int sock, const char* what) {
+  FdMessage m;
+  if (retry_eintr([&] { return ::recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC); }) != 1)
+    throw_errno(std::string("receive ") + what);
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&m.msg);
+  if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+    throw Error(std::string("receive ") + what + ": no descriptor came");
+  int fd;
+  std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+  return unique_fd(fd);
+}
+
+}  // namespace boxrt
