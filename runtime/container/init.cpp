@@ -84,6 +84,7 @@ void init_main(InitContext& ctx) {
       setup_terminal,
       apply_rlimits,
       close_other_fds,
+      load_seccomp_with_caps,
       switch_identity,
       enter_cwd,
       find_executable,
@@ -107,6 +108,10 @@ void init_main(InitContext& ctx) {
   } else {
     ::prctl(PR_SET_PDEATHSIG, 0);
   }
+  if (!load_seccomp_last(ctx)) {
+    if (ctx.sync_fd >= 0) report_and_exit(ctx, 1);
+    ::_exit(1);
+  }
   ::execve(ctx.exe, ctx.plan->argv.data(), ctx.plan->envp.data());
   init_fail(ctx, errno, "exec %s", ctx.exe);
   if (ctx.sync_fd >= 0) report_and_exit(ctx, 127);
@@ -120,14 +125,16 @@ void exec_main(InitContext& ctx) {
   ::prctl(PR_SET_DUMPABLE, 0);
   reset_signals();
   if (read_msg(ctx.sync_fd) != static_cast<char>(SyncMsg::maps_written)) ::_exit(1);
-  bool (*const steps[])(InitContext&) = {setup_terminal,  apply_rlimits, close_other_fds,
-                                         switch_identity, enter_cwd,     find_executable};
+  bool (*const steps[])(InitContext&) = {setup_terminal,         apply_rlimits,   close_other_fds,
+                                         load_seccomp_with_caps, switch_identity, enter_cwd,
+                                         find_executable};
   for (auto step : steps)
     if (!step(ctx)) report_and_exit(ctx, 1);
   char ready = static_cast<char>(SyncMsg::ready);
   if (::write(ctx.sync_fd, &ready, 1) != 1) ::_exit(1);
   if (read_msg(ctx.sync_fd) != static_cast<char>(SyncMsg::exec_now)) ::_exit(1);
   ::prctl(PR_SET_PDEATHSIG, 0);
+  if (!load_seccomp_last(ctx)) report_and_exit(ctx, 1);
   ::execve(ctx.exe, ctx.plan->argv.data(), ctx.plan->envp.data());
   init_fail(ctx, errno, "exec %s", ctx.exe);
   report_and_exit(ctx, 127);

@@ -54,7 +54,9 @@ bool mask_paths(InitContext& ctx);
 bool setup_terminal(InitContext& ctx);
 bool apply_rlimits(InitContext& ctx);
 bool close_other_fds(InitContext& ctx);
+bool load_seccomp_with_caps(InitContext& ctx);  // without no_new_privs: needs CAP_SYS_ADMIN
 bool switch_identity(InitContext& ctx);
+bool load_seccomp_last(InitContext& ctx);  // with no_new_privs: right before execve
 bool enter_cwd(InitContext& ctx);
 bool find_executable(InitContext& ctx);
 

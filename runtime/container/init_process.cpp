@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -101,6 +103,29 @@ bool close_other_fds(InitContext& ctx) {
   }
   ::close_range(static_cast<unsigned>(start), ~0U, 0);
   return true;
+}
+
+namespace {
+
+bool load_seccomp(InitContext& ctx) {
+  const SeccompProgram& p = *ctx.plan->seccomp;
+  struct sock_fprog prog = {static_cast<unsigned short>(p.code.size()),
+                            const_cast<struct sock_filter*>(p.code.data())};
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p.flags, &prog) != 0)
+    return init_fail(ctx, errno, "load the seccomp filter (linux.seccomp)");
+  return true;
+}
+
+}  // namespace
+
+bool load_seccomp_with_caps(InitContext& ctx) {
+  if (!ctx.plan->seccomp || ctx.plan->no_new_privileges) return true;
+  return load_seccomp(ctx);
+}
+
+bool load_seccomp_last(InitContext& ctx) {
+  if (!ctx.plan->seccomp || !ctx.plan->no_new_privileges) return true;
+  return load_seccomp(ctx);
 }
 
 bool switch_identity(InitContext& ctx) {

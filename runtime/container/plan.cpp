@@ -238,6 +238,7 @@ void plan_process(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
     step.limit.rlim_max = static_cast<rlim_t>(rl[i].hard);
     plan.rlimits.push_back(step);
   }
+  if (spec.linux && spec.linux->seccomp) plan.seccomp = compile_seccomp(*spec.linux->seccomp);
   plan.set_caps = true;  // absent capabilities mean none, not "keep everything"
   try {
     plan.last_cap = std::stoi(read_file("/proc/sys/kernel/cap_last_cap"));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "container/idmap.hpp"
+#include "container/seccomp.hpp"
 #include "oci/spec.hpp"
 #include "util/unique_fd.hpp"
 
@@ -94,6 +95,7 @@ struct InitPlan {
            cap_ambient = 0;
   bool terminal = false;
   int preserve_fds = 0;
+  std::optional<SeccompProgram> seccomp;
 
   // Time namespace: created by the runtime before clone (offsets must be written before any
   // process enters it), as "monotonic S N\nboottime S N\n" for /proc/self/timens_offsets.

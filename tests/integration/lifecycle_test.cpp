@@ -369,6 +369,8 @@ TEST_CASE("features is a valid runtime-spec features document") {
     CHECK(std::find(opts.begin(), opts.end(), o) != opts.end());
   CHECK(f["linux"]["namespaces"].size() == 8);
   CHECK(f["linux"]["capabilities"][0] == "CAP_CHOWN");
+  CHECK(f["linux"]["seccomp"]["enabled"] == true);
+  CHECK(f["linux"]["cgroup"]["v2"] == false);  // not until the runtime manages cgroups
 }
 
 TEST_CASE("--log with --log-format json gets one JSON object per error") {

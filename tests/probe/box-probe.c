@@ -3,6 +3,7 @@
  *
  *   box-probe            everything
  *   box-probe --wait     report, then wait for stdin to close (to inspect a live container)
+ *   box-probe syscall NR ARG...   errno of syscall(NR, ARG) for each ARG, as a JSON array
  *
  * Keys: uid gid groups uid_map gid_map caps{eff,prm,inh,bnd,amb} no_new_privs seccomp
  *       session_keyring
@@ -11,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,8 +143,23 @@ static void print_rlimits(void) {
   printf("}");
 }
 
+/* box-probe syscall NR ARG...: calls syscall NR once per ARG (as its first argument) and
+ * prints the errno of each call, 0 when it succeeded: [0,42,0] */
+static int probe_syscall(int argc, char** argv) {
+  long nr = strtol(argv[2], NULL, 0);
+  printf("[");
+  for (int i = 3; i < argc; ++i) {
+    errno = 0;
+    long rc = syscall(nr, strtoul(argv[i], NULL, 0), 0, 0);
+    printf("%s%d", i > 3 ? "," : "", rc == -1 ? errno : 0);
+  }
+  printf("]\n");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   char buf[4096];
+  if (argc > 2 && strcmp(argv[1], "syscall") == 0) return probe_syscall(argc, argv);
   gid_t groups[256];
   int n = getgroups(256, groups);
   struct utsname u;
