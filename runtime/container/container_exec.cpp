@@ -74,8 +74,12 @@ std::vector<NsFd> open_namespaces(pid_t init) {
 int Runtime::exec(const std::string& id, const ExecOptions& o) {
   validate_id(id);
   ContainerRecord r = store_.load(id);
-  if (live_status(store_, r) == oci::Status::stopped)
+  const oci::Status state_now = live_status(store_, r);
+  if (state_now == oci::Status::stopped)
     throw Error("container " + backquoted(id) + " is stopped: cannot exec in it");
+  // Until it starts, the init is the runtime's own copy and closed to everyone (init.cpp).
+  if (state_now == oci::Status::created)
+    throw Error("container " + backquoted(id) + " is created but not started: start it first");
   oci::Spec spec = oci::load_spec(r.state.bundle + "/config.json");
   spec.process = o.process;
   const std::string pid_file = o.pid_file.empty() ? "" : absolute_path(o.pid_file);

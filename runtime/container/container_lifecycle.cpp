@@ -40,7 +40,8 @@ bool wait_exit(int pidfd, int timeout_ms) {
 std::vector<int> pids_in_namespace_of(pid_t init) {
   std::vector<int> out;
   uint64_t ns = namespace_inode(init, "pid");
-  if (ns == 0) return out;
+  // Unreadable before it starts (the init is not dumpable then), when it is alone anyway.
+  if (ns == 0) return {static_cast<int>(init)};
   if (ns == namespace_inode(::getpid(), "pid")) return {static_cast<int>(init)};
   DIR* d = ::opendir("/proc");
   if (!d) return out;

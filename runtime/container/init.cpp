@@ -66,6 +66,14 @@ void init_main(InitContext& ctx) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   reset_signals();
   if (read_msg(ctx.sync_fd) != static_cast<char>(SyncMsg::maps_written)) ::_exit(1);
+  // Still while our /proc files are ours to write.
+  if (!apply_oom_score(ctx)) report_and_exit(ctx, 1);
+  // Until execve we are a copy of the runtime, holding its memory, host descriptors and, as
+  // /proc/PID/exe, its binary: nothing in the container may ptrace us or open those
+  // (CVE-2016-9962, CVE-2019-5736). It also closes our /proc files to everyone but real
+  // root, the runtime included: the parent wrote our id maps above, and exec into a
+  // container waits for it to start. execve restores dumpability for the container's process.
+  ::prctl(PR_SET_DUMPABLE, 0);
 
   // The setup, in order; each step is a function of its own (rootfs.cpp, init_process.cpp).
   bool (*const steps[])(InitContext&) = {
@@ -120,6 +128,7 @@ void init_main(InitContext& ctx) {
 
 void exec_main(InitContext& ctx) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (!apply_oom_score(ctx)) report_and_exit(ctx, 1);
   // While it still holds the runtime's memory and descriptors, nothing in the container may
   // ptrace it or open /proc/PID/exe (CVE-2016-9962, CVE-2019-5736); execve resets this.
   ::prctl(PR_SET_DUMPABLE, 0);

@@ -53,6 +53,7 @@ bool make_root_readonly(InitContext& ctx);
 bool mask_paths(InitContext& ctx);
 bool setup_terminal(InitContext& ctx);
 bool apply_rlimits(InitContext& ctx);
+bool apply_oom_score(InitContext& ctx);  // before PR_SET_DUMPABLE 0: /proc/self is ours till then
 bool close_other_fds(InitContext& ctx);
 bool load_seccomp_with_caps(InitContext& ctx);  // without no_new_privs: needs CAP_SYS_ADMIN
 bool switch_identity(InitContext& ctx);

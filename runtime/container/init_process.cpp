@@ -74,15 +74,18 @@ bool apply_rlimits(InitContext& ctx) {
       return init_fail(ctx, errno, "setrlimit %d (soft %llu, hard %llu)", r.resource,
                        static_cast<unsigned long long>(r.limit.rlim_cur),
                        static_cast<unsigned long long>(r.limit.rlim_max));
-  if (ctx.plan->oom_score_adj) {
-    int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-    char buf[16];
-    int n = std::snprintf(buf, sizeof buf, "%d", *ctx.plan->oom_score_adj);
-    bool ok = fd >= 0 && ::write(fd, buf, static_cast<size_t>(n)) == n;
-    int saved = errno;
-    if (fd >= 0) ::close(fd);
-    if (!ok) return init_fail(ctx, saved, "set oom_score_adj %d", *ctx.plan->oom_score_adj);
-  }
+  return true;
+}
+
+bool apply_oom_score(InitContext& ctx) {
+  if (!ctx.plan->oom_score_adj) return true;
+  int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  char buf[16];
+  int n = std::snprintf(buf, sizeof buf, "%d", *ctx.plan->oom_score_adj);
+  bool ok = fd >= 0 && ::write(fd, buf, static_cast<size_t>(n)) == n;
+  int saved = errno;
+  if (fd >= 0) ::close(fd);
+  if (!ok) return init_fail(ctx, saved, "set oom_score_adj %d", *ctx.plan->oom_score_adj);
   return true;
 }
 

@@ -68,6 +68,27 @@ void plan_namespaces(const oci::Spec& spec, InitPlan& plan) {
         "set up in it)");
 }
 
+// Files under /proc that may be bind-mounted over (lxcfs-style virtualisation), as runc
+// allows; anything else there could hide or replace the kernel's view (CVE-2019-16884).
+bool may_bind_over_proc_file(const std::string& dest) {
+  for (const char* ok : {"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
+                         "/proc/swaps", "/proc/uptime", "/proc/loadavg", "/proc/slabinfo",
+                         "/proc/net/dev", "/proc/sys/kernel/ns_last_pid"})
+    if (dest == ok) return true;
+  return false;
+}
+
+// Nothing but a real procfs goes on /proc, and only a few files under it may be replaced.
+void check_proc_destination(const MountStep& s, const std::string& where) {
+  const bool is_proc = s.destination == "/proc" || s.destination == "/proc/";
+  const bool under_proc = s.destination.rfind("/proc/", 0) == 0 && !is_proc;
+  if (is_proc && (s.is_bind || s.type != "proc"))
+    throw Error(where + ": only a proc file system may be mounted on /proc");
+  if (under_proc && !(s.is_bind && may_bind_over_proc_file(s.destination)))
+    throw Error(where + ": " + backquoted(s.destination) +
+                " cannot be mounted over: it is inside /proc");
+}
+
 MountStep plan_mount(const oci::Mount& m, size_t i, const PlanInputs& in) {
   const std::string where = member("mounts", i);
   MountOptions o = parse_mount_options(items(m.options), where + ".options");
@@ -89,12 +110,14 @@ MountStep plan_mount(const oci::Mount& m, size_t i, const PlanInputs& in) {
     s.type.clear();
     s.flags = MS_BIND | (o.recursive_bind ? MS_REC : 0);
     s.data = o.data;
+    check_proc_destination(s, where);
     return s;
   }
   if (s.type.empty()) throw Error(where + ".type: is required unless the mount is a bind mount");
   s.source = m.source.value_or(s.type);
   s.flags = o.flags;
   s.data = o.data;
+  check_proc_destination(s, where);
   if (s.type == "sysfs") s.fallback = MountFallback::bind_host_sys;
   if (s.type == "proc") s.fallback = MountFallback::bind_host_proc;
   if (s.type == "cgroup" || s.type == "cgroup2") {

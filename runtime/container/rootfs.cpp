@@ -5,10 +5,13 @@
 // mount made onto /proc/self/fd/N: a symlink planted in the image (or swapped in during
 // setup) resolves inside the rootfs, never to the host (CVE-2021-30465).
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,50 +30,84 @@ int openat2_in_root(int rootfd, const char* path, int flags) {
   return static_cast<int>(::syscall(SYS_openat2, rootfd, path, &how, sizeof how));
 }
 
+// Replaces, in `path`, the first `prefix_len` bytes (a symlink) by the link's target,
+// resolved as the kernel would inside the root: absolute targets from the root, relative
+// ones from the link's directory. False when the result doesn't fit.
+bool substitute_link(char* path, size_t prefix_len, const char* target) {
+  char out[4096];
+  const char* rest = path + prefix_len;
+  int n;
+  if (target[0] == '/') {
+    n = std::snprintf(out, sizeof out, "%s%s", target, rest);
+  } else {
+    size_t dir_len = prefix_len;
+    while (dir_len > 0 && path[dir_len - 1] != '/')
+      --dir_len;
+    n = std::snprintf(out, sizeof out, "%.*s%s%s", static_cast<int>(dir_len), path, target, rest);
+  }
+  if (n < 0 || static_cast<size_t>(n) >= sizeof out) return false;
+  std::memcpy(path, out, static_cast<size_t>(n) + 1);
+  return true;
+}
+
 // O_PATH descriptor of `path` inside the root, creating missing directories on the way and,
-// when is_file, the last component as an empty file. Returns -1 with errno set.
+// when is_file, the last component as an empty file. A dangling symlink on the way is
+// followed inside the root and its target created there, as the kernel would resolve it
+// (so the image can point a mount anywhere in itself, and nowhere outside). Returns -1 with
+// errno set.
 int open_target(int rootfd, const char* path, bool is_file) {
   int fd = openat2_in_root(rootfd, path, O_PATH);
   if (fd >= 0 || errno != ENOENT) return fd;
-  char prefix[4096];
-  size_t len = std::strlen(path);
-  if (len >= sizeof prefix) {
+  char cur[4096], prefix[4096], link[4096];
+  if (std::snprintf(cur, sizeof cur, "%s", path) >= static_cast<int>(sizeof cur)) {
     errno = ENAMETOOLONG;
     return -1;
   }
-  for (size_t i = 1; i <= len; ++i) {
-    if (i < len && path[i] != '/') continue;
-    if (path[i - 1] == '/') continue;  // empty component
-    std::memcpy(prefix, path, i);
-    prefix[i] = '\0';
-    int probe = openat2_in_root(rootfd, prefix, O_PATH);
-    if (probe >= 0) {
-      ::close(probe);
-      continue;
+  for (int hops = 0; hops < 40; ++hops) {
+    bool substituted = false;
+    const size_t len = std::strlen(cur);
+    for (size_t i = 1; i <= len && !substituted; ++i) {
+      if (i < len && cur[i] != '/') continue;
+      if (cur[i - 1] == '/') continue;  // empty component
+      std::memcpy(prefix, cur, i);
+      prefix[i] = '\0';
+      int probe = openat2_in_root(rootfd, prefix, O_PATH);
+      if (probe >= 0) {
+        ::close(probe);
+        continue;
+      }
+      if (errno != ENOENT) return -1;
+      // The component is missing, or a link to something missing. Work in its parent,
+      // itself opened inside the root.
+      char* slash = std::strrchr(prefix, '/');
+      *slash = '\0';
+      int parent = prefix[0] ? openat2_in_root(rootfd, prefix, O_PATH | O_DIRECTORY)
+                             : ::fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+      if (parent < 0) return -1;
+      const char* name = slash + 1;
+      ssize_t n = ::readlinkat(parent, name, link, sizeof link - 1);
+      int rc = 0;
+      if (n >= 0) {
+        link[n] = '\0';
+        substituted = substitute_link(cur, i, link);
+        if (!substituted) errno = ENAMETOOLONG;
+      } else if (i == len && is_file) {
+        rc = ::openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (rc >= 0) rc = ::close(rc);
+      } else {
+        rc = ::mkdirat(parent, name, 0755);
+      }
+      int saved = errno;
+      ::close(parent);
+      if ((n >= 0 && !substituted) || (rc < 0 && saved != EEXIST)) {
+        errno = saved;
+        return -1;
+      }
     }
-    if (errno != ENOENT) return -1;
-    // Create the component in its parent, itself opened inside the root.
-    char* slash = std::strrchr(prefix, '/');
-    *slash = '\0';
-    int parent = prefix[0] ? openat2_in_root(rootfd, prefix, O_PATH | O_DIRECTORY)
-                           : ::fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-    if (parent < 0) return -1;
-    const char* name = slash + 1;
-    int rc;
-    if (i == len && is_file) {
-      rc = ::openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-      if (rc >= 0) ::close(rc);
-    } else {
-      rc = ::mkdirat(parent, name, 0755);
-    }
-    int saved = errno;
-    ::close(parent);
-    if (rc < 0 && saved != EEXIST) {
-      errno = saved;
-      return -1;
-    }
+    if (!substituted) return openat2_in_root(rootfd, cur, O_PATH);
   }
-  return openat2_in_root(rootfd, path, O_PATH);
+  errno = ELOOP;
+  return -1;
 }
 
 struct FdPath {
@@ -121,6 +158,18 @@ bool mount_one(InitContext& ctx, const MountStep& m) {
     fell_back = rc == 0 && m.fallback != MountFallback::devpts_without_gid;
   }
   int saved = errno;
+  // What is on /proc now must really be procfs, whatever the mount call was told
+  // (CVE-2019-19921: a racing symlink swap could have put something else there).
+  if (rc == 0 && m.type == "proc" && !fell_back) {
+    struct statfs sfs;
+    int top = openat2_in_root(ctx.rootfd, m.destination.c_str(), O_PATH);
+    bool ok = top >= 0 && ::fstatfs(top, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+    if (top >= 0) ::close(top);
+    if (!ok) {
+      ::close(target);
+      return init_fail(ctx, EPERM, "mount %s: what is there is not procfs", m.destination.c_str());
+    }
+  }
   ::close(target);
   if (rc != 0)
     return init_fail(ctx, saved, "mount %s (%s) onto %s", m.source.c_str(),
@@ -285,6 +334,14 @@ bool make_root_readonly(InitContext& ctx) {
 }
 
 bool mask_paths(InitContext& ctx) {
+  if (!ctx.plan->masked_paths.empty()) {
+    // Files are masked with a bind of /dev/null: make sure it is the null device, not
+    // something the image put there.
+    struct stat null_st;
+    if (::stat("/dev/null", &null_st) != 0 || !S_ISCHR(null_st.st_mode) ||
+        null_st.st_rdev != makedev(1, 3))
+      return init_fail(ctx, EPERM, "mask paths: /dev/null in the container is not the null device");
+  }
   for (const auto& p : ctx.plan->masked_paths) {
     struct stat st;
     if (::lstat(p.c_str(), &st) != 0) {

@@ -87,7 +87,8 @@ SeccompProgram compile_seccomp(const oci::Seccomp& spec) {
   for (size_t i = 0; i < arches.size(); ++i) {
     // "SCMP_ARCH_X86_64" -> "x86_64"
     std::string name = arches[i].substr(10);
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     uint32_t arch = seccomp_arch_resolve_name(name.c_str());
     if (arch == 0) {
       log_debug("linux.seccomp.architectures[" + std::to_string(i) + "]: " + arches[i] +
@@ -98,7 +99,8 @@ SeccompProgram compile_seccomp(const oci::Seccomp& spec) {
     if (rc != -EEXIST) check_rc(rc, "linux.seccomp.architectures[" + std::to_string(i) + "]");
   }
   const auto& rules = oci::items(spec.syscalls);
-  for (size_t i = 0; i < rules.size(); ++i) add_rule(ctx.get(), rules[i], i);
+  for (size_t i = 0; i < rules.size(); ++i)
+    add_rule(ctx.get(), rules[i], i);
 
   SeccompProgram prog;
   for (const auto& f : oci::items(spec.flags)) {

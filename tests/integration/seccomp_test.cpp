@@ -78,9 +78,12 @@ TEST_CASE("every argument operator compares the way the spec says") {
     std::string expected;  // errno for umask(16), umask(18), umask(20)
   };
   const std::vector<Case> cases = {
-      {"SCMP_CMP_EQ", 18, {}, "[0,42,0]"},  {"SCMP_CMP_NE", 18, {}, "[42,0,42]"},
-      {"SCMP_CMP_LT", 18, {}, "[42,0,0]"},  {"SCMP_CMP_LE", 18, {}, "[42,42,0]"},
-      {"SCMP_CMP_GT", 18, {}, "[0,0,42]"},  {"SCMP_CMP_GE", 18, {}, "[0,42,42]"},
+      {"SCMP_CMP_EQ", 18, {}, "[0,42,0]"},
+      {"SCMP_CMP_NE", 18, {}, "[42,0,42]"},
+      {"SCMP_CMP_LT", 18, {}, "[42,0,0]"},
+      {"SCMP_CMP_LE", 18, {}, "[42,42,0]"},
+      {"SCMP_CMP_GT", 18, {}, "[0,0,42]"},
+      {"SCMP_CMP_GE", 18, {}, "[0,42,42]"},
       // (arg & 0b0110) == 0b0010: 16 -> 0, 18 -> 2, 20 -> 4
       {"SCMP_CMP_MASKED_EQ", 6, 2, "[0,42,0]"},
   };
@@ -97,8 +100,8 @@ TEST_CASE("every argument operator compares the way the spec says") {
 }
 
 TEST_CASE("kill, kill_process, kill_thread and trap end the process with SIGSYS") {
-  for (const char* action : {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-                             "SCMP_ACT_TRAP"}) {
+  for (const char* action :
+       {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP"}) {
     DYNAMIC_SECTION(action) {
       Bundle b;
       b.spec.linux->seccomp = allow_all_but({rule({"umask"}, action)});
