@@ -77,25 +77,11 @@ void init_main(InitContext& ctx) {
 
   // The setup, in order; each step is a function of its own (rootfs.cpp, init_process.cpp).
   bool (*const steps[])(InitContext&) = {
-      become_namespace_root,
-      set_root_propagation,
-      bind_rootfs,
-      mount_all,
-      create_devices,
-      link_dev_entries,
-      set_host_names,
-      enter_rootfs,
-      apply_root_propagation,
-      make_root_readonly,
-      mask_paths,
-      join_session_keyring,
-      setup_terminal,
-      apply_rlimits,
-      close_other_fds,
-      load_seccomp_with_caps,
-      switch_identity,
-      enter_cwd,
-      find_executable,
+      become_namespace_root,  set_root_propagation, bind_rootfs,    mount_all,
+      create_devices,         link_dev_entries,     set_host_names, enter_rootfs,
+      apply_root_propagation, make_root_readonly,   apply_sysctls,  mask_paths,
+      join_session_keyring,   setup_terminal,       apply_rlimits,  close_other_fds,
+      load_seccomp_with_caps, switch_identity,      enter_cwd,      find_executable,
   };
   for (auto step : steps)
     if (!step(ctx)) report_and_exit(ctx, 1);

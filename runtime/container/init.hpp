@@ -50,6 +50,7 @@ bool join_session_keyring(InitContext& ctx);
 bool enter_rootfs(InitContext& ctx);  // pivot_root, or MS_MOVE + chroot with --no-pivot
 bool apply_root_propagation(InitContext& ctx);
 bool make_root_readonly(InitContext& ctx);
+bool apply_sysctls(InitContext& ctx);  // before mask_paths makes /proc/sys read-only
 bool mask_paths(InitContext& ctx);
 bool setup_terminal(InitContext& ctx);
 bool apply_rlimits(InitContext& ctx);

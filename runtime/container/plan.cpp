@@ -143,6 +143,47 @@ MountStep plan_mount(const oci::Mount& m, size_t i, const PlanInputs& in) {
   return s;
 }
 
+// The namespace a sysctl belongs to (CLONE_NEW*), or 0 when it is global: setting those
+// from a container would change the host.
+int sysctl_namespace(const std::string& key) {
+  static const char* const ipc[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                    "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+                                    "kernel.shmmni", "kernel.shm_rmid_forced"};
+  for (const char* k : ipc)
+    if (key == k) return CLONE_NEWIPC;
+  if (key.rfind("fs.mqueue.", 0) == 0) return CLONE_NEWIPC;
+  if (key.rfind("net.", 0) == 0) return CLONE_NEWNET;
+  if (key == "kernel.hostname" || key == "kernel.domainname") return CLONE_NEWUTS;
+  return 0;
+}
+
+void plan_sysctls(const oci::Spec& spec, InitPlan& plan) {
+  if (!spec.linux || !spec.linux->sysctl) return;
+  for (const auto& [raw, value] : *spec.linux->sysctl) {
+    std::string key = raw;  // runc accepts net/ipv4/ip_forward too
+    for (auto& c : key)
+      if (c == '/') c = '.';
+    const std::string where = "linux.sysctl[" + nlohmann::json(raw).dump() + "]";
+    if (key.find("..") != std::string::npos || key.front() == '.' || key.back() == '.')
+      throw Error(where + ": not a sysctl name");
+    const int ns = sysctl_namespace(key);
+    if (ns == 0) throw Error(where + ": not namespaced: setting it would change the host");
+    bool owned = plan.clone_flags & ns;
+    for (const auto& [flag, fd] : plan.joins)
+      owned |= flag == ns;
+    if (!owned)
+      throw Error(where + ": the container has no " +
+                  (ns == CLONE_NEWNET   ? "network"
+                   : ns == CLONE_NEWIPC ? "ipc"
+                                        : "uts") +
+                  " namespace of its own, so this would change the host's");
+    std::string path = "/proc/sys/" + key;
+    for (size_t i = 10; i < path.size(); ++i)
+      if (path[i] == '.') path[i] = '/';
+    plan.sysctls.emplace_back(path, value);
+  }
+}
+
 void plan_devices(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
   // mknod needs CAP_MKNOD in the initial user namespace: real root, and no user namespace
   // of the container's own (made or joined).
@@ -333,6 +374,7 @@ InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in) {
         plan.time_offsets += std::string(name) + " " + std::to_string(off->secs.value_or(0)) + " " +
                              std::to_string(off->nanosecs.value_or(0)) + "\n";
   }
+  plan_sysctls(spec, plan);
   plan.hostname = spec.hostname;
   plan.domainname = spec.domainname;
   plan_process(spec, in, plan);

@@ -70,6 +70,7 @@ struct InitPlan {
   bool bind_devices = true;  // rootless: bind host nodes; real root: mknod
   std::vector<DeviceStep> devices;
   std::vector<std::string> masked_paths, readonly_paths;
+  std::vector<std::pair<std::string, std::string>> sysctls;  // /proc/sys/... path, value
   bool has_dev_pts = false;
 
   // Identity and host name.

@@ -333,6 +333,20 @@ bool make_root_readonly(InitContext& ctx) {
   return rc == 0 || init_fail(ctx, saved, "make / read-only");
 }
 
+bool apply_sysctls(InitContext& ctx) {
+  // /proc is the container's now: its /proc/sys shows the container's own namespaces.
+  for (const auto& [path, value] : ctx.plan->sysctls) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    bool ok =
+        fd >= 0 && ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
+    int saved = errno;
+    if (fd >= 0) ::close(fd);
+    if (!ok)
+      return init_fail(ctx, saved, "linux.sysctl: write %s to %s", value.c_str(), path.c_str());
+  }
+  return true;
+}
+
 bool mask_paths(InitContext& ctx) {
   if (!ctx.plan->masked_paths.empty()) {
     // Files are masked with a bind of /dev/null: make sure it is the null device, not

@@ -488,3 +488,37 @@ TEST_CASE("rootfsPropagation sets the propagation of the container's root") {
   json priv = probe(p);
   CHECK(find_mount(priv, "/")["propagation"] == "");
 }
+
+TEST_CASE("sysctls of namespaces the container owns are set; others are refused") {
+  Bundle b;
+  b.spec.linux->namespaces->push_back({"network", {}, {}});
+  b.spec.linux->sysctl = std::map<std::string, std::string>{{"kernel.shmmax", "123456789"},
+                                                            {"net.ipv4.ip_forward", "1"},
+                                                            {"net/ipv4/ip_default_ttl", "42"}};
+  b.spec.process->args =
+      oci::StringList{"cat", "/proc/sys/kernel/shmmax", "/proc/sys/net/ipv4/ip_forward",
+                      "/proc/sys/net/ipv4/ip_default_ttl"};
+  Runtime rt;
+  b.write();
+  Result r = rt({"run", "-b", b.path(), "sysctl"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out == "123456789\n1\n42\n");
+  CHECK(boxrt::read_file("/proc/sys/kernel/shmmax") != "123456789\n");  // the host's is untouched
+
+  Bundle host;
+  host.spec.linux->sysctl = std::map<std::string, std::string>{{"vm.swappiness", "1"}};
+  host.write();
+  Result v = rt({"run", "-b", host.path(), "global"});
+  CHECK(v.err ==
+        "boxapp-runtime: linux.sysctl[\"vm.swappiness\"]: not namespaced: setting it "
+        "would change the host\n");
+  Bundle nonet;  // the default rootless spec shares the host's network namespace
+  nonet.spec.linux->sysctl = std::map<std::string, std::string>{{"net.ipv4.ip_forward", "1"}};
+  nonet.write();
+  Result n = rt({"run", "-b", nonet.path(), "nonet"});
+  CHECK(n.err ==
+        "boxapp-runtime: linux.sysctl[\"net.ipv4.ip_forward\"]: the container has no "
+        "network namespace of its own, so this would change the host's\n");
+  CHECK(rt.leftovers().empty());
+}

@@ -49,7 +49,8 @@ TEST_CASE("CVE-2021-30465: a symlinked mount destination stays inside the rootfs
   // The link resolved inside the rootfs: the tmpfs is at rootfs/<outside path>, and the host
   // directory got neither the mount nor the file.
   for (int i = 0; i < 100 && ::access((outside / "marker").c_str(), F_OK) != 0; ++i) {
-    const std::string in_box = "/proc/" + std::to_string(pid) + "/root" + outside.path() + "/marker";
+    const std::string in_box =
+        "/proc/" + std::to_string(pid) + "/root" + outside.path() + "/marker";
     if (::access(in_box.c_str(), F_OK) == 0) break;
     ::usleep(20000);
   }
@@ -134,7 +135,8 @@ TEST_CASE("masking refuses a /dev/null that is not the null device") {
   Runtime rt;
   Bundle b;
   // No /dev tmpfs: the image's own /dev is used, and the image puts a plain file there.
-  std::erase_if(*b.spec.mounts, [](const oci::Mount& m) { return m.destination.rfind("/dev", 0) == 0; });
+  std::erase_if(*b.spec.mounts,
+                [](const oci::Mount& m) { return m.destination.rfind("/dev", 0) == 0; });
   b.spec.linux->masked_paths = oci::StringList{"/proc/kcore"};
   b.spec.root->readonly = false;
   b.write();
