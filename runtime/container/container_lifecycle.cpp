@@ -123,7 +123,7 @@ void Runtime::remove(const std::string& id, bool force) {
 ContainerView Runtime::state(const std::string& id) const {
   validate_id(id);
   ContainerRecord r = store_.load(id);
-  ContainerView v{r.state, r.start_time};
+  ContainerView v = r;
   // runc's `owner`: who created it. Looked up here, not at create: name service lookups
   // cost a measurable part of a container start.
   struct stat st;

@@ -36,11 +36,8 @@ struct ExecOptions {
   int preserve_fds = 0;
 };
 
-// A container as `state` shows it: the saved document with the live status.
-struct ContainerView {
-  oci::State state;
-  uint64_t start_time = 0;
-};
+// A container as `state` shows it: the saved record with the live status filled in.
+using ContainerView = ContainerRecord;
 
 class Runtime {
  public:

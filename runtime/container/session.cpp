@@ -196,16 +196,6 @@ void join_session(const Session& s) {
   log_debug("joined the session user namespace of process " + std::to_string(s.pid));
 }
 
-bool stop_session() {
-  auto s = read_session();
-  if (!s) return false;
-  unique_fd pidfd = open_pidfd(s->pid);
-  if (pidfd && is_same_live_process(s->pid, s->start_time))
-    ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
-  ::unlink(session_file().c_str());
-  return true;
-}
-
 std::vector<IdRange> own_uid_map() {
   return parse_id_map(read_file("/proc/self/uid_map"));
 }

@@ -34,9 +34,6 @@ Session ensure_session();
 // capabilities. The process must be single-threaded (setns(2) refuses otherwise).
 void join_session(const Session& session);
 
-// Ends the session process if one runs (containers already started keep running).
-bool stop_session();
-
 // The uid/gid maps of the user namespace the calling process is in (its own view).
 std::vector<IdRange> own_uid_map();
 std::vector<IdRange> own_gid_map();
