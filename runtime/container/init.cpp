@@ -102,7 +102,7 @@ void init_main(InitContext& ctx) {
   } else {
     ::prctl(PR_SET_PDEATHSIG, 0);
   }
-  if (!load_seccomp_last(ctx)) {
+  if (!set_exec_labels(ctx) || !load_seccomp_last(ctx)) {
     if (ctx.sync_fd >= 0) report_and_exit(ctx, 1);
     ::_exit(1);
   }
@@ -129,7 +129,7 @@ void exec_main(InitContext& ctx) {
   if (::write(ctx.sync_fd, &ready, 1) != 1) ::_exit(1);
   if (read_msg(ctx.sync_fd) != static_cast<char>(SyncMsg::exec_now)) ::_exit(1);
   ::prctl(PR_SET_PDEATHSIG, 0);
-  if (!load_seccomp_last(ctx)) report_and_exit(ctx, 1);
+  if (!set_exec_labels(ctx) || !load_seccomp_last(ctx)) report_and_exit(ctx, 1);
   ::execve(ctx.exe, ctx.plan->argv.data(), ctx.plan->envp.data());
   init_fail(ctx, errno, "exec %s", ctx.exe);
   report_and_exit(ctx, 127);

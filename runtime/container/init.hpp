@@ -59,6 +59,7 @@ bool close_other_fds(InitContext& ctx);
 bool load_seccomp_with_caps(InitContext& ctx);  // without no_new_privs: needs CAP_SYS_ADMIN
 bool switch_identity(InitContext& ctx);
 bool load_seccomp_last(InitContext& ctx);  // with no_new_privs: right before execve
+bool set_exec_labels(InitContext& ctx);    // AppArmor profile / SELinux label for execve
 bool enter_cwd(InitContext& ctx);
 bool find_executable(InitContext& ctx);
 

@@ -131,6 +131,29 @@ bool load_seccomp_last(InitContext& ctx) {
   return load_seccomp(ctx);
 }
 
+namespace {
+
+bool write_attr(const char* path, const std::string& value) {
+  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+bool set_exec_labels(InitContext& ctx) {
+  const InitPlan& p = *ctx.plan;
+  // Newer kernels have a per-LSM directory; /proc/self/attr/exec is the older, shared file.
+  if (!p.apparmor_exec.empty() && !write_attr("/proc/self/attr/apparmor/exec", p.apparmor_exec) &&
+      !write_attr("/proc/self/attr/exec", p.apparmor_exec))
+    return init_fail(ctx, errno, "process.apparmorProfile: %s", p.apparmor_exec.c_str());
+  if (!p.selinux_exec.empty() && !write_attr("/proc/self/attr/exec", p.selinux_exec))
+    return init_fail(ctx, errno, "process.selinuxLabel: %s", p.selinux_exec.c_str());
+  return true;
+}
+
 bool switch_identity(InitContext& ctx) {
   const InitPlan& p = *ctx.plan;
   if (p.set_caps) {

@@ -259,6 +259,42 @@ int rlimit_resource(const std::string& name) {
   return -1;
 }
 
+bool apparmor_enabled() {
+  try {
+    return read_file("/sys/module/apparmor/parameters/enabled").rfind("Y", 0) == 0;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+bool selinux_enabled() {
+  return ::access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+// AppArmor and SELinux labels apply where the host has the LSM; elsewhere the container runs
+// without them, and says so.
+void plan_security_labels(const oci::Spec& spec, InitPlan& plan) {
+  const auto& p = *spec.process;
+  if (p.apparmor_profile && !p.apparmor_profile->empty()) {
+    if (apparmor_enabled())
+      plan.apparmor_exec = "exec " + *p.apparmor_profile;
+    else
+      log_warning("process.apparmorProfile: AppArmor is not enabled on this host; " +
+                  backquoted(*p.apparmor_profile) + " is not applied");
+  }
+  if (p.selinux_label && !p.selinux_label->empty()) {
+    if (selinux_enabled())
+      plan.selinux_exec = *p.selinux_label;
+    else
+      log_warning("process.selinuxLabel: SELinux is not enabled on this host; " +
+                  backquoted(*p.selinux_label) + " is not applied");
+  }
+  if (spec.linux && spec.linux->mount_label && !spec.linux->mount_label->empty())
+    log_warning("linux.mountLabel: " + backquoted(*spec.linux->mount_label) +
+                (selinux_enabled() ? " is not applied yet (no context= mount option support)"
+                                   : " is not applied: SELinux is not enabled on this host"));
+}
+
 void plan_process(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
   if (!spec.process) throw Error("process: is required to create a container");
   const oci::Process& p = *spec.process;
@@ -303,6 +339,7 @@ void plan_process(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
     plan.rlimits.push_back(step);
   }
   if (spec.linux && spec.linux->seccomp) plan.seccomp = compile_seccomp(*spec.linux->seccomp);
+  plan_security_labels(spec, plan);
   plan.set_caps = true;  // absent capabilities mean none, not "keep everything"
   try {
     plan.last_cap = std::stoi(read_file("/proc/sys/kernel/cap_last_cap"));

@@ -97,6 +97,9 @@ struct InitPlan {
   bool terminal = false;
   int preserve_fds = 0;
   std::optional<SeccompProgram> seccomp;
+  // Written to /proc/self/attr/... right before execve, where the host has the LSM.
+  std::string apparmor_exec;  // "exec PROFILE"
+  std::string selinux_exec;   // the process label
 
   // Time namespace: created by the runtime before clone (offsets must be written before any
   // process enters it), as "monotonic S N\nboottime S N\n" for /proc/self/timens_offsets.

@@ -522,3 +522,25 @@ TEST_CASE("sysctls of namespaces the container owns are set; others are refused"
         "network namespace of its own, so this would change the host's\n");
   CHECK(rt.leftovers().empty());
 }
+
+TEST_CASE("AppArmor and SELinux fields on a host without them: the box runs, with a warning") {
+  if (::access("/sys/fs/selinux/enforce", F_OK) == 0 ||
+      (::access("/sys/module/apparmor/parameters/enabled", F_OK) == 0 &&
+       boxrt::read_file("/sys/module/apparmor/parameters/enabled").rfind("Y", 0) == 0)) {
+    WARN("not checked: this host has AppArmor or SELinux enabled");
+    return;
+  }
+  Bundle b;
+  b.spec.process->apparmor_profile = "boxapp-default";
+  b.spec.process->selinux_label = "system_u:system_r:container_t:s0";
+  b.spec.process->args = oci::StringList{"true"};
+  Runtime rt;
+  b.write();
+  Result r = rt({"run", "-b", b.path(), "lsm"});
+  CHECK(r.status == 0);
+  CHECK(r.err.find("level=warning msg=\"process.apparmorProfile: AppArmor is not enabled on "
+                   "this host; `boxapp-default` is not applied\"") != std::string::npos);
+  CHECK(r.err.find("level=warning msg=\"process.selinuxLabel: SELinux is not enabled on this "
+                   "host; `system_u:system_r:container_t:s0` is not applied\"") !=
+        std::string::npos);
+}
