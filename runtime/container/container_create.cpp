@@ -16,6 +16,7 @@
 
 #include "container/init.hpp"
 #include "container/launch_support.hpp"
+#include "container/namespaces.hpp"
 #include "container/runtime.hpp"
 #include "container/session.hpp"
 #include "oci/spec.hpp"
@@ -45,28 +46,6 @@ std::string now_rfc3339() {
   size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
   return buf;
-}
-
-const char* namespace_name(int flag) {
-  switch (flag) {
-    case CLONE_NEWUSER:
-      return "user";
-    case CLONE_NEWNS:
-      return "mount";
-    case CLONE_NEWPID:
-      return "pid";
-    case CLONE_NEWNET:
-      return "network";
-    case CLONE_NEWIPC:
-      return "ipc";
-    case CLONE_NEWUTS:
-      return "uts";
-    case CLONE_NEWCGROUP:
-      return "cgroup";
-    case CLONE_NEWTIME:
-      return "time";
-  }
-  return "unknown";
 }
 
 // Enters the time namespace's "for children" slot with the spec's offsets: the init then
@@ -149,7 +128,7 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
     prepare_time_namespace(plan);
     for (auto& [flag, fd] : plan.joins)
       if (::setns(fd.get(), flag) != 0)
-        throw_errno(std::string("join the ") + namespace_name(flag) +
+        throw_errno(std::string("join the ") + namespace_spec_type(flag) +
                     " namespace named in linux.namespaces");
     int sv[2];
     check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");

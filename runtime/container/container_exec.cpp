@@ -15,6 +15,7 @@
 
 #include "container/init.hpp"
 #include "container/launch_support.hpp"
+#include "container/namespaces.hpp"
 #include "container/runtime.hpp"
 #include "container/session.hpp"
 #include "util/error.hpp"
@@ -31,16 +32,12 @@ struct NsFd {
 
 // The init's namespaces that differ from ours, user namespace first.
 std::vector<NsFd> open_namespaces(pid_t init) {
-  static const std::pair<const char*, int> kinds[] = {
-      {"user", CLONE_NEWUSER},     {"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
-      {"net", CLONE_NEWNET},       {"ipc", CLONE_NEWIPC},  {"uts", CLONE_NEWUTS},
-      {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
   std::vector<NsFd> out;
   const pid_t self = ::getpid();
-  for (auto [name, type] : kinds) {
-    if (namespace_inode(init, name) == namespace_inode(self, name)) continue;
-    std::string path = "/proc/" + std::to_string(init) + "/ns/" + name;
-    out.push_back({type, open_file(path, O_RDONLY)});
+  for (const auto& k : namespace_kinds()) {
+    if (namespace_inode(init, k.proc_name) == namespace_inode(self, k.proc_name)) continue;
+    std::string path = "/proc/" + std::to_string(init) + "/ns/" + k.proc_name;
+    out.push_back({k.flag, open_file(path, O_RDONLY)});
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "container/mount_options.hpp"
+#include "container/namespaces.hpp"
 #include "container/session.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -23,18 +24,6 @@ constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 
 std::string member(const std::string& list, size_t i) {
   return list + "[" + std::to_string(i) + "]";
-}
-
-int namespace_flag(const std::string& type) {
-  if (type == "mount") return CLONE_NEWNS;
-  if (type == "pid") return CLONE_NEWPID;
-  if (type == "network") return CLONE_NEWNET;
-  if (type == "uts") return CLONE_NEWUTS;
-  if (type == "ipc") return CLONE_NEWIPC;
-  if (type == "user") return CLONE_NEWUSER;
-  if (type == "cgroup") return CLONE_NEWCGROUP;
-  if (type == "time") return CLONE_NEWTIME;
-  return 0;  // unreachable: the model rejects other types
 }
 
 std::string absolute_in(const std::string& base, const std::string& path) {

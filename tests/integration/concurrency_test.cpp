@@ -49,7 +49,7 @@ TEST_CASE("10 parallel delete -f of one id all succeed and remove it once") {
   b.spec.process->args = oci::StringList{"sleep", "30"};
   b.write();
   REQUIRE(rt({"run", "-d", "-b", b.path(), "victim"}).status == 0);
-  int pid = json::parse(rt({"state", "victim"}).out)["pid"];
+  int pid = init_pid(rt, "victim");
   std::vector<std::future<Result>> dels;
   for (int i = 0; i < 10; ++i)
     dels.push_back(std::async(std::launch::async, [&] { return rt({"delete", "-f", "victim"}); }));

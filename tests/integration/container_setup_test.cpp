@@ -74,7 +74,7 @@ TEST_CASE("uid and gid maps reach the host ids the spec names, through the sessi
   b.spec.process->args = oci::StringList{"sleep", "30"};
   b.write();
   REQUIRE(rt({"run", "-d", "-b", b.path(), "maps"}).status == 0);
-  int pid = json::parse(rt({"state", "maps"}).out)["pid"];
+  int pid = init_pid(rt, "maps");
   // Read from the host, the maps are in host ids.
   auto uids = boxrt::parse_id_map(boxrt::read_file("/proc/" + std::to_string(pid) + "/uid_map"));
   auto gids = boxrt::parse_id_map(boxrt::read_file("/proc/" + std::to_string(pid) + "/gid_map"));
@@ -269,7 +269,7 @@ TEST_CASE("a namespace given by path is joined") {
   owner.spec.process->args = oci::StringList{"sleep", "30"};
   owner.write();
   REQUIRE(rt({"run", "-d", "-b", owner.path(), "netowner"}).status == 0);
-  int pid = json::parse(rt({"state", "netowner"}).out)["pid"];
+  int pid = init_pid(rt, "netowner");
   std::string netns = "/proc/" + std::to_string(pid) + "/ns/net";
 
   Bundle joiner;
@@ -311,7 +311,7 @@ TEST_CASE("a user namespace given by path is joined, with the other namespaces m
   owner.spec.process->args = oci::StringList{"sleep", "30"};
   owner.write();
   REQUIRE(rt({"run", "-d", "-b", owner.path(), "userowner"}).status == 0);
-  const std::string proc = "/proc/" + json::parse(rt({"state", "userowner"}).out)["pid"].dump();
+  const std::string proc = "/proc/" + std::to_string(init_pid(rt, "userowner"));
 
   Bundle joiner;
   auto& nss = *joiner.spec.linux->namespaces;
@@ -322,7 +322,7 @@ TEST_CASE("a user namespace given by path is joined, with the other namespaces m
   joiner.spec.process->args = oci::StringList{"sleep", "30"};
   joiner.write();
   REQUIRE(rt({"run", "-d", "-b", joiner.path(), "userjoiner"}).status == 0);
-  const std::string jproc = "/proc/" + json::parse(rt({"state", "userjoiner"}).out)["pid"].dump();
+  const std::string jproc = "/proc/" + std::to_string(init_pid(rt, "userjoiner"));
   auto ns = [](const std::string& p, const char* name) {
     char link[64] = {};
     return ::readlink((p + "/ns/" + name).c_str(), link, sizeof link - 1) > 0 ? std::string(link)

@@ -45,7 +45,7 @@ TEST_CASE("CVE-2021-30465: a symlinked mount destination stays inside the rootfs
   b.spec.process->args = oci::StringList{"sh", "-c", "echo inside > /evil/marker; sleep 30"};
   b.write();
   REQUIRE(rt({"run", "-d", "-b", b.path(), "symlink"}).status == 0);
-  const int pid = json::parse(rt({"state", "symlink"}).out)["pid"];
+  const int pid = init_pid(rt, "symlink");
   // The link resolved inside the rootfs: the tmpfs is at rootfs/<outside path>, and the host
   // directory got neither the mount nor the file.
   for (int i = 0; i < 100 && ::access((outside / "marker").c_str(), F_OK) != 0; ++i) {
@@ -115,7 +115,7 @@ TEST_CASE("CVE-2016-9962 / CVE-2019-5736: the init is closed to everyone until i
   // Created, not started: the init is still the runtime's copy, waiting on exec.fifo, and
   // /proc/PID/exe is the runtime's binary. Not even its own user may look inside.
   REQUIRE(rt({"create", "-b", b.path(), "early"}).status == 0);
-  const std::string proc = "/proc/" + json::parse(rt({"state", "early"}).out)["pid"].dump();
+  const std::string proc = "/proc/" + std::to_string(init_pid(rt, "early"));
   CHECK(::open((proc + "/environ").c_str(), O_RDONLY | O_CLOEXEC) == -1);
   CHECK(errno == EACCES);
   char link[256];

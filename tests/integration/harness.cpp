@@ -178,6 +178,10 @@ std::vector<std::string> Runtime::leftovers() const {
   return out;
 }
 
+int init_pid(const Runtime& rt, const std::string& id) {
+  return json::parse(rt({"state", id}).out)["pid"].get<int>();
+}
+
 json probe_report(const Result& r) {
   try {
     return json::parse(r.out);

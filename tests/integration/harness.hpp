@@ -59,6 +59,9 @@ class Runtime {
   testing::TempDir dir_;
 };
 
+// The pid of the container's init, as `state` reports it.
+int init_pid(const Runtime& rt, const std::string& id);
+
 // The probe's report from a run's stdout.
 json probe_report(const Result& r);
 

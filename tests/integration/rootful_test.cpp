@@ -33,8 +33,7 @@ TEST_CASE("as real root without a user namespace, devices are made with mknod", 
   b.spec.process->args = oci::StringList{"sleep", "30"};
   b.write();
   REQUIRE(rt({"run", "-d", "-b", b.path(), "rootful"}).status == 0);
-  const std::string root =
-      "/proc/" + json::parse(rt({"state", "rootful"}).out)["pid"].dump() + "/root";
+  const std::string root = "/proc/" + std::to_string(init_pid(rt, "rootful")) + "/root";
   struct stat st;
   REQUIRE(::stat((root + "/dev/box-zero").c_str(), &st) == 0);
   CHECK(S_ISCHR(st.st_mode));
@@ -69,7 +68,7 @@ TEST_CASE("as real root with a user namespace of subordinate ids only, devices a
   Result r = rt({"run", "-d", "-b", b.path(), "subroot"});
   INFO(r.err);
   REQUIRE(r.status == 0);
-  const std::string proc = "/proc/" + json::parse(rt({"state", "subroot"}).out)["pid"].dump();
+  const std::string proc = "/proc/" + std::to_string(init_pid(rt, "subroot"));
   struct stat st;
   REQUIRE(::stat(proc.c_str(), &st) == 0);
   CHECK(st.st_uid == 300000);
