@@ -14,6 +14,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "container/hooks.hpp"
 #include "container/init.hpp"
 #include "container/launch_support.hpp"
 #include "container/namespaces.hpp"
@@ -32,6 +33,7 @@ struct Runtime::Launched {
   pid_t pid = -1;
   unique_fd pidfd;
   unique_fd pty_master;  // when we relay the container's terminal ourselves
+  ContainerRecord record;
 };
 
 namespace {
@@ -130,6 +132,10 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
       if (::setns(fd.get(), flag) != 0)
         throw_errno(std::string("join the ") + namespace_spec_type(flag) +
                     " namespace named in linux.namespaces");
+    // Filled once the init's pid is known; the init keeps them for its own hooks.
+    unique_fd creating_state, created_state;
+    if (!plan.create_container_hooks.empty()) creating_state = new_state_fd();
+    if (!plan.start_container_hooks.empty()) created_state = new_state_fd();
     int sv[2];
     check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
     unique_fd mine(sv[0]), theirs(sv[1]);
@@ -147,6 +153,8 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
       ctx.sync_fd = theirs.release();
       ctx.fifo_fd = fifo ? fifo.release() : -1;
       ctx.console_fd = console ? console.release() : -1;
+      ctx.creating_state_fd = creating_state.get();
+      ctx.created_state_fd = created_state.get();
       init_main(ctx);
     }
     child.pid = static_cast<pid_t>(pid);
@@ -156,22 +164,35 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
                 ", uid map " + describe_id_map(maps.uids) + ", gid map " +
                 describe_id_map(maps.gids));
     theirs.reset();
+    ContainerRecord& rec = child.record;
+    rec.state.oci_version = std::string(oci::kVersion);
+    rec.state.id = id;
+    rec.state.status = oci::Status::creating;
+    rec.state.pid = child.pid;
+    rec.state.bundle = bundle;
+    rec.state.annotations = spec.annotations;
+    rec.state.extra["rootfs"] = plan.rootfs;
+    rec.state.extra["created"] = now_rfc3339();
+    if (spec.hooks) {
+      rec.hooks.poststart = spec.hooks->poststart;
+      rec.hooks.poststop = spec.hooks->poststop;
+    }
     try {
       if (!maps.uids.empty())
         write_id_maps(child.pid, maps.uids, maps.gids, /*deny_setgroups=*/false);
       send_msg(mine.get(), SyncMsg::maps_written);
+      if (plan.hook_stop) {
+        expect_msg(mine.get(), SyncMsg::hook_stop, "during setup");
+        run_hooks("prestart", spec.hooks->prestart, rec.state);
+        run_hooks("createRuntime", spec.hooks->create_runtime, rec.state);
+        if (creating_state) write_state_fd(creating_state.get(), rec.state);
+        send_msg(mine.get(), SyncMsg::hooks_done);
+      }
       expect_msg(mine.get(), SyncMsg::ready, "during setup");
       if (own_console) child.pty_master = own_console->receive_master();
 
-      ContainerRecord rec;
-      rec.state.oci_version = std::string(oci::kVersion);
-      rec.state.id = id;
       rec.state.status = oci::Status::created;
-      rec.state.pid = child.pid;
-      rec.state.bundle = bundle;
-      rec.state.annotations = spec.annotations;
-      rec.state.extra["rootfs"] = plan.rootfs;
-      rec.state.extra["created"] = now_rfc3339();
+      if (created_state) write_state_fd(created_state.get(), rec.state);
       auto ps = read_proc_stat(child.pid);
       if (!ps) throw Error("container init died after setup");
       rec.start_time = ps->start_time;
@@ -186,7 +207,15 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
     } catch (...) {
       ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
       retry_eintr([&] { return ::waitpid(child.pid, nullptr, 0); });
+      // Destroyed (runtime-spec lifecycle step 12), so step 13 follows: hooks may have set up
+      // things outside (a network, say) that poststop hooks undo.
+      rec.state.status = oci::Status::stopped;
+      run_hooks_warning("poststop", rec.hooks.poststop, rec.state);
       throw;
+    }
+    if (mode != Mode::create) {
+      rec.state.status = oci::Status::running;
+      run_hooks_warning("poststart", rec.hooks.poststart, rec.state);
     }
   } catch (...) {
     store_.erase(id);
@@ -209,8 +238,12 @@ int Runtime::run(const std::string& id, const CreateOptions& options, bool detac
     ForwardedSignals signals;
     Launched c = launch(id, options, Mode::run);
     status = signals.wait_forwarding(c.pid, c.pidfd.get(), c.pty_master ? c.pty_master.get() : -1);
+    if (!keep) {
+      store_.erase(id);
+      c.record.state.status = oci::Status::stopped;
+      run_hooks_warning("poststop", c.record.hooks.poststop, c.record.state);
+    }
   }
-  if (!keep) store_.erase(id);
   return status;
 }
 

@@ -9,6 +9,8 @@
 
 #include <cstring>
 
+#include "container/hooks.hpp"
+#include "container/init.hpp"
 #include "container/runtime.hpp"
 #include "oci/spec.hpp"
 #include "util/error.hpp"
@@ -54,6 +56,41 @@ std::vector<int> pids_in_namespace_of(pid_t init) {
   return out;
 }
 
+// Opens exec.fifo, which lets the waiting init go on, and reads it to EOF: the init writes
+// one byte once it is past the fifo and keeps it open until execve, or writes its error.
+// Returns that error, or empty once the container's process runs.
+std::string read_start_answer(const std::string& id, unique_fd pidfd,
+                              const std::string& fifo_path) {
+  // O_NONBLOCK: open at once; the init's blocked open for writing then completes.
+  unique_fd fifo = open_file(fifo_path, O_RDONLY | O_NONBLOCK);
+  struct pollfd p[2] = {{fifo.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+  bool started = false;
+  std::string error;
+  for (;;) {
+    // Before the first byte, only a dead or stuck init keeps us waiting; after it,
+    // startContainer hooks may take their time (they have timeouts of their own).
+    int n = retry_eintr([&] { return ::poll(p, started ? 1 : 2, started ? -1 : 10000); });
+    if (n <= 0) throw Error("start " + backquoted(id) + ": the container init did not answer");
+    if (p[0].revents & (POLLIN | POLLHUP)) {
+      char buf[sizeof(InitError) + 1];
+      ssize_t got = ::read(fifo.get(), buf, sizeof buf);
+      if (got > 0) {
+        error.append(buf + (started ? 0 : 1), buf + got);
+        started = true;
+        continue;
+      }
+      if (got == 0 && started) break;
+    }
+    if (!started && p[1].revents & POLLIN)
+      throw Error("container " + backquoted(id) + " died before it started");
+  }
+  if (error.size() < sizeof(InitError)) return "";
+  InitError e;
+  std::memcpy(&e, error.data(), sizeof e);
+  e.msg[sizeof e.msg - 1] = '\0';
+  return e.err ? std::string(e.msg) + ": " + std::strerror(e.err) : std::string(e.msg);
+}
+
 }  // namespace
 
 void Runtime::start(const std::string& id) {
@@ -64,19 +101,18 @@ void Runtime::start(const std::string& id) {
   if (st != oci::Status::created)
     throw Error("container " + backquoted(id) + " is " + std::string(oci::to_string(st)) +
                 ", not created: only a created container can be started");
-  unique_fd pidfd = init_pidfd(r);
-  // O_NONBLOCK: open at once; the init's blocked open for writing then completes.
-  unique_fd fifo = open_file(store_.fifo_of(id), O_RDONLY | O_NONBLOCK);
-  struct pollfd p[2] = {{fifo.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
-  for (;;) {
-    if (retry_eintr([&] { return ::poll(p, 2, 10000); }) <= 0)
-      throw Error("start " + backquoted(id) + ": the container init did not answer");
-    char c;
-    if (p[0].revents & POLLIN && ::read(fifo.get(), &c, 1) == 1) break;
-    if (p[1].revents & POLLIN)
-      throw Error("container " + backquoted(id) + " died before it started");
-  }
+  std::string failure = read_start_answer(id, init_pidfd(r), store_.fifo_of(id));
   ::unlink(store_.fifo_of(id).c_str());
+  if (!failure.empty()) {
+    // A startContainer hook failed: the init is gone, and the container is destroyed
+    // (runtime-spec lifecycle steps 12 and 13).
+    store_.erase(id);
+    r.state.status = oci::Status::stopped;
+    run_hooks_warning("poststop", r.hooks.poststop, r.state);
+    throw Error("start " + backquoted(id) + ": " + failure);
+  }
+  r.state.status = oci::Status::running;
+  run_hooks_warning("poststart", r.hooks.poststart, r.state);
 }
 
 void Runtime::kill(const std::string& id, int sig, bool all) {
@@ -118,6 +154,8 @@ void Runtime::remove(const std::string& id, bool force) {
       throw Error("container " + backquoted(id) + " did not die after SIGKILL");
   }
   store_.erase(id);
+  r.state.status = oci::Status::stopped;
+  run_hooks_warning("poststop", r.hooks.poststop, r.state);
 }
 
 ContainerView Runtime::state(const std::string& id) const {

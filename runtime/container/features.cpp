@@ -21,14 +21,14 @@ nlohmann::json runtime_features() {
       ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     if (upper.rfind("CAP_", 0) == 0) caps.push_back(upper);
   }
-  // Only what works today: hooks, cgroups, AppArmor and SELinux come with the runtime
-  // hardening work and say "not enabled" until then.
+  // Only what works today.
   const json seccomp_flags = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
                               "SECCOMP_FILTER_FLAG_SPEC_ALLOW"};
   return {
       {"ociVersionMin", "1.0.0"},
       {"ociVersionMax", std::string(oci::kVersion)},
-      {"hooks", json::array()},
+      {"hooks",
+       {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
       {"mountOptions", known_mount_options()},
       {"linux",
        {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "user", "uts", "time"}},

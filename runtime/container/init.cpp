@@ -8,6 +8,7 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "container/hooks.hpp"
 #include "util/sys.hpp"
 
 namespace boxrt {
@@ -46,17 +47,55 @@ void reset_signals() {
 }
 
 // Blocks until `start` opens exec.fifo for reading. The fifo is reopened through the O_PATH
-// descriptor taken before pivot_root: its path is outside the container now.
+// descriptor taken before pivot_root: its path is outside the container now. The descriptor
+// stays open until execve closes it: `start` reads to EOF, so it returns once the process
+// runs, or with the error we write there instead.
 bool wait_for_start(InitContext& ctx) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/self/fd/%d", ctx.fifo_fd);
   int fd = retry_eintr([&] { return ::open(path, O_WRONLY | O_CLOEXEC); });
   if (fd < 0) return init_fail(ctx, errno, "wait for start: open exec.fifo (is /proc mounted?)");
-  char c = 0;
-  bool ok = ::write(fd, &c, 1) == 1;
-  ::close(fd);
   ::close(ctx.fifo_fd);
-  return ok || init_fail(ctx, errno, "wait for start: write exec.fifo");
+  ctx.fifo_fd = -1;
+  ctx.start_fd = fd;
+  char c = static_cast<char>(SyncMsg::ready);
+  return ::write(fd, &c, 1) == 1 || init_fail(ctx, errno, "wait for start: write exec.fifo");
+}
+
+// Past the start point: `run` still listens on the sync socket; after `create` the parent
+// is gone and `start` reads exec.fifo, so the error goes there.
+[[noreturn]] void fail_after_start(InitContext& ctx, int status) {
+  if (ctx.sync_fd >= 0) report_and_exit(ctx, status);
+  if (ctx.start_fd >= 0) (void)!::write(ctx.start_fd, &ctx.error, sizeof ctx.error);
+  ::_exit(status);
+}
+
+bool run_hook_list(InitContext& ctx, const std::vector<HookStep>& hooks, int state_fd,
+                   const char* kind) {
+  for (const auto& h : hooks) {
+    HookFailure f;
+    if (!run_hook_step(h, state_fd, f))
+      return init_fail(ctx, f.err, "%s hook `%s`: %s", kind, h.path.c_str(), f.msg);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool run_create_hooks(InitContext& ctx) {
+  if (!ctx.plan->hook_stop) return true;
+  char c = static_cast<char>(SyncMsg::hook_stop);
+  if (::write(ctx.sync_fd, &c, 1) != 1) ::_exit(1);
+  if (read_msg(ctx.sync_fd) != static_cast<char>(SyncMsg::hooks_done)) ::_exit(1);
+  return run_hook_list(ctx, ctx.plan->create_container_hooks, ctx.creating_state_fd,
+                       "createContainer");
+}
+
+namespace {
+
+bool run_start_hooks(InitContext& ctx) {
+  return run_hook_list(ctx, ctx.plan->start_container_hooks, ctx.created_state_fd,
+                       "startContainer");
 }
 
 }  // namespace
@@ -77,11 +116,27 @@ void init_main(InitContext& ctx) {
 
   // The setup, in order; each step is a function of its own (rootfs.cpp, init_process.cpp).
   bool (*const steps[])(InitContext&) = {
-      become_namespace_root,  set_root_propagation, bind_rootfs,    mount_all,
-      create_devices,         link_dev_entries,     set_host_names, enter_rootfs,
-      apply_root_propagation, make_root_readonly,   apply_sysctls,  mask_paths,
-      join_session_keyring,   setup_terminal,       apply_rlimits,  close_other_fds,
-      load_seccomp_with_caps, switch_identity,      enter_cwd,      find_executable,
+      become_namespace_root,
+      set_root_propagation,
+      bind_rootfs,
+      mount_all,
+      create_devices,
+      link_dev_entries,
+      set_host_names,
+      run_create_hooks,
+      enter_rootfs,
+      apply_root_propagation,
+      make_root_readonly,
+      apply_sysctls,
+      mask_paths,
+      join_session_keyring,
+      setup_terminal,
+      apply_rlimits,
+      close_other_fds,
+      load_seccomp_with_caps,
+      switch_identity,
+      enter_cwd,
+      find_executable,
   };
   for (auto step : steps)
     if (!step(ctx)) report_and_exit(ctx, 1);
@@ -102,14 +157,11 @@ void init_main(InitContext& ctx) {
   } else {
     ::prctl(PR_SET_PDEATHSIG, 0);
   }
-  if (!set_exec_labels(ctx) || !load_seccomp_last(ctx)) {
-    if (ctx.sync_fd >= 0) report_and_exit(ctx, 1);
-    ::_exit(1);
-  }
+  if (!run_start_hooks(ctx) || !set_exec_labels(ctx) || !load_seccomp_last(ctx))
+    fail_after_start(ctx, 1);
   ::execve(ctx.exe, ctx.plan->argv.data(), ctx.plan->envp.data());
   init_fail(ctx, errno, "exec %s", ctx.exe);
-  if (ctx.sync_fd >= 0) report_and_exit(ctx, 127);
-  ::_exit(127);
+  fail_after_start(ctx, 127);
 }
 
 void exec_main(InitContext& ctx) {

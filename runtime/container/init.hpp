@@ -17,6 +17,8 @@ enum class SyncMsg : char {
   exec_now = 'S',      // parent → init: run — exec at once
   wait_start = 'C',    // parent → init: create — block on exec.fifo until `start`
   detached = 'A',      // init → parent: no longer tied to the parent's life; it may exit
+  hook_stop = 'H',     // init → parent: namespaces and mounts are set up, before pivot_root
+  hooks_done = 'h',    // parent → init: prestart and createRuntime hooks ran; go on
 };
 
 struct InitError {
@@ -29,6 +31,10 @@ struct InitContext {
   int sync_fd = -1;
   int fifo_fd = -1;     // O_PATH descriptor of exec.fifo, or -1
   int console_fd = -1;  // connected console socket, or -1
+  int start_fd = -1;    // exec.fifo opened for writing once started; closed by execve
+  // The state on the stdin of createContainer and startContainer hooks (memfds the parent
+  // fills after clone), or -1.
+  int creating_state_fd = -1, created_state_fd = -1;
   int rootfd = -1;
   char exe[4096] = {};  // args[0] as found in the container
   InitError error;
@@ -46,6 +52,7 @@ bool mount_all(InitContext& ctx);
 bool create_devices(InitContext& ctx);
 bool link_dev_entries(InitContext& ctx);
 bool set_host_names(InitContext& ctx);
+bool run_create_hooks(InitContext& ctx);  // wait for the runtime's hooks, run createContainer
 bool join_session_keyring(InitContext& ctx);
 bool enter_rootfs(InitContext& ctx);  // pivot_root, or MS_MOVE + chroot with --no-pivot
 bool apply_root_propagation(InitContext& ctx);

@@ -15,9 +15,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <utility>
 
 #include "container/init.hpp"
@@ -91,13 +93,13 @@ bool apply_oom_score(InitContext& ctx) {
 
 bool close_other_fds(InitContext& ctx) {
   // Nothing of the runtime's may reach the container (CVE-2024-21626): close every
-  // descriptor past stdio and --preserve-fds but the two still needed until exec, which are
+  // descriptor past stdio and --preserve-fds but those still needed until exec, which are
   // close-on-exec. Preserved ones lose close-on-exec so they do reach it.
   const int first = 3 + ctx.plan->preserve_fds;
   for (int fd = 3; fd < first; ++fd)
     ::fcntl(fd, F_SETFD, 0);
-  int keep[] = {ctx.sync_fd, ctx.fifo_fd};
-  if (keep[0] > keep[1]) std::swap(keep[0], keep[1]);
+  int keep[] = {ctx.sync_fd, ctx.fifo_fd, ctx.creating_state_fd, ctx.created_state_fd};
+  std::sort(std::begin(keep), std::end(keep));
   int start = first;
   for (int k : keep) {
     if (k < start) continue;

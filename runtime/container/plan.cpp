@@ -404,6 +404,13 @@ InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in) {
   plan.hostname = spec.hostname;
   plan.domainname = spec.domainname;
   plan_process(spec, in, plan);
+  if (spec.hooks) {
+    const oci::Hooks& h = *spec.hooks;
+    plan.create_container_hooks = make_hook_steps(h.create_container);
+    plan.start_container_hooks = make_hook_steps(h.start_container);
+    plan.hook_stop = !items(h.prestart).empty() || !items(h.create_runtime).empty() ||
+                     !plan.create_container_hooks.empty();
+  }
   return plan;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "container/hooks.hpp"
 #include "container/idmap.hpp"
 #include "container/seccomp.hpp"
 #include "oci/spec.hpp"
@@ -100,6 +101,11 @@ struct InitPlan {
   // Written to /proc/self/attr/... right before execve, where the host has the LSM.
   std::string apparmor_exec;  // "exec PROFILE"
   std::string selinux_exec;   // the process label
+
+  // Hooks run by the init. With any create-time hook the init stops before pivot_root for
+  // the runtime to run prestart and createRuntime hooks, then runs createContainer ones.
+  bool hook_stop = false;
+  std::vector<HookStep> create_container_hooks, start_container_hooks;
 
   // Time namespace: created by the runtime before clone (offsets must be written before any
   // process enters it), as "monotonic S N\nboottime S N\n" for /proc/self/timens_offsets.

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "oci/schemas.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/proc.hpp"
@@ -82,7 +83,9 @@ ContainerRecord StateStore::load(const std::string& id) const {
   try {
     auto j = nlohmann::json::parse(text);
     r.state = oci::state_from_json(j);
-    r.start_time = r.state.extra.at(kPrivate).at("initStartTime").get<uint64_t>();
+    const auto& mine = r.state.extra.at(kPrivate);
+    r.start_time = mine.at("initStartTime").get<uint64_t>();
+    if (mine.contains("hooks")) oci::read_value(mine["hooks"], "hooks", r.hooks);
   } catch (const std::exception& e) {
     throw Error("container " + backquoted(id) + ": corrupt state " +
                 backquoted(dir_of(id) + "/state.json") + ": " + e.what());
@@ -93,6 +96,8 @@ ContainerRecord StateStore::load(const std::string& id) const {
 void StateStore::save(const ContainerRecord& record) const {
   oci::State s = record.state;
   s.extra[kPrivate]["initStartTime"] = record.start_time;
+  if (record.hooks.poststart || record.hooks.poststop)
+    s.extra[kPrivate]["hooks"] = oci::write_value(record.hooks);
   write_file_atomic(dir_of(s.id) + "/state.json", oci::state_to_json(s).dump() + "\n", 0600,
                     Durability::volatile_ok);
 }

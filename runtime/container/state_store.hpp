@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "oci/spec.hpp"
 #include "oci/state.hpp"
 #include "util/lock_file.hpp"
 
@@ -14,6 +15,8 @@ namespace boxrt {
 struct ContainerRecord {
   oci::State state;         // as saved at create; status is recomputed by live_status
   uint64_t start_time = 0;  // of the init process: tells a recycled pid from ours
+  // The hooks later commands run: poststart (by `start`) and poststop (by `delete`).
+  oci::Hooks hooks;
 };
 
 class StateStore {
