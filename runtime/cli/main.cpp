@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <map>
 
 #include "container/features.hpp"
 #include "container/runtime.hpp"
@@ -123,7 +124,18 @@ struct Args {
   bool tty = false;
   bool detach = false, keep = false, all = false, force = false, quiet = false,
        spec_rootless = false;
+  // events
+  std::string interval = "5s";
+  bool stats = false;
+  // update: a resources file, and runc's single-value flags
+  std::string resources_file;
+  std::map<std::string, std::string> limits;
 };
+
+// runc update's flags, each one field of linux.resources.
+const char* const kUpdateFlags[] = {
+    "memory",    "memory-swap", "memory-reservation", "pids-limit",  "cpu-shares",
+    "cpu-quota", "cpu-period",  "cpuset-cpus",        "cpuset-mems", "blkio-weight"};
 
 struct Command {
   const char* name;
@@ -187,6 +199,20 @@ const Command kCommands[] = {
        add_id(c, a);
      }},
     {"pause", "freeze the container's processes", add_id},
+    {"update", "change the container's resource limits",
+     [](CLI::App* c, Args& a) {
+       c->add_option("-r,--resources", a.resources_file,
+                     "linux.resources JSON document (- for stdin)");
+       for (const char* flag : kUpdateFlags)
+         c->add_option(std::string("--") + flag, a.limits[flag]);
+       add_id(c, a);
+     }},
+    {"events", "print OOM, exit and (every interval) stats events as JSON lines",
+     [](CLI::App* c, Args& a) {
+       c->add_flag("--stats", a.stats, "print the stats once and exit");
+       c->add_option("--interval", a.interval, "between stats events (5s, 500ms; 0: none)");
+       add_id(c, a);
+     }},
     {"resume", "thaw the container's processes", add_id},
     {"features", "print what this runtime supports as JSON", [](CLI::App*, Args&) {}},
     {"spec", "write a default config.json",
@@ -254,6 +280,76 @@ oci::Process exec_process(const boxrt::Runtime& rt, const Args& a,
   return p;
 }
 
+// "5s", "500ms", "2m", or plain seconds.
+int parse_interval_ms(const std::string& s) {
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  const std::string unit = end ? end : "";
+  double ms = unit == "ms"                  ? v
+              : unit == "s" || unit.empty() ? v * 1000
+              : unit == "m"                 ? v * 60000
+                                            : -1;
+  if (end == s.c_str() || ms < 0 || ms > 86400000)
+    throw Error("events: --interval " + boxrt::backquoted(s) +
+                ": use a duration such as 5s or 500ms");
+  return static_cast<int>(ms);
+}
+
+// 512, 64k, 256m, 2g: bytes with an optional binary suffix; -1 for unlimited.
+int64_t parse_amount(const std::string& flag, const std::string& s) {
+  char* end = nullptr;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  std::string unit = end ? end : "";
+  for (auto& c : unit)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (unit.ends_with("b") && unit.size() == 2) unit.pop_back();
+  const int64_t mult = unit.empty()  ? 1
+                       : unit == "k" ? 1024
+                       : unit == "m" ? 1 << 20
+                       : unit == "g" ? 1 << 30
+                                     : 0;
+  if (end == s.c_str() || mult == 0 || (v < 0 && v != -1))
+    throw Error("update: --" + flag + " " + boxrt::backquoted(s) +
+                ": use a number, with k, m or g if you like, or -1");
+  return v * mult;
+}
+
+oci::Resources update_resources(const Args& a) {
+  oci::Resources r;
+  if (!a.resources_file.empty()) {
+    const bool stdin_doc = a.resources_file == "-";
+    std::string text;
+    if (stdin_doc) {
+      std::string line;
+      while (std::getline(std::cin, line))
+        text += line + "\n";
+    } else {
+      text = boxrt::read_file(a.resources_file);
+    }
+    r = oci::parse_resources(text, stdin_doc ? "<stdin>" : a.resources_file);
+  }
+  auto has = [&](const char* f) { return a.limits.count(f) && !a.limits.at(f).empty(); };
+  auto num = [&](const char* f) { return parse_amount(f, a.limits.at(f)); };
+  // Flags override the file's values field by field.
+  auto mem = [&]() -> oci::MemoryResources& { return r.memory ? *r.memory : r.memory.emplace(); };
+  auto cpu = [&]() -> oci::CpuResources& { return r.cpu ? *r.cpu : r.cpu.emplace(); };
+  if (has("memory")) mem().limit = num("memory");
+  if (has("memory-swap")) mem().swap = num("memory-swap");
+  if (has("memory-reservation")) mem().reservation = num("memory-reservation");
+  if (has("pids-limit")) (r.pids ? *r.pids : r.pids.emplace()).limit = num("pids-limit");
+  if (has("cpu-shares")) cpu().shares = static_cast<uint64_t>(num("cpu-shares"));
+  if (has("cpu-quota")) cpu().quota = num("cpu-quota");
+  if (has("cpu-period")) cpu().period = static_cast<uint64_t>(num("cpu-period"));
+  if (has("cpuset-cpus")) cpu().cpus = a.limits.at("cpuset-cpus");
+  if (has("cpuset-mems")) cpu().mems = a.limits.at("cpuset-mems");
+  if (has("blkio-weight"))
+    (r.block_io ? *r.block_io : r.block_io.emplace()).weight =
+        static_cast<uint16_t>(num("blkio-weight"));
+  if (a.resources_file.empty() && !r.memory && !r.pids && !r.cpu && !r.block_io)
+    throw Error("update: give --resources FILE or a limit such as --memory or --pids-limit");
+  return r;
+}
+
 int dispatch(const std::string& cmd, const Globals& g, Args& a,
              const std::vector<std::string>& rest) {
   boxrt::RuntimeOptions ro;
@@ -273,6 +369,10 @@ int dispatch(const std::string& cmd, const Globals& g, Args& a,
         path, oci::dump_spec(oci::default_spec(a.spec_rootless, ::getuid(), ::getgid())));
     return 0;
   }
+  ro.cgroup_manager = g.systemd_cgroup || g.cgroup_manager == "systemd"
+                          ? boxrt::CgroupManager::systemd
+                      : g.cgroup_manager == "disabled" ? boxrt::CgroupManager::disabled
+                                                       : boxrt::CgroupManager::cgroupfs;
   boxrt::Runtime rt(ro);
   if (cmd == "create") rt.create(a.id, a.create);
   if (cmd == "start") rt.start(a.id);
@@ -291,10 +391,19 @@ int dispatch(const std::string& cmd, const Globals& g, Args& a,
   if (cmd == "kill") rt.kill(a.id, parse_signal(a.signal), a.all);
   if (cmd == "delete") rt.remove(a.id, a.force);
   if (cmd == "ps") print_ps(rt.pids(a.id), a.format);
-  if (cmd == "pause" || cmd == "resume") {
-    rt.state(a.id);  // "does not exist" first
-    throw Error(cmd + " " + boxrt::backquoted(a.id) +
-                ": needs the cgroup v2 freezer, and this runtime does not manage cgroups yet");
+  if (cmd == "pause") rt.pause(a.id);
+  if (cmd == "resume") rt.resume(a.id);
+  if (cmd == "update") rt.update(a.id, update_resources(a));
+  if (cmd == "events") {
+    if (a.stats) {
+      std::printf("%s\n",
+                  json{{"type", "stats"}, {"id", a.id}, {"data", rt.stats(a.id)}}.dump().c_str());
+      return 0;
+    }
+    rt.events(a.id, parse_interval_ms(a.interval), [](const json& event) {
+      std::printf("%s\n", event.dump().c_str());
+      std::fflush(stdout);
+    });
   }
   return 0;
 }

@@ -14,12 +14,14 @@
 #include <cstring>
 #include <ctime>
 
+#include "container/cgroup.hpp"
 #include "container/hooks.hpp"
 #include "container/init.hpp"
 #include "container/launch_support.hpp"
 #include "container/namespaces.hpp"
 #include "container/runtime.hpp"
 #include "container/session.hpp"
+#include "container/systemd_scope.hpp"
 #include "oci/spec.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
@@ -60,10 +62,27 @@ void prepare_time_namespace(const InitPlan& plan) {
   write_all(fd.get(), plan.time_offsets, "/proc/self/timens_offsets");
 }
 
+// The container's scope from systemd with its limits applied, or empty when it has none.
+std::string systemd_scope(ScopeRequester& scopes, const oci::Spec& spec, const std::string& id,
+                          pid_t pid) {
+  auto [slice, name] =
+      systemd_unit_of(spec.linux && spec.linux->cgroups_path ? *spec.linux->cgroups_path : "", id);
+  std::string path;
+  try {
+    path = scopes.start(name, slice, pid);
+  } catch (const Error& e) {
+    no_cgroup(spec, std::string("no scope from systemd: ") + e.what());
+    return "";
+  }
+  apply_container_resources(path, spec);
+  return path;
+}
+
 }  // namespace
 
 Runtime::Runtime(RuntimeOptions options)
-    : store_(options.root.empty() ? default_root() : options.root) {
+    : store_(options.root.empty() ? default_root() : options.root),
+      cgroup_manager_(options.cgroup_manager) {
   const bool is_root = ::geteuid() == 0;
   rootless_ = options.rootless == RootlessMode::yes ||
               (options.rootless == RootlessMode::automatic && !is_root);
@@ -96,6 +115,9 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
   const std::string pid_file = o.pid_file.empty() ? "" : absolute_path(o.pid_file);
   oci::Spec spec = oci::load_spec(config);
 
+  // systemd is asked from outside the session user namespace (systemd_scope.hpp).
+  std::optional<ScopeRequester> scopes;
+  if (cgroup_manager_ == CgroupManager::systemd) scopes.emplace(rootless_);
   if (rootless_) enter_session_once();
   PlanInputs in;
   in.bundle = bundle;
@@ -105,6 +127,7 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
   in.in_session = joined_session_;
   in.can_setgroups = setgroups_allowed();
   in.can_mknod = can_mknod_;
+  in.seccomp_cache = store_.seccomp_cache();
   IdMaps maps = make_id_maps(spec, in);
   InitPlan plan = make_plan(spec, in);
   const bool relay_terminal = plan.terminal && o.console_socket.empty();
@@ -116,8 +139,13 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
   // The id is ours from here; anything that fails below must leave nothing behind.
   store_.claim(id);
   Launched child;
+  std::optional<ContainerCgroup> cgroup;
   try {
     FileLock lock = store_.lock(id);
+    if (cgroup_manager_ == CgroupManager::disabled)
+      no_cgroup(spec, "cgroups are disabled (--cgroup-manager=disabled)");
+    else if (cgroup_manager_ == CgroupManager::cgroupfs)
+      cgroup = create_container_cgroup(spec, id);
     unique_fd fifo;
     if (mode == Mode::create) {
       if (::mkfifo(store_.fifo_of(id).c_str(), 0600) != 0) throw_errno("mkfifo exec.fifo");
@@ -145,6 +173,10 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
     args.flags = static_cast<uint64_t>(plan.clone_flags) | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     args.exit_signal = SIGCHLD;
+    if (cgroup) {  // the init starts inside it: nothing runs unlimited, even briefly
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = static_cast<uint64_t>(cgroup->dir.get());
+    }
     long pid = ::syscall(SYS_clone3, &args, sizeof args);
     if (pid < 0) throw_errno("clone3 (create the container's namespaces)");
     if (pid == 0) {
@@ -173,11 +205,19 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
     rec.state.annotations = spec.annotations;
     rec.state.extra["rootfs"] = plan.rootfs;
     rec.state.extra["created"] = now_rfc3339();
+    if (cgroup) rec.cgroup = cgroup->path;
     if (spec.hooks) {
       rec.hooks.poststart = spec.hooks->poststart;
       rec.hooks.poststop = spec.hooks->poststop;
     }
     try {
+      if (scopes) {  // the init waits for maps_written: nothing runs before its limits
+        std::string path = systemd_scope(*scopes, spec, id, child.pid);
+        if (!path.empty()) {
+          cgroup.emplace().path = path;
+          rec.cgroup = path;
+        }
+      }
       if (!maps.uids.empty())
         write_id_maps(child.pid, maps.uids, maps.gids, /*deny_setgroups=*/false);
       send_msg(mine.get(), SyncMsg::maps_written);
@@ -218,6 +258,7 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
       run_hooks_warning("poststart", rec.hooks.poststart, rec.state);
     }
   } catch (...) {
+    if (cgroup) destroy_cgroup(cgroup->path);
     store_.erase(id);
     throw;
   }
@@ -238,11 +279,7 @@ int Runtime::run(const std::string& id, const CreateOptions& options, bool detac
     ForwardedSignals signals;
     Launched c = launch(id, options, Mode::run);
     status = signals.wait_forwarding(c.pid, c.pidfd.get(), c.pty_master ? c.pty_master.get() : -1);
-    if (!keep) {
-      store_.erase(id);
-      c.record.state.status = oci::Status::stopped;
-      run_hooks_warning("poststop", c.record.hooks.poststop, c.record.state);
-    }
+    if (!keep) destroy(c.record);
   }
   return status;
 }

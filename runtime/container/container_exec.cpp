@@ -42,17 +42,28 @@ std::vector<NsFd> open_namespaces(pid_t init) {
   return out;
 }
 
+[[noreturn]] void helper_fail(InitContext& ctx) {
+  char buf[1 + sizeof(InitError)];
+  buf[0] = static_cast<char>(SyncMsg::error);
+  __builtin_memcpy(buf + 1, &ctx.error, sizeof ctx.error);
+  (void)!::write(ctx.sync_fd, buf, sizeof buf);
+  ::_exit(1);
+}
+
 // In the helper: join, clone the process, report its pid, exit. Never returns.
-[[noreturn]] void helper_main(const std::vector<NsFd>& nss, InitContext& ctx, int report_fd) {
+[[noreturn]] void helper_main(const std::vector<NsFd>& nss, int cgroup_procs, InitContext& ctx,
+                              int report_fd) {
   ::prctl(PR_SET_DUMPABLE, 0);
+  // Into the container's cgroup first, while the move is still ours to make: inside its
+  // cgroup namespace our own cgroup would be out of sight. The process inherits it.
+  if (cgroup_procs >= 0 && ::write(cgroup_procs, "0", 1) != 1) {
+    init_fail(ctx, errno, "join the container's cgroup");
+    helper_fail(ctx);
+  }
   for (const auto& ns : nss)
     if (::setns(ns.fd.get(), ns.type) != 0) {
       init_fail(ctx, errno, "join the container's namespace %#x", ns.type);
-      char buf[1 + sizeof(InitError)];
-      buf[0] = static_cast<char>(SyncMsg::error);
-      __builtin_memcpy(buf + 1, &ctx.error, sizeof ctx.error);
-      (void)!::write(ctx.sync_fd, buf, sizeof buf);
-      ::_exit(1);
+      helper_fail(ctx);
     }
   struct clone_args args = {};
   args.flags = CLONE_PARENT;
@@ -77,6 +88,8 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
   // Until it starts, the init is the runtime's own copy and closed to everyone (init.cpp).
   if (state_now == oci::Status::created)
     throw Error("container " + backquoted(id) + " is created but not started: start it first");
+  if (state_now == oci::Status::paused)
+    throw Error("container " + backquoted(id) + " is paused: resume it first");
   oci::Spec spec = oci::load_spec(r.state.bundle + "/config.json");
   spec.process = o.process;
   const std::string pid_file = o.pid_file.empty() ? "" : absolute_path(o.pid_file);
@@ -86,9 +99,12 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
   in.preserve_fds = o.preserve_fds;
   in.in_session = joined_session_;
   in.can_setgroups = setgroups_allowed();
+  in.seccomp_cache = store_.seccomp_cache();
   InitPlan plan = make_exec_plan(spec, in);
 
   std::vector<NsFd> nss = open_namespaces(*r.state.pid);
+  unique_fd cgroup_procs;
+  if (!r.cgroup.empty()) cgroup_procs = open_file(r.cgroup + "/cgroup.procs", O_WRONLY);
   // Opened after the checks above: if the init is still the same process now, the
   // namespace descriptors are its.
   if (!is_same_live_process(*r.state.pid, r.start_time))
@@ -114,7 +130,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     ctx.plan = &plan;
     ctx.sync_fd = theirs.release();
     ctx.console_fd = console ? console.release() : -1;
-    helper_main(nss, ctx, report_w.get());
+    helper_main(nss, cgroup_procs ? cgroup_procs.get() : -1, ctx, report_w.get());
   }
   theirs.reset();
   report_w.reset();

@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "container/cgroup.hpp"
 #include "container/hooks.hpp"
 #include "container/init.hpp"
 #include "container/runtime.hpp"
@@ -106,9 +107,7 @@ void Runtime::start(const std::string& id) {
   if (!failure.empty()) {
     // A startContainer hook failed: the init is gone, and the container is destroyed
     // (runtime-spec lifecycle steps 12 and 13).
-    store_.erase(id);
-    r.state.status = oci::Status::stopped;
-    run_hooks_warning("poststop", r.hooks.poststop, r.state);
+    destroy(r);
     throw Error("start " + backquoted(id) + ": " + failure);
   }
   r.state.status = oci::Status::running;
@@ -121,7 +120,7 @@ void Runtime::kill(const std::string& id, int sig, bool all) {
   unique_fd pidfd = init_pidfd(r);
   if (!pidfd) throw Error("container " + backquoted(id) + " is not running");
   if (all) {
-    for (int pid : pids_in_namespace_of(*r.state.pid))
+    for (int pid : r.cgroup.empty() ? pids_in_namespace_of(*r.state.pid) : cgroup_pids(r.cgroup))
       if (pid != *r.state.pid) ::kill(pid, sig);
   }
   if (!send_signal(pidfd.get(), sig))
@@ -144,15 +143,24 @@ void Runtime::remove(const std::string& id, bool force) {
   }
   ContainerRecord r = store_.load(id);
   oci::Status st = live_status(store_, r);
-  if (st == oci::Status::running && !force)
+  if ((st == oci::Status::running || st == oci::Status::paused) && !force)
     throw Error("container " + backquoted(id) +
                 " is running: stop it first, or use delete --force to kill it");
-  if (st != oci::Status::stopped) {
-    unique_fd pidfd = init_pidfd(r);
+  destroy(r);
+}
+
+void Runtime::destroy(ContainerRecord& r) {
+  const std::string& id = r.state.id;
+  if (!r.cgroup.empty() && cgroup_frozen(r.cgroup)) freeze_cgroup(r.cgroup, false);
+  if (unique_fd pidfd = init_pidfd(r)) {
     // Killing the init of a pid namespace kills everything in it.
-    if (pidfd && send_signal(pidfd.get(), SIGKILL) && !wait_exit(pidfd.get(), 10000))
+    if (send_signal(pidfd.get(), SIGKILL) && !wait_exit(pidfd.get(), 10000))
       throw Error("container " + backquoted(id) + " did not die after SIGKILL");
   }
+  // And the cgroup holds whatever is left outside one.
+  if (!r.cgroup.empty() && !destroy_cgroup(r.cgroup))
+    throw Error("container " + backquoted(id) + ": its cgroup " + backquoted(r.cgroup) +
+                " would not empty");
   store_.erase(id);
   r.state.status = oci::Status::stopped;
   run_hooks_warning("poststop", r.hooks.poststop, r.state);
@@ -199,6 +207,7 @@ oci::Process Runtime::default_exec_process(const std::string& id) const {
 
 std::vector<int> Runtime::pids(const std::string& id) const {
   ContainerRecord r = store_.load(id);
+  if (!r.cgroup.empty()) return cgroup_pids(r.cgroup);
   if (live_status(store_, r) == oci::Status::stopped) return {};
   return pids_in_namespace_of(*r.state.pid);
 }

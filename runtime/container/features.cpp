@@ -33,7 +33,7 @@ nlohmann::json runtime_features() {
       {"linux",
        {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "user", "uts", "time"}},
         {"capabilities", caps},
-        {"cgroup", {{"v1", false}, {"v2", false}, {"systemd", false}, {"systemdUser", false}}},
+        {"cgroup", {{"v1", false}, {"v2", true}, {"systemd", true}, {"systemdUser", true}}},
         {"seccomp",
          {{"enabled", true},
           {"actions",

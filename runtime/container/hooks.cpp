@@ -54,7 +54,8 @@ void append_output_tail(int out_fd, char* msg, size_t size) {
                    : 0;
   ssize_t n = ::pread(out_fd, tail, sizeof tail - 1, from);
   if (n <= 0) return;
-  while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == ' ')) --n;
+  while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == ' '))
+    --n;
   tail[n] = '\0';
   for (ssize_t i = 0; i < n; ++i)
     if (tail[i] == '\n') tail[i] = ' ';

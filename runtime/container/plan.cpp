@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "container/mount_options.hpp"
@@ -278,10 +279,24 @@ void plan_security_labels(const oci::Spec& spec, InitPlan& plan) {
       log_warning("process.selinuxLabel: SELinux is not enabled on this host; " +
                   backquoted(*p.selinux_label) + " is not applied");
   }
-  if (spec.linux && spec.linux->mount_label && !spec.linux->mount_label->empty())
-    log_warning("linux.mountLabel: " + backquoted(*spec.linux->mount_label) +
-                (selinux_enabled() ? " is not applied yet (no context= mount option support)"
-                                   : " is not applied: SELinux is not enabled on this host"));
+}
+
+// SELinux labels the file systems the container mounts itself (binds keep their own), as
+// a context= mount option.
+void plan_mount_label(const oci::Spec& spec, InitPlan& plan) {
+  if (!spec.linux || !spec.linux->mount_label || spec.linux->mount_label->empty()) return;
+  const std::string& label = *spec.linux->mount_label;
+  if (!selinux_enabled()) {
+    log_warning("linux.mountLabel: " + backquoted(label) +
+                " is not applied: SELinux is not enabled on this host");
+    return;
+  }
+  const std::string option = "context=\"" + label + "\"";
+  for (auto& m : plan.mounts) {
+    if (m.is_bind || (m.type != "tmpfs" && m.type != "devpts" && m.type != "mqueue")) continue;
+    m.data += (m.data.empty() ? "" : ",") + option;
+    if (!m.fallback_data.empty()) m.fallback_data += "," + option;
+  }
 }
 
 void plan_process(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
@@ -327,7 +342,20 @@ void plan_process(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
     step.limit.rlim_max = static_cast<rlim_t>(rl[i].hard);
     plan.rlimits.push_back(step);
   }
-  if (spec.linux && spec.linux->seccomp) plan.seccomp = compile_seccomp(*spec.linux->seccomp);
+  if (spec.linux && spec.linux->seccomp) {
+    auto t0 = std::chrono::steady_clock::now();
+    bool cached = false;
+    plan.seccomp = in.seccomp_cache.empty()
+                       ? compile_seccomp(*spec.linux->seccomp)
+                       : compile_seccomp_cached(*spec.linux->seccomp, in.seccomp_cache, &cached);
+    if (log_enabled(LogLevel::debug)) {
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - t0);
+      log_debug("linux.seccomp: " + std::to_string(plan.seccomp->code.size()) +
+                " BPF instructions, " + (cached ? "from the cache" : "compiled") + " in " +
+                std::to_string(us.count()) + " us");
+    }
+  }
   plan_security_labels(spec, plan);
   plan.set_caps = true;  // absent capabilities mean none, not "keep everything"
   try {
@@ -379,6 +407,7 @@ InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in) {
     plan.mounts.push_back(plan_mount(mounts[i], i, in));
     if (plan.mounts.back().destination == "/dev/pts") plan.has_dev_pts = true;
   }
+  plan_mount_label(spec, plan);
   plan_devices(spec, in, plan);
   if (spec.linux) {
     plan.masked_paths = items(spec.linux->masked_paths);

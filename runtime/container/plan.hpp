@@ -121,6 +121,7 @@ struct PlanInputs {
   bool in_session = false;    // ids in the spec are host ids; translate into the session's
   bool can_setgroups = true;  // see setgroups_allowed()
   bool can_mknod = false;     // real root in the initial user namespace
+  std::string seccomp_cache;  // directory of compiled filters; empty: always compile
 };
 
 // The maps to write for the container's new user namespace (empty when it has none).

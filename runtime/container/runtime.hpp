@@ -2,6 +2,7 @@
 // front end over this; boxapp calls it in-process.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,10 +13,14 @@
 namespace boxrt {
 
 enum class RootlessMode { automatic, yes, no };
+// Who makes the container's cgroup: we, in the tree delegated to us; the systemd manager,
+// as a transient scope; or nobody.
+enum class CgroupManager { cgroupfs, systemd, disabled };
 
 struct RuntimeOptions {
   std::string root;  // empty: default_root()
   RootlessMode rootless = RootlessMode::automatic;
+  CgroupManager cgroup_manager = CgroupManager::cgroupfs;
 };
 
 struct CreateOptions {
@@ -63,6 +68,18 @@ class Runtime {
   // Host pids of the processes in the container.
   std::vector<int> pids(const std::string& id) const;
 
+  // Freeze and thaw every process in the container (needs its cgroup).
+  void pause(const std::string& id);
+  void resume(const std::string& id);
+  // Changes the limits of a created or running container (needs its cgroup).
+  void update(const std::string& id, const oci::Resources& resources);
+  // runc's stats document (cpu, memory, pids, blkio, hugetlb), from the cgroup or /proc.
+  nlohmann::json stats(const std::string& id) const;
+  // Until the container stops: {"type":"stats"} every interval (none when interval_ms is
+  // 0), {"type":"oom"} on each OOM kill (with a memory controller), {"type":"exit"} last.
+  void events(const std::string& id, int interval_ms,
+              const std::function<void(const nlohmann::json&)>& emit) const;
+
   const StateStore& store() const { return store_; }
   bool is_rootless() const { return rootless_; }
 
@@ -71,11 +88,14 @@ class Runtime {
   enum class Mode { create, run, run_detached };
   Launched launch(const std::string& id, const CreateOptions& options, Mode mode);
   void enter_session_once();
+  // Kills what is left, removes the cgroup and the state, runs poststop hooks.
+  void destroy(ContainerRecord& record);
 
   StateStore store_;
   bool rootless_;
   bool can_mknod_;
   bool joined_session_ = false;
+  CgroupManager cgroup_manager_;
 };
 
 }  // namespace boxrt

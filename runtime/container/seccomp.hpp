@@ -19,4 +19,11 @@ struct SeccompProgram {
 // everything else wrong is an error naming the member.
 SeccompProgram compile_seccomp(const oci::Seccomp& spec);
 
+// The same through a cache in `dir` (a directory of the caller's own): libseccomp takes
+// milliseconds on a docker-sized profile, loading the stored program a few microseconds.
+// Entries are keyed by the seccomp section and the libseccomp version, and hold the whole
+// key, so a hash collision only costs a compile. `from_cache` says which it was.
+SeccompProgram compile_seccomp_cached(const oci::Seccomp& spec, const std::string& dir,
+                                      bool* from_cache = nullptr);
+
 }  // namespace boxrt

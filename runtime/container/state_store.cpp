@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container/cgroup.hpp"
 #include "oci/schemas.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
@@ -86,6 +87,7 @@ ContainerRecord StateStore::load(const std::string& id) const {
     const auto& mine = r.state.extra.at(kPrivate);
     r.start_time = mine.at("initStartTime").get<uint64_t>();
     if (mine.contains("hooks")) oci::read_value(mine["hooks"], "hooks", r.hooks);
+    if (mine.contains("cgroup")) r.cgroup = mine["cgroup"].get<std::string>();
   } catch (const std::exception& e) {
     throw Error("container " + backquoted(id) + ": corrupt state " +
                 backquoted(dir_of(id) + "/state.json") + ": " + e.what());
@@ -96,6 +98,7 @@ ContainerRecord StateStore::load(const std::string& id) const {
 void StateStore::save(const ContainerRecord& record) const {
   oci::State s = record.state;
   s.extra[kPrivate]["initStartTime"] = record.start_time;
+  if (!record.cgroup.empty()) s.extra[kPrivate]["cgroup"] = record.cgroup;
   if (record.hooks.poststart || record.hooks.poststop)
     s.extra[kPrivate]["hooks"] = oci::write_value(record.hooks);
   write_file_atomic(dir_of(s.id) + "/state.json", oci::state_to_json(s).dump() + "\n", 0600,
@@ -125,8 +128,9 @@ std::vector<std::string> StateStore::ids() const {
 oci::Status live_status(const StateStore& store, const ContainerRecord& r) {
   if (!r.state.pid || !is_same_live_process(*r.state.pid, r.start_time))
     return oci::Status::stopped;
-  return ::access(store.fifo_of(r.state.id).c_str(), F_OK) == 0 ? oci::Status::created
-                                                                : oci::Status::running;
+  if (::access(store.fifo_of(r.state.id).c_str(), F_OK) == 0) return oci::Status::created;
+  if (!r.cgroup.empty() && cgroup_frozen(r.cgroup)) return oci::Status::paused;
+  return oci::Status::running;
 }
 
 }  // namespace boxrt

@@ -17,6 +17,7 @@ struct ContainerRecord {
   uint64_t start_time = 0;  // of the init process: tells a recycled pid from ours
   // The hooks later commands run: poststart (by `start`) and poststop (by `delete`).
   oci::Hooks hooks;
+  std::string cgroup;  // the container's cgroup directory; empty when it has none
 };
 
 class StateStore {
@@ -26,6 +27,8 @@ class StateStore {
   const std::string& root() const { return root_; }
   std::string dir_of(const std::string& id) const { return root_ + "/" + id; }
   std::string fifo_of(const std::string& id) const { return dir_of(id) + "/exec.fifo"; }
+  // Compiled seccomp filters; '@' can't start an id, so no container is ever named so.
+  std::string seccomp_cache() const { return root_ + "/@seccomp-cache"; }
 
   // Takes the id by creating its directory: of two concurrent claims exactly one wins.
   void claim(const std::string& id);

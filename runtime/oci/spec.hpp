@@ -165,6 +165,8 @@ Spec load_spec(const std::string& path);
 
 // A process document on its own (runc exec --process FILE).
 Process parse_process(std::string_view text, std::string_view origin);
+// A linux.resources document on its own (runc update --resources FILE).
+Resources parse_resources(std::string_view text, std::string_view origin);
 
 Spec spec_from_json(const json& j);
 json spec_to_json(const Spec& spec);

@@ -34,12 +34,15 @@ std::string_view to_string(Status s) {
       return "running";
     case Status::stopped:
       return "stopped";
+    case Status::paused:
+      return "paused";
   }
   return "unknown";
 }
 
 std::optional<Status> status_from_string(std::string_view s) {
-  for (auto st : {Status::creating, Status::created, Status::running, Status::stopped})
+  for (auto st :
+       {Status::creating, Status::created, Status::running, Status::stopped, Status::paused})
     if (to_string(st) == s) return st;
   return std::nullopt;
 }
@@ -48,7 +51,8 @@ void read_value(const json& j, const std::string& path, Status& out) {
   std::string s;
   read_value(j, path, s);
   auto st = status_from_string(s);
-  if (!st) fail(path, "must be one of creating, created, running, stopped, not " + describe(j));
+  if (!st)
+    fail(path, "must be one of creating, created, running, stopped, paused, not " + describe(j));
   out = *st;
 }
 
@@ -95,6 +99,18 @@ Process parse_process(std::string_view text, std::string_view origin) {
     Process p;
     read_value(j, "", p);
     return p;
+  } catch (SpecError& e) {
+    e.add_context(std::string(origin));
+    throw;
+  }
+}
+
+Resources parse_resources(std::string_view text, std::string_view origin) {
+  json j = parse_json_text(text, origin);
+  try {
+    Resources r;
+    read_value(j, "", r);
+    return r;
   } catch (SpecError& e) {
     e.add_context(std::string(origin));
     throw;

@@ -11,7 +11,8 @@ namespace oci {
 
 using json = nlohmann::json;
 
-enum class Status { creating, created, running, stopped };
+// The spec's four, and runc's `paused` for a frozen container (never given to hooks).
+enum class Status { creating, created, running, stopped, paused };
 
 std::string_view to_string(Status s);
 std::optional<Status> status_from_string(std::string_view s);

@@ -533,6 +533,7 @@ TEST_CASE("AppArmor and SELinux fields on a host without them: the box runs, wit
   Bundle b;
   b.spec.process->apparmor_profile = "boxapp-default";
   b.spec.process->selinux_label = "system_u:system_r:container_t:s0";
+  b.spec.linux->mount_label = "system_u:object_r:container_file_t:s0";
   b.spec.process->args = oci::StringList{"true"};
   Runtime rt;
   b.write();
@@ -543,4 +544,6 @@ TEST_CASE("AppArmor and SELinux fields on a host without them: the box runs, wit
   CHECK(r.err.find("level=warning msg=\"process.selinuxLabel: SELinux is not enabled on this "
                    "host; `system_u:system_r:container_t:s0` is not applied\"") !=
         std::string::npos);
+  CHECK(r.err.find("linux.mountLabel: `system_u:object_r:container_file_t:s0` is not applied: "
+                   "SELinux is not enabled on this host") != std::string::npos);
 }

@@ -62,8 +62,8 @@ class HookLog {
       std::string line = text.substr(pos, end - pos);
       pos = end == std::string::npos ? text.size() : end + 1;
       size_t a = line.find(' '), b = line.find(' ', a + 1);
-      out.push_back({line.substr(0, a), line.substr(a + 1, b - a - 1),
-                     json::parse(line.substr(b + 1))});
+      out.push_back(
+          {line.substr(0, a), line.substr(a + 1, b - a - 1), json::parse(line.substr(b + 1))});
     }
     return out;
   }
@@ -80,8 +80,7 @@ class HookLog {
     boxrt::unique_fd fd = boxrt::open_file(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
     boxrt::write_all(fd.get(), text, path);
   }
-  static void write_script(const std::string& path, const std::string& sh,
-                           const std::string& log) {
+  static void write_script(const std::string& path, const std::string& sh, const std::string& log) {
     write(path, "#!" + sh + "\nstate=$(cat)\necho \"$1 $(readlink /proc/self/ns/mnt) $state\" >> " +
                     log + "\n");
   }
@@ -129,8 +128,8 @@ TEST_CASE("hooks run in order, with the state on stdin, in the namespaces the sp
   auto entries = log.entries();
   REQUIRE(entries.size() == 6);
   const std::map<std::string, std::string> status = {
-      {"prestart", "creating"}, {"createRuntime", "creating"}, {"createContainer", "creating"},
-      {"startContainer", "created"}, {"poststart", "running"}, {"poststop", "stopped"}};
+      {"prestart", "creating"},      {"createRuntime", "creating"}, {"createContainer", "creating"},
+      {"startContainer", "created"}, {"poststart", "running"},      {"poststop", "stopped"}};
   for (const auto& e : entries) {
     INFO(e.kind << ": " << e.state.dump());
     CHECK(e.state["ociVersion"] == "1.2.0");
@@ -172,9 +171,9 @@ TEST_CASE("a hook gets its args and env, and exactly that env") {
   b.spec.process->args = oci::StringList{"true"};
   oci::Hook h;
   // The shell adds PWD (and maybe SHLVL, _) of its own; nothing else may be there.
-  h.path = log.script("args-env",
-                      "{ echo \"$1|$2|$FOO\"; env | grep -v -e ^PWD= -e ^SHLVL= -e ^_=; } > " +
-                          log.dir() + "/out");
+  h.path = log.script(
+      "args-env",
+      "{ echo \"$1|$2|$FOO\"; env | grep -v -e ^PWD= -e ^SHLVL= -e ^_=; } > " + log.dir() + "/out");
   h.args = oci::StringList{"ignored-argv0", "one", "two words"};
   h.env = oci::StringList{"FOO=bar baz"};
   oci::Hooks hooks;
@@ -229,8 +228,8 @@ TEST_CASE("a failing create-time hook destroys the container and says why") {
       b.write();
       Result r = rt({"create", "-b", b.path(), "bad"});
       CHECK(r.status == 1);
-      CHECK(contains(r.err, std::string(kind) + " hook `" + bad.path +
-                                "`: exited with status 3: boom"));
+      CHECK(contains(r.err,
+                     std::string(kind) + " hook `" + bad.path + "`: exited with status 3: boom"));
       CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
       CHECK(rt.leftovers().empty());
       auto entries = log.entries();
@@ -251,8 +250,9 @@ TEST_CASE("a hook that can't be executed is an error naming it") {
   b.write();
   Result r = rt({"create", "-b", b.path(), "missing"});
   CHECK(r.status == 1);
-  CHECK(contains(r.err, "createContainer hook `/nonexistent/hook`: exited with status 127: "
-                        "cannot execute it: No such file or directory"));
+  CHECK(contains(r.err,
+                 "createContainer hook `/nonexistent/hook`: exited with status 127: "
+                 "cannot execute it: No such file or directory"));
   CHECK(rt.leftovers().empty());
 }
 

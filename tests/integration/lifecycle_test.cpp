@@ -370,7 +370,8 @@ TEST_CASE("features is a valid runtime-spec features document") {
   CHECK(f["linux"]["namespaces"].size() == 8);
   CHECK(f["linux"]["capabilities"][0] == "CAP_CHOWN");
   CHECK(f["linux"]["seccomp"]["enabled"] == true);
-  CHECK(f["linux"]["cgroup"]["v2"] == false);  // not until the runtime manages cgroups
+  CHECK(f["linux"]["cgroup"]["v2"] == true);
+  CHECK(f["hooks"].size() == 6);
 }
 
 TEST_CASE("--log with --log-format json gets one JSON object per error") {

@@ -150,3 +150,31 @@ TEST_CASE("a seccomp action the runtime can't honour is refused at create") {
         "boxapp-runtime: linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY is not supported yet "
         "(it needs a seccomp listener)\n");
 }
+
+TEST_CASE("a compiled filter is cached per profile, and the cached one filters the same") {
+  Runtime rt;
+  const std::string cache = rt.root() + "/@seccomp-cache";
+  auto entries = [&] {
+    Result ls = run_process({"/bin/sh", "-c", "ls " + cache + " 2>/dev/null | wc -l"});
+    return std::stoi(ls.out);
+  };
+  Bundle b;
+  b.spec.linux->seccomp = allow_all_but({rule({"umask"}, "SCMP_ACT_ERRNO", 42)});
+  b.spec.process->args = oci::StringList{"/bin/box-probe", "syscall", kUmask, "0"};
+  b.write();
+  for (int run = 0; run < 2; ++run) {
+    Result r = rt({"--debug", "run", "-b", b.path(), "cached"});
+    CHECK(r.out == "[42]\n");
+    CHECK(r.err.find(run == 0 ? "compiled in" : "from the cache in") != std::string::npos);
+  }
+  CHECK(entries() == 1);
+  // Another profile is another entry; a damaged entry is only compiled again.
+  b.spec.linux->seccomp = allow_all_but({rule({"umask"}, "SCMP_ACT_ERRNO", 43)});
+  b.write();
+  CHECK(rt({"run", "-b", b.path(), "other"}).out == "[43]\n");
+  CHECK(entries() == 2);
+  run_process({"/bin/sh", "-c", "for f in " + cache + "/*; do printf garbage > $f; done"});
+  Result again = rt({"--debug", "run", "-b", b.path(), "damaged"});
+  CHECK(again.out == "[43]\n");
+  CHECK(again.err.find("compiled in") != std::string::npos);
+}

@@ -4,6 +4,9 @@
  *   box-probe            everything
  *   box-probe --wait     report, then wait for stdin to close (to inspect a live container)
  *   box-probe syscall NR ARG...   errno of syscall(NR, ARG) for each ARG, as a JSON array
+ *   box-probe hugepages N     map N 2 MB huge pages and touch each, printing "touched I" after
+ *                             each (a hugetlb limit kills it with SIGBUS at the first over it)
+ *   box-probe alloc MB        allocate and touch MB megabytes, printing "allocated I" per MB
  *
  * Keys: uid gid groups uid_map gid_map caps{eff,prm,inh,bnd,amb} no_new_privs seccomp
  *       session_keyring
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -157,9 +161,38 @@ static int probe_syscall(int argc, char** argv) {
   return 0;
 }
 
+static int probe_hugepages(long n) {
+  const size_t huge = 2UL << 20;
+  char* p = mmap(NULL, n * huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB,
+                 -1, 0);
+  if (p == MAP_FAILED) {
+    printf("mmap: %s\n", strerror(errno));
+    return 1;
+  }
+  for (long i = 0; i < n; ++i) {
+    p[i * huge] = 1;
+    printf("touched %ld\n", i + 1);
+    fflush(stdout);
+  }
+  return 0;
+}
+
+static int probe_alloc(long mb) {
+  for (long i = 0; i < mb; ++i) {
+    char* p = malloc(1 << 20);
+    if (!p) return 1;
+    memset(p, 1, 1 << 20);
+    printf("allocated %ld\n", i + 1);
+    fflush(stdout);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   char buf[4096];
   if (argc > 2 && strcmp(argv[1], "syscall") == 0) return probe_syscall(argc, argv);
+  if (argc > 2 && strcmp(argv[1], "hugepages") == 0) return probe_hugepages(atol(argv[2]));
+  if (argc > 2 && strcmp(argv[1], "alloc") == 0) return probe_alloc(atol(argv[2]));
   gid_t groups[256];
   int n = getgroups(256, groups);
   struct utsname u;

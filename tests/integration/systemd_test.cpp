@@ -1,0 +1,103 @@
+// --systemd-cgroup: the container's cgroup is a transient scope of the user's systemd
+// manager. The [systemd] tests need that manager: scripts/test runs them under
+// scripts/with-delegated-cgroup --systemd-user. The fallback without one runs anywhere.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "harness.hpp"
+#include "util/sys.hpp"
+
+using namespace itest;
+
+namespace {
+
+std::string cgroup_of(int pid) {
+  std::string text = boxrt::read_file("/proc/" + std::to_string(pid) + "/cgroup");
+  size_t at = text.find("0::");
+  return text.substr(at + 3, text.find('\n', at) - at - 3);
+}
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+bool user_bus() {
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  if (xdg && ::access((std::string(xdg) + "/bus").c_str(), F_OK) == 0) return true;
+  WARN("no user bus at $XDG_RUNTIME_DIR/bus: run through scripts/test as root");
+  return false;
+}
+
+std::string systemctl(const std::string& args) {
+  return testing::run_shell("systemctl --user " + args + " 2>&1").output;
+}
+
+}  // namespace
+
+TEST_CASE("--systemd-cgroup puts the container in a transient scope of the user manager",
+          "[systemd]") {
+  if (!user_bus()) return;
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"sleep", "30"};
+  oci::Resources res;
+  res.hugepage_limits = std::vector<oci::HugepageLimit>{{"2MB", 2 << 20, {}}};
+  b.spec.linux->resources = res;
+  b.write();
+  Result r = rt({"--systemd-cgroup", "run", "-d", "-b", b.path(), "sd"});
+  REQUIRE(r.status == 0);
+  const int pid = init_pid(rt, "sd");
+  const std::string cg = cgroup_of(pid);
+  CHECK(cg.ends_with("/boxapp-sd.scope"));
+  CHECK(contains(systemctl("is-active boxapp-sd.scope"), "active"));
+  CHECK(contains(systemctl("show -p Delegate boxapp-sd.scope"), "Delegate=yes"));
+  auto host_mount = std::string("/sys/fs/cgroup");
+  if (::access((host_mount + cg + "/hugetlb.2MB.max").c_str(), F_OK) == 0)
+    CHECK(boxrt::read_file(host_mount + cg + "/hugetlb.2MB.max") == "2097152\n");
+  // The scope's cgroup is the container's: pause and stats work through it.
+  CHECK(rt({"pause", "sd"}).status == 0);
+  CHECK(rt({"resume", "sd"}).status == 0);
+  REQUIRE(rt({"delete", "-f", "sd"}).status == 0);
+  CHECK(::access((host_mount + cg).c_str(), F_OK) != 0);
+  CHECK_FALSE(contains(systemctl("is-active boxapp-sd.scope"), "\nactive"));
+}
+
+TEST_CASE("a systemd cgroupsPath names the slice and the scope", "[systemd]") {
+  if (!user_bus()) return;
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"sleep", "30"};
+  b.spec.linux->cgroups_path = "app.slice:boxtest:named";
+  b.write();
+  REQUIRE(rt({"--cgroup-manager", "systemd", "run", "-d", "-b", b.path(), "named"}).status == 0);
+  CHECK(cgroup_of(init_pid(rt, "named")).ends_with("/app.slice/boxtest-named.scope"));
+  rt({"delete", "-f", "named"});
+}
+
+TEST_CASE("without a systemd manager to ask, --systemd-cgroup warns, or fails when required") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"true"};
+  oci::Resources res;
+  res.pids = oci::PidsResources{};
+  res.pids->limit = 5;
+  b.spec.linux->resources = res;
+  b.write();
+  auto run = [&](const std::string& id) {
+    return run_process({"/usr/bin/env", "DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/bus",
+                        runtime_bin(), "--root", rt.root(), "--systemd-cgroup", "run", "-b",
+                        b.path(), id});
+  };
+  Result warned = run("nobus");
+  CHECK(warned.status == 0);
+  CHECK(contains(warned.err, "linux.resources: not applied, the container runs without limits: "
+                             "no scope from systemd: connect to the user bus"));
+  b.spec.annotations = std::map<std::string, std::string>{{"boxapp.resources.required", "true"}};
+  b.write();
+  Result failed = run("nobus-required");
+  CHECK(failed.status == 1);
+  CHECK(contains(failed.err, "the annotation boxapp.resources.required is true, but no scope "
+                             "from systemd"));
+  CHECK(rt.leftovers().empty());
+}
