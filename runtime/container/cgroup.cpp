@@ -64,7 +64,9 @@ std::set<std::string> v1_controllers() {
   return out;
 }
 
-std::string controller_of(const std::string& file) { return file.substr(0, file.find('.')); }
+std::string controller_of(const std::string& file) {
+  return file.substr(0, file.find('.'));
+}
 
 // Why the controller behind `file` is not in `dir`.
 std::string missing_controller(const std::string& dir, const std::string& file) {
@@ -216,7 +218,8 @@ std::optional<ContainerCgroup> create_container_cgroup(const oci::Spec& spec,
   const bool required = limits_required(spec);
   std::vector<std::string> ignored;
   std::vector<CgroupWrite> writes;
-  if (spec.linux && spec.linux->resources) writes = resource_writes(*spec.linux->resources, ignored);
+  if (spec.linux && spec.linux->resources)
+    writes = resource_writes(*spec.linux->resources, ignored);
 
   auto unavailable = [&](const std::string& why) -> std::optional<ContainerCgroup> {
     no_cgroup(spec, why);

@@ -11,7 +11,9 @@ namespace {
 
 const std::string kRes = "linux.resources";
 
-std::string max_or(int64_t v) { return v < 0 ? "max" : std::to_string(v); }
+std::string max_or(int64_t v) {
+  return v < 0 ? "max" : std::to_string(v);
+}
 
 void add(std::vector<CgroupWrite>& out, std::string file, std::string value, std::string field) {
   out.push_back({std::move(file), std::move(value), std::move(field)});
@@ -78,7 +80,8 @@ std::string io_weight(uint16_t w) {
 void block_io_writes(const oci::BlockIoResources& b, std::vector<CgroupWrite>& out,
                      std::vector<std::string>& ignored) {
   const std::string f = kRes + ".blockIO";
-  if (b.weight && *b.weight != 0) add(out, "io.weight", "default " + io_weight(*b.weight), f + ".weight");
+  if (b.weight && *b.weight != 0)
+    add(out, "io.weight", "default " + io_weight(*b.weight), f + ".weight");
   if (b.leaf_weight) ignored.push_back(f + ".leafWeight: cgroup v2 has no leaf weights");
   const auto& wd = oci::items(b.weight_device);
   for (size_t i = 0; i < wd.size(); ++i)

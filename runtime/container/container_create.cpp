@@ -164,6 +164,7 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
     unique_fd creating_state, created_state;
     if (!plan.create_container_hooks.empty()) creating_state = new_state_fd();
     if (!plan.start_container_hooks.empty()) created_state = new_state_fd();
+    SeccompAgent agent = connect_seccomp_agent(spec, plan);
     int sv[2];
     check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
     unique_fd mine(sv[0]), theirs(sv[1]);
@@ -187,6 +188,8 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
       ctx.console_fd = console ? console.release() : -1;
       ctx.creating_state_fd = creating_state.get();
       ctx.created_state_fd = created_state.get();
+      ctx.listener_fd = agent.socket.get();
+      ctx.listener_state_fd = agent.state.get();
       init_main(ctx);
     }
     child.pid = static_cast<pid_t>(pid);
@@ -218,6 +221,7 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
           rec.cgroup = path;
         }
       }
+      write_agent_state(agent, spec, rec.state, child.pid);
       if (!maps.uids.empty())
         write_id_maps(child.pid, maps.uids, maps.gids, /*deny_setgroups=*/false);
       send_msg(mine.get(), SyncMsg::maps_written);

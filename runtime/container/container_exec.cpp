@@ -116,6 +116,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
   std::optional<OwnConsole> own_console;
   if (!o.console_socket.empty()) console = connect_console_socket(o.console_socket);
   if (relay_terminal) console = std::move(own_console.emplace().theirs);
+  SeccompAgent agent = connect_seccomp_agent(spec, plan);
   int sv[2], rep[2];
   check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
   unique_fd mine(sv[0]), theirs(sv[1]);
@@ -130,6 +131,8 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     ctx.plan = &plan;
     ctx.sync_fd = theirs.release();
     ctx.console_fd = console ? console.release() : -1;
+    ctx.listener_fd = agent.socket.get();
+    ctx.listener_state_fd = agent.state.get();
     helper_main(nss, cgroup_procs ? cgroup_procs.get() : -1, ctx, report_w.get());
   }
   theirs.reset();
@@ -146,6 +149,9 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
   unique_fd pidfd = open_pidfd(pid);
   unique_fd master;
   try {
+    oci::State st = r.state;
+    st.status = oci::Status::running;
+    write_agent_state(agent, spec, st, pid);
     send_msg(mine.get(), SyncMsg::maps_written);
     expect_msg(mine.get(), SyncMsg::ready, "during setup");
     if (own_console) master = own_console->receive_master();

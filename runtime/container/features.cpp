@@ -23,7 +23,8 @@ nlohmann::json runtime_features() {
   }
   // Only what works today.
   const json seccomp_flags = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
-                              "SECCOMP_FILTER_FLAG_SPEC_ALLOW"};
+                              "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                              "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
   return {
       {"ociVersionMin", "1.0.0"},
       {"ociVersionMax", std::string(oci::kVersion)},
@@ -38,7 +39,8 @@ nlohmann::json runtime_features() {
          {{"enabled", true},
           {"actions",
            {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-            "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"}},
+            "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
+            "SCMP_ACT_TRAP"}},
           {"operators",
            {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
             "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"}},

@@ -35,6 +35,9 @@ struct InitContext {
   // The state on the stdin of createContainer and startContainer hooks (memfds the parent
   // fills after clone), or -1.
   int creating_state_fd = -1, created_state_fd = -1;
+  // For a seccomp filter with notify actions: a socket connected to linux.seccomp's
+  // listenerPath, and a memfd with the container process state to send with the fd.
+  int listener_fd = -1, listener_state_fd = -1;
   int rootfd = -1;
   char exe[4096] = {};  // args[0] as found in the container
   InitError error;

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 
 #include "container/init.hpp"
 #include "util/fd_passing.hpp"
+#include "util/sys.hpp"
 
 namespace boxrt {
 
@@ -98,7 +100,8 @@ bool close_other_fds(InitContext& ctx) {
   const int first = 3 + ctx.plan->preserve_fds;
   for (int fd = 3; fd < first; ++fd)
     ::fcntl(fd, F_SETFD, 0);
-  int keep[] = {ctx.sync_fd, ctx.fifo_fd, ctx.creating_state_fd, ctx.created_state_fd};
+  int keep[] = {ctx.sync_fd,          ctx.fifo_fd,     ctx.creating_state_fd,
+                ctx.created_state_fd, ctx.listener_fd, ctx.listener_state_fd};
   std::sort(std::begin(keep), std::end(keep));
   int start = first;
   for (int k : keep) {
@@ -112,12 +115,39 @@ bool close_other_fds(InitContext& ctx) {
 
 namespace {
 
+// Sends the filter's notify fd to the seccomp agent, with the container process state
+// (runtime-spec "containerProcessState") as the message.
+bool send_to_agent(InitContext& ctx, int notify_fd) {
+  char state[16384];
+  ssize_t n = ::pread(ctx.listener_state_fd, state, sizeof state, 0);
+  if (n <= 0) return init_fail(ctx, errno, "read the state for the seccomp agent");
+  struct iovec iov = {state, static_cast<size_t>(n)};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  __builtin_memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
+  bool ok = retry_eintr([&] { return ::sendmsg(ctx.listener_fd, &msg, MSG_NOSIGNAL); }) == n;
+  int err = errno;
+  ::close(notify_fd);
+  ::close(ctx.listener_fd);
+  ctx.listener_fd = -1;
+  return ok || init_fail(ctx, err, "send the seccomp notify fd to linux.seccomp.listenerPath");
+}
+
 bool load_seccomp(InitContext& ctx) {
   const SeccompProgram& p = *ctx.plan->seccomp;
   struct sock_fprog prog = {static_cast<unsigned short>(p.code.size()),
                             const_cast<struct sock_filter*>(p.code.data())};
-  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p.flags, &prog) != 0)
-    return init_fail(ctx, errno, "load the seccomp filter (linux.seccomp)");
+  long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p.flags, &prog);
+  if (rc < 0) return init_fail(ctx, errno, "load the seccomp filter (linux.seccomp)");
+  if (p.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) return send_to_agent(ctx, static_cast<int>(rc));
   return true;
 }
 

@@ -1,7 +1,9 @@
 #include "container/launch_support.hpp"
 
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -14,6 +16,7 @@
 #include <cstring>
 #include <optional>
 
+#include "oci/spec.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/fd_passing.hpp"
@@ -41,17 +44,48 @@ void expect_msg(int sync_fd, SyncMsg want, const char* when) {
   throw Error(std::string("the container process died ") + when);
 }
 
-unique_fd connect_console_socket(const std::string& path) {
+namespace {
+
+unique_fd connect_unix(const std::string& path, const std::string& what) {
   unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) throw_errno("socket");
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path)
-    throw Error("console socket path too long: " + backquoted(path));
+    throw Error(what + " path too long: " + backquoted(path));
   std::memcpy(addr.sun_path, path.c_str(), path.size());
   if (::connect(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0)
-    throw_errno("connect to console socket " + backquoted(path));
+    throw_errno("connect to " + what + " " + backquoted(path));
   return fd;
+}
+
+}  // namespace
+
+SeccompAgent connect_seccomp_agent(const oci::Spec& spec, const InitPlan& plan) {
+  SeccompAgent a;
+  if (!plan.seccomp || !(plan.seccomp->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)) return a;
+  a.socket = connect_unix(*spec.linux->seccomp->listener_path, "linux.seccomp.listenerPath");
+  a.state.reset(::memfd_create("seccomp-agent-state", MFD_CLOEXEC));
+  if (!a.state) throw_errno("memfd_create");
+  return a;
+}
+
+void write_agent_state(const SeccompAgent& agent, const oci::Spec& spec, const oci::State& state,
+                       pid_t pid) {
+  if (!agent.state) return;
+  nlohmann::json j = {{"ociVersion", std::string(oci::kVersion)},
+                      {"fds", {"seccompFd"}},
+                      {"pid", pid},
+                      {"metadata", spec.linux->seccomp->listener_metadata.value_or("")},
+                      {"state", oci::state_to_json(state)}};
+  j["state"].erase("org.boxapp.runtime");
+  const std::string text = j.dump();
+  if (text.size() > 16384) throw Error("linux.seccomp.listenerMetadata: too long");
+  write_all(agent.state.get(), text, "the seccomp agent's state");
+}
+
+unique_fd connect_console_socket(const std::string& path) {
+  return connect_unix(path, "console socket");
 }
 
 OwnConsole::OwnConsole() {

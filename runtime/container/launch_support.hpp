@@ -8,6 +8,7 @@
 #include <string>
 
 #include "container/init.hpp"
+#include "oci/state.hpp"
 #include "util/unique_fd.hpp"
 
 namespace boxrt {
@@ -45,6 +46,17 @@ class ForwardedSignals {
  private:
   sigset_t set_, old_;
 };
+
+// The seccomp agent of a filter with notify actions: a socket connected to
+// linux.seccomp.listenerPath, and a memfd with the container process state the init sends
+// along with the notify fd. Empty when the filter has no notify action.
+struct SeccompAgent {
+  unique_fd socket, state;
+};
+SeccompAgent connect_seccomp_agent(const oci::Spec& spec, const InitPlan& plan);
+// Once the process's pid is known.
+void write_agent_state(const SeccompAgent& agent, const oci::Spec& spec, const oci::State& state,
+                       pid_t pid);
 
 // A file path made absolute against the current directory.
 std::string absolute_path(const std::string& path);

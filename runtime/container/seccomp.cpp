@@ -30,7 +30,8 @@ uint32_t action_of(const std::string& name, std::optional<uint32_t> errno_ret,
   if (name == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
   if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(err);
   if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
-  throw Error(where + ": " + name + " is not supported yet (it needs a seccomp listener)");
+  if (name == "SCMP_ACT_NOTIFY") return SCMP_ACT_NOTIFY;
+  throw Error(where + ": " + name + " is not a seccomp action");
 }
 
 scmp_compare op_of(const std::string& name) {
@@ -107,7 +108,19 @@ SeccompProgram compile_seccomp(const oci::Seccomp& spec) {
     if (f == "SECCOMP_FILTER_FLAG_LOG") prog.flags |= SECCOMP_FILTER_FLAG_LOG;
     if (f == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") prog.flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
     if (f == "SECCOMP_FILTER_FLAG_TSYNC") prog.flags |= SECCOMP_FILTER_FLAG_TSYNC;
-    // WAIT_KILLABLE_RECV only matters with a listener, which we don't support yet.
+    if (f == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
+      prog.flags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+  }
+  // Notify actions hand their calls to an agent: the filter must come with a listener fd,
+  // which the init sends to listenerPath.
+  bool notify = spec.default_action == "SCMP_ACT_NOTIFY";
+  for (const auto& r : rules)
+    notify |= r.action == "SCMP_ACT_NOTIFY";
+  if (notify) {
+    if (!spec.listener_path || spec.listener_path->empty())
+      throw Error("linux.seccomp.listenerPath: required when an action is SCMP_ACT_NOTIFY");
+    prog.flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    prog.flags &= ~static_cast<unsigned>(SECCOMP_FILTER_FLAG_TSYNC);  // exclusive with it
   }
   // libseccomp 2.5 exports to a descriptor only: a memfd, read back.
   unique_fd mem(::memfd_create("seccomp-bpf", MFD_CLOEXEC));

@@ -88,8 +88,8 @@ ProcTotals proc_totals(const std::vector<int>& pids) {
 }
 
 json cpu_stats(const std::optional<std::string>& cg, const ProcTotals& p) {
-  json usage = {{"percpu", json::array()}, {"percpu_kernel", json::array()},
-                {"percpu_user", json::array()}};
+  json usage = {
+      {"percpu", json::array()}, {"percpu_kernel", json::array()}, {"percpu_user", json::array()}};
   json throttling = {{"periods", 0}, {"throttled_periods", 0}, {"throttled_time", 0}};
   // cpu.stat is a core file: there even without the cpu controller.
   if (auto text = cg ? read_opt(*cg + "/cpu.stat") : std::nullopt) {
@@ -199,9 +199,9 @@ json hugetlb_stats(const std::optional<std::string>& cg) {
 
 json container_stats(const std::optional<std::string>& cgroup, const std::vector<int>& pids) {
   ProcTotals p = proc_totals(pids);
-  return {{"cpu", cpu_stats(cgroup, p)},          {"memory", memory_stats(cgroup, p)},
-          {"pids", pids_stats(cgroup, p)},        {"blkio", blkio_stats(cgroup, p)},
-          {"hugetlb", hugetlb_stats(cgroup)},     {"intel_rdt", json::object()},
+  return {{"cpu", cpu_stats(cgroup, p)},      {"memory", memory_stats(cgroup, p)},
+          {"pids", pids_stats(cgroup, p)},    {"blkio", blkio_stats(cgroup, p)},
+          {"hugetlb", hugetlb_stats(cgroup)}, {"intel_rdt", json::object()},
           {"network_interfaces", nullptr}};
 }
 

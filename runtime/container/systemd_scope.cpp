@@ -1,9 +1,9 @@
 #include "container/systemd_scope.hpp"
 
 #include <dlfcn.h>
-#include <systemd/sd-bus.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <systemd/sd-bus.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -166,8 +166,8 @@ std::string start_systemd_scope(const std::string& name, const std::string& slic
   sd.error_free(&error);
   if (reply) sd.message_unref(reply);
   if (rc < 0)
-    throw sys_error(-rc, "systemd StartTransientUnit " + backquoted(unit) +
-                             (why.empty() ? "" : ": " + why));
+    throw sys_error(
+        -rc, "systemd StartTransientUnit " + backquoted(unit) + (why.empty() ? "" : ": " + why));
 
   // The job moves the process; wait until it is in the scope.
   for (int i = 0; i < 500; ++i) {

@@ -5,6 +5,8 @@
 // one up (as root: a private mount namespace with cgroup2 on /sys/fs/cgroup). Without one
 // they say so and pass. A limit whose controller the host keeps on cgroup v1 (this kind of
 // hybrid machine has only hugetlb on v2) is likewise reported, not failed.
+#include "container/cgroup.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,7 +17,6 @@
 #include <chrono>
 #include <thread>
 
-#include "container/cgroup.hpp"
 #include "harness.hpp"
 #include "util/sys.hpp"
 
@@ -189,9 +190,10 @@ TEST_CASE("cgroupsPath places the cgroup: relative under our subtree, absolute f
     b.write();
     Result r = rt({"run", "-d", "-b", b.path(), "outside"});
     REQUIRE(r.status == 0);
-    CHECK(contains(r.err, "linux.resources: not applied, the container runs without limits: "
-                          "create cgroup `" +
-                              host->mount + "/boxapp-not-delegated`: Permission denied"));
+    CHECK(contains(r.err,
+                   "linux.resources: not applied, the container runs without limits: "
+                   "create cgroup `" +
+                       host->mount + "/boxapp-not-delegated`: Permission denied"));
     CHECK(cgroup_of(init_pid(rt, "outside")) == host->own);
     CHECK(contains(rt({"pause", "outside"}).err, "has no cgroup, which pause needs"));
     rt({"delete", "-f", "outside"});
@@ -227,14 +229,14 @@ TEST_CASE("limits are written where the host has the controller, named where it 
     const char* value;
     const char* field;
   };
-  for (const Expect& e : {Expect{"pids", "pids.max", "42", "linux.resources.pids.limit"},
-                          Expect{"memory", "memory.max", "67108864", "linux.resources.memory.limit"},
-                          Expect{"memory", "memory.swap.max", "33554432",
-                                 "linux.resources.memory.swap"},
-                          Expect{"cpu", "cpu.weight", "39", "linux.resources.cpu.shares"},
-                          Expect{"cpu", "cpu.max", "50000 100000", "linux.resources.cpu.quota"},
-                          Expect{"hugetlb", "hugetlb.2MB.max", "4194304",
-                                 "linux.resources.hugepageLimits[0].limit"}}) {
+  for (const Expect& e :
+       {Expect{"pids", "pids.max", "42", "linux.resources.pids.limit"},
+        Expect{"memory", "memory.max", "67108864", "linux.resources.memory.limit"},
+        Expect{"memory", "memory.swap.max", "33554432", "linux.resources.memory.swap"},
+        Expect{"cpu", "cpu.weight", "39", "linux.resources.cpu.shares"},
+        Expect{"cpu", "cpu.max", "50000 100000", "linux.resources.cpu.quota"},
+        Expect{"hugetlb", "hugetlb.2MB.max", "4194304",
+               "linux.resources.hugepageLimits[0].limit"}}) {
     INFO(e.file);
     if (has_controller(root, e.controller)) {
       CHECK(file(dir + "/" + e.file) == e.value);
@@ -413,7 +415,8 @@ TEST_CASE("events streams stats and ends with the exit", "[cgroup]") {
   if (!need_delegation(root)) return;
   Runtime rt;
   Bundle b;
-  b.spec.process->args = oci::StringList{"sh", "-c", "i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; sleep 30"};
+  b.spec.process->args =
+      oci::StringList{"sh", "-c", "i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; sleep 30"};
   b.write();
   REQUIRE(rt({"run", "-d", "-b", b.path(), "ev"}).status == 0);
   Streaming events({runtime_bin(), "--root", rt.root(), "events", "--interval", "200ms", "ev"});
@@ -446,14 +449,16 @@ TEST_CASE("without a cgroup, requested limits warn and required ones fail cleanl
   b.write();
   Result warned = rt({"--cgroup-manager", "disabled", "run", "-b", b.path(), "warned"});
   CHECK(warned.status == 0);
-  CHECK(contains(warned.err, "linux.resources: not applied, the container runs without limits: "
-                             "cgroups are disabled (--cgroup-manager=disabled)"));
+  CHECK(contains(warned.err,
+                 "linux.resources: not applied, the container runs without limits: "
+                 "cgroups are disabled (--cgroup-manager=disabled)"));
   b.spec.annotations = std::map<std::string, std::string>{{"boxapp.resources.required", "true"}};
   b.write();
   Result failed = rt({"--cgroup-manager", "disabled", "run", "-b", b.path(), "required"});
   CHECK(failed.status == 1);
-  CHECK(contains(failed.err, "linux.resources: the annotation boxapp.resources.required is true, "
-                             "but cgroups are disabled"));
+  CHECK(contains(failed.err,
+                 "linux.resources: the annotation boxapp.resources.required is true, "
+                 "but cgroups are disabled"));
   CHECK(rt.leftovers().empty());
 }
 
@@ -476,7 +481,8 @@ TEST_CASE("a limit this host can't apply fails a container that requires its lim
 TEST_CASE("stats come from /proc for a container without a cgroup") {
   Runtime rt;
   Bundle b;
-  b.spec.process->args = oci::StringList{"sh", "-c", "i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; sleep 30 & sleep 30 & wait"};
+  b.spec.process->args = oci::StringList{
+      "sh", "-c", "i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; sleep 30 & sleep 30 & wait"};
   b.write();
   REQUIRE(rt({"--cgroup-manager", "disabled", "run", "-d", "-b", b.path(), "procstats"}).status ==
           0);
@@ -491,6 +497,15 @@ TEST_CASE("stats come from /proc for a container without a cgroup") {
   for (const char* key : {"cpu", "memory", "pids", "blkio", "hugetlb"})
     CHECK(s["data"].contains(key));
   CHECK(contains(rt({"pause", "procstats"}).err, "has no cgroup, which pause needs"));
+  // events still streams, and ends with the exit.
+  Streaming events(
+      {runtime_bin(), "--root", rt.root(), "events", "--interval", "100ms", "procstats"});
+  CHECK(json::parse(events.line())["type"] == "stats");
+  REQUIRE(rt({"kill", "procstats", "KILL"}).status == 0);
+  json last;
+  for (std::string l = events.line(); !l.empty(); l = events.line())
+    last = json::parse(l);
+  CHECK(last["type"] == "exit");
   rt({"delete", "-f", "procstats"});
   CHECK(contains(rt({"events", "--stats", "procstats"}).err, "does not exist"));
 }

@@ -171,7 +171,8 @@ std::vector<std::string> Runtime::leftovers() const {
   if (DIR* d = ::opendir(root().c_str())) {
     while (auto* e = ::readdir(d)) {
       std::string n = e->d_name;
-      if (n != "." && n != "..") out.push_back(n);
+      // The runtime's own caches start with '@', which no container id can.
+      if (n != "." && n != ".." && n[0] != '@') out.push_back(n);
     }
     ::closedir(d);
   }

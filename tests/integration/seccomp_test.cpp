@@ -1,10 +1,17 @@
 // linux.seccomp observed from inside: every action, every argument operator.
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
+#include <thread>
 
 #include "harness.hpp"
+#include "util/unique_fd.hpp"
 
 using namespace itest;
 
@@ -141,16 +148,6 @@ TEST_CASE("without no_new_privs the filter is loaded while the init still may, a
   rt({"delete", "-f", "scexec"});
 }
 
-TEST_CASE("a seccomp action the runtime can't honour is refused at create") {
-  Bundle b;
-  b.spec.linux->seccomp = allow_all_but({rule({"umask"}, "SCMP_ACT_NOTIFY")});
-  Result r = run_probe(b, {});
-  CHECK(r.status == 1);
-  CHECK(r.err ==
-        "boxapp-runtime: linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY is not supported yet "
-        "(it needs a seccomp listener)\n");
-}
-
 TEST_CASE("a compiled filter is cached per profile, and the cached one filters the same") {
   Runtime rt;
   const std::string cache = rt.root() + "/@seccomp-cache";
@@ -177,4 +174,81 @@ TEST_CASE("a compiled filter is cached per profile, and the cached one filters t
   Result again = rt({"--debug", "run", "-b", b.path(), "damaged"});
   CHECK(again.out == "[43]\n");
   CHECK(again.err.find("compiled in") != std::string::npos);
+}
+
+TEST_CASE("SCMP_ACT_NOTIFY hands the call to the agent at listenerPath") {
+  testing::TempDir dir;
+  const std::string path = dir / "agent.sock";
+  boxrt::unique_fd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  REQUIRE(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener.get(), 1) == 0);
+
+  Runtime rt;
+  Bundle b;
+  oci::Seccomp s = allow_all_but({rule({"umask"}, "SCMP_ACT_NOTIFY")});
+  s.listener_path = path;
+  s.listener_metadata = "agent-says-hello";
+  b.spec.linux->seccomp = s;
+  b.spec.process->args = oci::StringList{"/bin/box-probe", "syscall", kUmask, "0", "18"};
+  b.write();
+  Result r;
+  std::thread run([&] { r = rt({"run", "-b", b.path(), "notify"}); });
+
+  // The agent: the process state and the notify fd, then an answer per call: umask(0) fails
+  // with 77, anything else succeeds.
+  boxrt::unique_fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  REQUIRE(conn);
+  char buf[16384];
+  struct iovec iov = {buf, sizeof buf};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = ::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC);
+  REQUIRE(n > 0);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  REQUIRE(c);
+  int fd;
+  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  boxrt::unique_fd notify(fd);
+  json state = json::parse(std::string(buf, static_cast<size_t>(n)));
+  CHECK(state["fds"] == json{"seccompFd"});
+  CHECK(state["metadata"] == "agent-says-hello");
+  CHECK(state["state"]["id"] == "notify");
+  CHECK(state["pid"].get<int>() > 0);
+  for (int call = 0; call < 2; ++call) {
+    struct seccomp_notif req = {};
+    REQUIRE(::ioctl(notify.get(), SECCOMP_IOCTL_NOTIF_RECV, &req) == 0);
+    CHECK(req.data.nr == SYS_umask);
+    struct seccomp_notif_resp resp = {};
+    resp.id = req.id;
+    resp.error = req.data.args[0] == 0 ? -77 : 0;
+    REQUIRE(::ioctl(notify.get(), SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0);
+  }
+  run.join();
+  CHECK(r.status == 0);
+  CHECK(r.out == "[77,0]\n");
+}
+
+TEST_CASE("SCMP_ACT_NOTIFY without a reachable agent is a clear error") {
+  Runtime rt;
+  Bundle b;
+  b.spec.linux->seccomp = allow_all_but({rule({"umask"}, "SCMP_ACT_NOTIFY")});
+  b.write();
+  Result no_path = rt({"run", "-b", b.path(), "nopath"});
+  CHECK(no_path.status == 1);
+  CHECK(no_path.err.find("linux.seccomp.listenerPath: required when an action is "
+                         "SCMP_ACT_NOTIFY") != std::string::npos);
+  b.spec.linux->seccomp->listener_path = "/nonexistent/agent.sock";
+  b.write();
+  Result gone = rt({"run", "-b", b.path(), "noagent"});
+  CHECK(gone.status == 1);
+  CHECK(gone.err.find("connect to linux.seccomp.listenerPath `/nonexistent/agent.sock`: No "
+                      "such file or directory") != std::string::npos);
+  CHECK(rt.leftovers().empty());
 }

@@ -91,13 +91,15 @@ TEST_CASE("without a systemd manager to ask, --systemd-cgroup warns, or fails wh
   };
   Result warned = run("nobus");
   CHECK(warned.status == 0);
-  CHECK(contains(warned.err, "linux.resources: not applied, the container runs without limits: "
-                             "no scope from systemd: connect to the user bus"));
+  CHECK(contains(warned.err,
+                 "linux.resources: not applied, the container runs without limits: "
+                 "no scope from systemd: connect to the user bus"));
   b.spec.annotations = std::map<std::string, std::string>{{"boxapp.resources.required", "true"}};
   b.write();
   Result failed = run("nobus-required");
   CHECK(failed.status == 1);
-  CHECK(contains(failed.err, "the annotation boxapp.resources.required is true, but no scope "
-                             "from systemd"));
+  CHECK(contains(failed.err,
+                 "the annotation boxapp.resources.required is true, but no scope "
+                 "from systemd"));
   CHECK(rt.leftovers().empty());
 }
