@@ -19,12 +19,18 @@
 namespace boxrt {
 namespace {
 
+// Splits on `sep` and on line ends, dropping empty parts.
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
   std::string part;
-  std::istringstream in(s);
-  while (std::getline(in, part, sep))
-    if (!part.empty()) out.push_back(part);
+  for (char c : s + sep) {
+    if (c != sep && c != '\n') {
+      part += c;
+    } else if (!part.empty()) {
+      out.push_back(part);
+      part.clear();
+    }
+  }
   return out;
 }
 
@@ -81,12 +87,9 @@ void enable_controllers(const std::string& dir, const std::set<std::string>& wan
   const auto offered = split(read_small(dir + "/cgroup.controllers"), ' ');
   const auto enabled = split(read_small(dir + "/cgroup.subtree_control"), ' ');
   std::string add;
-  for (const auto& c : offered) {
-    std::string name = c.back() == '\n' ? c.substr(0, c.size() - 1) : c;
-    if (want.count(name) && std::find(enabled.begin(), enabled.end(), name) == enabled.end() &&
-        std::find(enabled.begin(), enabled.end(), name + "\n") == enabled.end())
+  for (const auto& name : offered)
+    if (want.count(name) && std::find(enabled.begin(), enabled.end(), name) == enabled.end())
       add += (add.empty() ? "+" : " +") + name;
-  }
   if (add.empty()) return;
   int fd = ::open((dir + "/cgroup.subtree_control").c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0 || ::write(fd, add.data(), add.size()) < 0)
@@ -180,10 +183,8 @@ std::optional<CgroupHost> find_cgroup_host() {
   for (size_t i = 0; i < mounts.size(); ++i) {
     if (mounts[i].type != "cgroup2" || covered(i)) continue;
     if (host && host->mount == "/sys/fs/cgroup") continue;
-    host = CgroupHost{mounts[i].point, mounts[i].root, "", false};
+    host = CgroupHost{mounts[i].point, mounts[i].root, ""};
   }
-  for (size_t i = 0; host && i < mounts.size(); ++i)
-    host->hybrid |= mounts[i].type == "cgroup" && !covered(i);
   if (!host) return host;
 
   // Our own cgroup, "0::/path", seen from the mount's root.

@@ -17,7 +17,6 @@ struct CgroupHost {
   std::string mount;      // e.g. /sys/fs/cgroup (or /sys/fs/cgroup/unified on a hybrid host)
   std::string own;        // our cgroup, relative to mount: "/user.slice/..."
   std::string delegated;  // the topmost ancestor of `own` we may write; empty when none
-  bool hybrid = false;    // cgroup v1 hierarchies are mounted too
 };
 
 // nullopt when no cgroup2 hierarchy is mounted at all.
