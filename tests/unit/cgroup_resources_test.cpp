@@ -36,11 +36,13 @@ TEST_CASE("memory: limit, reservation, and swap as memory+swap minus memory") {
   CHECK(writes_of(r)["memory.max"] == "max");
   r.memory->limit = 256 << 20;
   r.memory->swap = 128 << 20;
-  CHECK_THROWS_WITH(writes_of(r), "linux.resources.memory.swap: 134217728 is memory plus swap and "
-                                  "must be >= memory.limit 268435456");
+  CHECK_THROWS_WITH(writes_of(r),
+                    "linux.resources.memory.swap: 134217728 is memory plus swap and "
+                    "must be >= memory.limit 268435456");
   r.memory->limit.reset();
-  CHECK_THROWS_WITH(writes_of(r), "linux.resources.memory.swap: needs memory.limit (cgroup v2 "
-                                  "limits swap on its own)");
+  CHECK_THROWS_WITH(writes_of(r),
+                    "linux.resources.memory.swap: needs memory.limit (cgroup v2 "
+                    "limits swap on its own)");
 }
 
 TEST_CASE("cpu: shares become a weight, quota and period cpu.max, cpus and mems cpuset") {
@@ -93,8 +95,9 @@ TEST_CASE("pids, blockIO, hugepages, rdma and unified") {
   r.hugepage_limits = std::vector<oci::HugepageLimit>{{"2MB", 4194304, {}}};
   CHECK(writes_of(r)["hugetlb.2MB.max"] == "4194304");
   r.hugepage_limits = std::vector<oci::HugepageLimit>{{"2 megs", 1, {}}};
-  CHECK_THROWS_WITH(writes_of(r), "linux.resources.hugepageLimits[0].pageSize: `2 megs` is not a "
-                                  "page size such as 2MB or 1GB");
+  CHECK_THROWS_WITH(writes_of(r),
+                    "linux.resources.hugepageLimits[0].pageSize: `2 megs` is not a "
+                    "page size such as 2MB or 1GB");
   r.hugepage_limits.reset();
 
   r.rdma = std::map<std::string, oci::RdmaLimit>{{"mlx5_1", {3, 4, {}}}};
@@ -103,8 +106,9 @@ TEST_CASE("pids, blockIO, hugepages, rdma and unified") {
   r.unified = std::map<std::string, std::string>{{"memory.high", "1G"}};
   CHECK(writes_of(r)["memory.high"] == "1G");
   r.unified = std::map<std::string, std::string>{{"../escape", "1"}};
-  CHECK_THROWS_WITH(writes_of(r), "linux.resources.unified[\"../escape\"]: not a cgroup "
-                                  "interface file name such as memory.high");
+  CHECK_THROWS_WITH(writes_of(r),
+                    "linux.resources.unified[\"../escape\"]: not a cgroup "
+                    "interface file name such as memory.high");
 }
 
 TEST_CASE("what cgroup v2 can't express is listed, not dropped silently") {

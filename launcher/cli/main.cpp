@@ -1,0 +1,336 @@
+// boxapp: run an app in a box. Argument parsing and output only; profiles and compiling
+// live in libboxapp, containers in libboxrt, called in-process.
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <thread>
+
+#include "compile.hpp"
+#include "container/launch_support.hpp"
+#include "container/runtime.hpp"
+#include "profile.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+#include "util/proc.hpp"
+#include "util/sys.hpp"
+
+namespace {
+
+using boxrt::backquoted;
+using boxrt::Error;
+using nlohmann::json;
+
+std::string runtime_dir() {
+  const char* x = ::getenv("XDG_RUNTIME_DIR");
+  return (x && *x ? std::string(x) : "/tmp/boxapp-" + std::to_string(::getuid())) + "/boxapp";
+}
+
+void mkdirs(const std::string& path, mode_t mode) {
+  for (size_t i = 1; i <= path.size(); ++i)
+    if (i == path.size() || path[i] == '/')
+      if (::mkdir(path.substr(0, i).c_str(), mode) != 0 && errno != EEXIST)
+        boxrt::throw_errno("create " + backquoted(path.substr(0, i)));
+}
+
+boxrt::Runtime runtime() {
+  boxrt::RuntimeOptions o;
+  o.root = runtime_dir() + "/containers";
+  return boxrt::Runtime(o);
+}
+
+struct Compiled {
+  boxapp::Profile profile;
+  oci::Spec spec;
+};
+
+Compiled compile(const std::string& app, const std::string& rootfs,
+                 std::optional<std::vector<std::string>> args, bool terminal) {
+  Compiled c;
+  c.profile = boxapp::load_profile(boxapp::find_profile(app));
+  boxapp::HostFacts host = boxapp::gather_host_facts();
+  boxapp::CompileOptions o;
+  o.rootfs = rootfs;
+  o.args = std::move(args);
+  o.terminal = terminal;
+  c.spec = boxapp::compile_profile(c.profile, host, o);
+  boxapp::prepare_host_rootfs(rootfs, host);
+  if (c.profile.home == boxapp::HomeMode::persist)
+    mkdirs(host.xdg_data_home + "/boxapp/" + c.profile.name + "/home", 0700);
+  return c;
+}
+
+// The app's name, or name-2, name-3, ... when that one is running; a stopped leftover of
+// the same name is cleared away.
+std::string free_name(boxrt::Runtime& rt, const std::string& base, bool explicit_name) {
+  for (int i = 1;; ++i) {
+    std::string name = i == 1 ? base : base + "-" + std::to_string(i);
+    if (!rt.store().exists(name)) return name;
+    if (rt.state(name).state.status == oci::Status::stopped) {
+      rt.remove(name, true);
+      return name;
+    }
+    if (explicit_name) throw Error("a box named " + backquoted(name) + " is already running");
+  }
+}
+
+int cmd_run(const std::string& app, std::string name, bool detach,
+            const std::vector<std::string>& args, bool have_args) {
+  const bool terminal = !detach && ::isatty(0) && ::isatty(1);
+  const std::string dir = runtime_dir();
+  mkdirs(dir + "/bundles", 0700);
+  Compiled c = compile(app, dir + "/host-root",
+                       have_args ? std::optional(args) : std::nullopt, terminal);
+  boxrt::Runtime rt = runtime();
+  name = free_name(rt, name.empty() ? c.profile.name : name, !name.empty());
+  const std::string bundle = dir + "/bundles/" + name;
+  mkdirs(bundle, 0700);
+  boxrt::write_file_atomic(bundle + "/config.json", oci::dump_spec(c.spec), 0600,
+                           boxrt::Durability::volatile_ok);
+  boxrt::CreateOptions o;
+  o.bundle = bundle;
+  int status = rt.run(name, o, detach, /*keep=*/false);
+  if (detach) std::printf("%s\n", name.c_str());
+  return status;
+}
+
+int cmd_spec(const std::string& app, const std::string& bundle) {
+  if (bundle.empty()) {
+    Compiled c = compile(app, runtime_dir() + "/host-root", std::nullopt, false);
+    std::printf("%s", oci::dump_spec(c.spec).c_str());
+    return 0;
+  }
+  mkdirs(bundle, 0755);
+  const std::string abs = boxrt::absolute_path(bundle);
+  Compiled c = compile(app, abs + "/rootfs", std::nullopt, false);
+  c.spec.root->path = "rootfs";
+  boxrt::write_file_atomic(abs + "/config.json", oci::dump_spec(c.spec), 0644);
+  std::printf("%s\n", abs.c_str());
+  return 0;
+}
+
+int cmd_ps(bool as_json) {
+  boxrt::Runtime rt = runtime();
+  json out = json::array();
+  for (const auto& v : rt.list()) {
+    std::string app;
+    if (v.state.annotations && v.state.annotations->count("org.boxapp.app"))
+      app = v.state.annotations->at("org.boxapp.app");
+    out.push_back({{"name", v.state.id},
+                   {"app", app},
+                   {"pid", v.state.pid.value_or(0)},
+                   {"status", std::string(oci::to_string(v.state.status))},
+                   {"created", v.state.extra.value("created", "")}});
+  }
+  if (as_json) {
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+  }
+  std::printf("%-20s %-16s %-8s %-8s %s\n", "NAME", "APP", "PID", "STATUS", "CREATED");
+  for (const auto& b : out)
+    std::printf("%-20s %-16s %-8d %-8s %s\n", b["name"].get<std::string>().c_str(),
+                b["app"].get<std::string>().c_str(), b["pid"].get<int>(),
+                b["status"].get<std::string>().c_str(), b["created"].get<std::string>().c_str());
+  return 0;
+}
+
+int cmd_stop(const std::string& name, int grace_s) {
+  boxrt::Runtime rt = runtime();
+  auto running = [&] { return rt.state(name).state.status != oci::Status::stopped; };
+  if (!running()) return 0;
+  rt.kill(name, SIGTERM, false);
+  for (int i = 0; i < grace_s * 20 && running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (running()) rt.kill(name, SIGKILL, true);
+  for (int i = 0; i < 100 && running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return 0;
+}
+
+int cmd_exec(const std::string& name, const std::vector<std::string>& command) {
+  if (command.empty()) throw Error("exec: give a command to run in " + backquoted(name));
+  boxrt::Runtime rt = runtime();
+  boxrt::ExecOptions o;
+  o.process = rt.default_exec_process(name);
+  o.process.args = command;
+  o.process.terminal = ::isatty(0) && ::isatty(1);
+  return rt.exec(name, o);
+}
+
+int cmd_profiles_list() {
+  std::set<std::string> seen;
+  std::printf("%-16s %-48s %s\n", "NAME", "DESCRIPTION", "FROM");
+  for (const auto& dir : boxapp::profile_search_path()) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) continue;
+    std::vector<std::string> names;
+    while (auto* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n.size() > 5 && n.ends_with(".toml")) names.push_back(n.substr(0, n.size() - 5));
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names) {
+      if (!seen.insert(n).second) continue;  // an earlier directory's profile wins
+      std::string desc;
+      try {
+        desc = boxapp::load_profile(dir + "/" + n + ".toml").description;
+      } catch (const Error& e) {
+        desc = std::string("(broken: ") + e.what() + ")";
+      }
+      std::printf("%-16s %-48s %s\n", n.c_str(), desc.substr(0, 48).c_str(), dir.c_str());
+    }
+  }
+  return 0;
+}
+
+// Parses, compiles and validates each file against a host that has everything (display,
+// sound, devices), so that only the profile itself can fail.
+int cmd_profiles_check(const std::vector<std::string>& files) {
+  boxapp::HostFacts host = boxapp::gather_host_facts();
+  host.display = ":0";
+  host.wayland_display = host.xdg_runtime_dir + "/wayland-0";
+  host.pulse_socket = host.xdg_runtime_dir + "/pulse/native";
+  int failed = 0;
+  for (const auto& f : files) {
+    try {
+      boxapp::Profile p = boxapp::load_profile(f);
+      boxapp::CompileOptions o;
+      o.rootfs = "/nonexistent";
+      for (auto& m : p.mounts)
+        m.optional = true;  // a check doesn't depend on this host's folders
+      oci::Spec spec = boxapp::compile_profile(p, host, o);
+      oci::parse_spec(oci::dump_spec(spec), f + " (compiled)");
+      std::printf("%s: ok\n", f.c_str());
+    } catch (const Error& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      ++failed;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+int cmd_profiles_edit(const std::string& app) {
+  const char* cfg = ::getenv("XDG_CONFIG_HOME");
+  const char* home = ::getenv("HOME");
+  const std::string dir =
+      (cfg && *cfg ? std::string(cfg) : std::string(home ? home : "/") + "/.config") +
+      "/boxapp/profiles";
+  const std::string mine = dir + "/" + app + ".toml";
+  if (::access(mine.c_str(), F_OK) != 0) {
+    std::string shipped = boxapp::find_profile(app);
+    mkdirs(dir, 0755);
+    boxrt::write_file_atomic(mine, boxrt::read_file(shipped), 0644);
+  }
+  const char* editor = ::getenv("EDITOR");
+  std::string ed = editor && *editor ? editor : "vi";
+  ::execlp(ed.c_str(), ed.c_str(), mine.c_str(), static_cast<char*>(nullptr));
+  boxrt::throw_errno("run the editor " + backquoted(ed));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"boxapp: desktop applications in rootless containers", "boxapp"};
+  app.require_subcommand(0, 1);
+  bool debug = false;
+  app.add_flag("--debug", debug, "debug logging");
+
+  std::string name, target, bundle, signal = "TERM";
+  std::vector<std::string> args;
+  bool detach = false, rm = false, as_json = false, force = false;
+  int grace = 10;
+  std::vector<std::string> files;
+
+  auto* run = app.add_subcommand("run", "run an app in a box");
+  run->add_option("--name", name, "name of the box (default: the app's)");
+  run->add_flag("-d,--detach", detach, "return once it runs");
+  run->add_flag("--rm", rm, "remove the box when it exits (the default in the foreground)");
+  run->add_option("app", target, "profile name or file")->required();
+  run->add_option("args", args, "arguments for the app, after --");
+  auto* spec = app.add_subcommand("spec", "print the compiled config.json");
+  spec->add_option("app", target)->required();
+  spec->add_option("--bundle", bundle, "write a complete bundle here instead");
+  auto* ps = app.add_subcommand("ps", "list boxes");
+  ps->add_flag("--json", as_json);
+  auto* stop = app.add_subcommand("stop", "SIGTERM, then SIGKILL after a grace period");
+  stop->add_option("name", name)->required();
+  stop->add_option("-t,--time", grace, "seconds of grace (default 10)");
+  auto* kill = app.add_subcommand("kill", "send a signal to the app");
+  kill->add_option("name", name)->required();
+  kill->add_option("signal", signal);
+  auto* exec = app.add_subcommand("exec", "run a command in a running box");
+  exec->add_option("name", name)->required();
+  exec->add_option("command", args)->required();
+  exec->prefix_command();
+  auto* rmc = app.add_subcommand("rm", "remove a box");
+  rmc->add_option("name", name)->required();
+  rmc->add_flag("-f,--force", force, "kill it first if it runs");
+  auto* profiles = app.add_subcommand("profiles", "list, show, check and edit profiles");
+  profiles->require_subcommand(0, 1);
+  auto* show = profiles->add_subcommand("show", "the merged profile");
+  show->add_option("app", target)->required();
+  auto* check = profiles->add_subcommand("check", "parse, compile and validate profiles");
+  check->add_option("files", files)->required();
+  auto* edit = profiles->add_subcommand("edit", "copy a profile to your config and edit it");
+  edit->add_option("app", target)->required();
+
+  // `boxapp APP [-- ARGS]`: run for short.
+  std::vector<std::string> argv_list(argv + 1, argv + argc);
+  const std::set<std::string> commands = {"run", "spec", "ps",  "stop",     "kill", "exec",
+                                          "rm",  "profiles", "--help", "-h", "--debug"};
+  if (!argv_list.empty() && !commands.count(argv_list[0]) && argv_list[0][0] != '-')
+    argv_list.insert(argv_list.begin(), "run");
+  std::vector<std::string> reversed(argv_list.rbegin(), argv_list.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  boxrt::set_log_sink(
+      [](boxrt::LogLevel level, std::string_view msg) {
+        std::fprintf(stderr, "boxapp: %s: %.*s\n", std::string(boxrt::to_string(level)).c_str(),
+                     static_cast<int>(msg.size()), msg.data());
+      },
+      debug ? boxrt::LogLevel::debug : boxrt::LogLevel::warning);
+  try {
+    if (*run && rm && detach)
+      throw Error("run: --rm with -d is not supported yet: remove it with `boxapp rm NAME`");
+    if (*run) return cmd_run(target, name, detach, args, run->count("args") > 0);
+    if (*spec) return cmd_spec(target, bundle);
+    if (*ps) return cmd_ps(as_json);
+    if (*stop) return cmd_stop(name, grace);
+    if (*kill) {
+      int sig = std::isdigit(static_cast<unsigned char>(signal[0])) ? std::stoi(signal) : 0;
+      for (int n = 1; n < NSIG && !sig; ++n)
+        if (const char* a = ::sigabbrev_np(n); a && (signal == a || signal == std::string("SIG") + a))
+          sig = n;
+      if (sig <= 0 || sig >= NSIG) throw Error("unknown signal " + backquoted(signal));
+      runtime().kill(name, sig, false);
+      return 0;
+    }
+    if (*exec) return cmd_exec(name, args);
+    if (*rmc) {
+      runtime().remove(name, force);
+      return 0;
+    }
+    if (*show) {
+      std::printf("%s", boxapp::merged_profile_toml(boxapp::find_profile(target)).c_str());
+      return 0;
+    }
+    if (*check) return cmd_profiles_check(files);
+    if (*edit) return cmd_profiles_edit(target);
+    if (*profiles) return cmd_profiles_list();
+    std::printf("%s", app.help().c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "boxapp: %s\n", e.what());
+    return 1;
+  }
+}

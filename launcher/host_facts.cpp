@@ -1,0 +1,128 @@
+// What the compiler needs to know about this host and session, read in one place.
+#include <dirent.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "compile.hpp"
+#include "util/sys.hpp"
+
+namespace boxapp {
+namespace {
+
+std::string env(const char* name, const std::string& fallback = "") {
+  const char* v = ::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+bool exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
+
+std::optional<oci::Device> device_node(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+    return std::nullopt;
+  oci::Device d;
+  d.path = path;
+  d.type = S_ISCHR(st.st_mode) ? "c" : "b";
+  d.major = major(st.st_rdev);
+  d.minor = minor(st.st_rdev);
+  d.file_mode = st.st_mode & 07777;
+  d.uid = st.st_uid;
+  d.gid = st.st_gid;
+  return d;
+}
+
+// Device nodes under dir whose names start with prefix, sorted.
+std::vector<oci::Device> devices_in(const std::string& dir, const std::string& prefix) {
+  std::vector<oci::Device> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return out;
+  while (auto* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n.rfind(prefix, 0) != 0 || n == "." || n == "..") continue;
+    if (auto dev = device_node(dir + "/" + n)) out.push_back(*dev);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.path < b.path; });
+  return out;
+}
+
+// A group of the host the user is in, by name.
+std::optional<gid_t> member_gid(const char* name) {
+  struct group* g = ::getgrnam(name);
+  if (!g) return std::nullopt;
+  gid_t groups[256];
+  int n = ::getgroups(256, groups);
+  for (int i = 0; i < n; ++i)
+    if (groups[i] == g->gr_gid) return g->gr_gid;
+  return std::nullopt;
+}
+
+// XDG_DOWNLOAD_DIR from user-dirs.dirs ("$HOME/Downloads"), or ~/Downloads.
+std::string downloads_dir(const std::string& home, const std::string& config) {
+  std::string text;
+  try {
+    text = boxrt::read_file(config + "/user-dirs.dirs");
+  } catch (const boxrt::Error&) {
+  }
+  const std::string key = "XDG_DOWNLOAD_DIR=\"";
+  if (size_t at = text.find(key); at != std::string::npos) {
+    size_t end = text.find('"', at + key.size());
+    std::string v = text.substr(at + key.size(), end - at - key.size());
+    if (v.rfind("$HOME", 0) == 0) v = home + v.substr(5);
+    if (!v.empty()) return v;
+  }
+  return home + "/Downloads";
+}
+
+}  // namespace
+
+HostFacts gather_host_facts() {
+  HostFacts h;
+  h.uid = ::getuid();
+  h.gid = ::getgid();
+  struct passwd* pw = ::getpwuid(h.uid);
+  h.user = env("USER", pw ? pw->pw_name : std::to_string(h.uid));
+  h.home = env("HOME", pw ? pw->pw_dir : "/");
+  h.xdg_runtime_dir = env("XDG_RUNTIME_DIR", "/run/user/" + std::to_string(h.uid));
+  h.xdg_data_home = env("XDG_DATA_HOME", h.home + "/.local/share");
+  h.downloads = downloads_dir(h.home, env("XDG_CONFIG_HOME", h.home + "/.config"));
+  h.audio_gid = member_gid("audio");
+  h.video_gid = member_gid("video");
+
+  h.display = env("DISPLAY");
+  std::string xauth = env("XAUTHORITY", h.home + "/.Xauthority");
+  if (exists(xauth)) h.xauthority = xauth;
+  if (std::string w = env("WAYLAND_DISPLAY"); !w.empty()) {
+    std::string sock = w[0] == '/' ? w : h.xdg_runtime_dir + "/" + w;
+    if (exists(sock)) h.wayland_display = sock;
+  }
+  std::string pulse = env("PULSE_SERVER");
+  if (pulse.rfind("unix:", 0) == 0) pulse = pulse.substr(5);
+  if (pulse.empty() || pulse[0] != '/') pulse = h.xdg_runtime_dir + "/pulse/native";
+  if (exists(pulse)) h.pulse_socket = pulse;
+
+  for (const char* name : {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "opt"}) {
+    const std::string path = std::string("/") + name;
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) continue;
+    if (S_ISLNK(st.st_mode)) {
+      char target[4096];
+      ssize_t n = ::readlink(path.c_str(), target, sizeof target - 1);
+      if (n > 0) h.root_links.emplace_back(name, std::string(target, static_cast<size_t>(n)));
+    } else if (S_ISDIR(st.st_mode)) {
+      h.root_dirs.push_back(name);
+    }
+  }
+  h.gpu_devices = devices_in("/dev/dri", "");
+  h.sound_devices = devices_in("/dev/snd", "");
+  h.video_devices = devices_in("/dev", "video");
+  h.device_at = device_node;
+  return h;
+}
+
+}  // namespace boxapp

@@ -1,0 +1,87 @@
+// An app profile (profiles/SCHEMA.md): what one app may see and do, as parsed from TOML.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace boxapp {
+
+enum class Display { none, x11, wayland, automatic };
+enum class Audio { none, pulseaudio };
+enum class HomeMode { tmpfs, persist };
+enum class NetworkMode { none, host, bridge };
+
+struct MountEntry {
+  std::string host, container;  // ${...} expanded at compile time
+  bool read_only = true;
+  bool optional = false;  // a host path that doesn't exist is skipped, not an error
+};
+
+struct HookEntry {
+  std::string path;
+  std::vector<std::string> args;
+  int64_t timeout = 0;
+};
+
+struct Profile {
+  std::string file;  // the profile's own file
+
+  // [app]
+  std::string name, description, command, workdir, icon;
+  std::vector<std::string> args, categories, mime_types;
+  // [env]
+  std::map<std::string, std::string> env;
+  // [image]
+  std::string image = "host";
+  // [display], [audio]
+  Display display = Display::none;
+  Audio audio = Audio::none;
+  // [devices]
+  bool gpu = false, sound = false, webcam = false;
+  std::vector<std::string> device_paths;
+  // [groups]: keep these host groups inside
+  bool group_audio = false, group_video = false;
+  // [home]
+  HomeMode home = HomeMode::tmpfs;
+  bool downloads = false;  // share the host's Downloads folder, read-write
+  // [[mounts]]
+  std::vector<MountEntry> mounts;
+  // [network]
+  NetworkMode network = NetworkMode::none;
+  std::vector<std::string> ports;
+  // [security]
+  std::string seccomp = "default";  // default | none
+  std::vector<std::string> seccomp_allow, seccomp_deny, caps_add, caps_drop;
+  bool no_new_privs = true;
+  bool nested_userns = false;
+  // [resources]
+  std::optional<int64_t> memory;  // bytes
+  std::optional<double> cpus;
+  std::optional<int64_t> pids;
+  bool resources_required = false;
+  // [hooks]: kind (runtime-spec name) → hooks
+  std::map<std::string, std::vector<HookEntry>> hooks;
+};
+
+// Where profiles are looked for, first match wins: $XDG_CONFIG_HOME/boxapp/profiles,
+// /etc/boxapp/profiles, the installed data dir, and profiles/ of the source checkout.
+std::vector<std::string> profile_search_path();
+
+// Finds APP.toml on the search path; throws "no profile `APP` ..." naming the places.
+std::string find_profile(const std::string& app);
+
+// Loads a profile file with its `extends` chain and `include`d fragments merged in.
+// Errors name file:line:column and the field: "chrome.toml:12:9: display.mode: expected
+// one of x11, wayland, auto, none, not \"x12\"".
+Profile load_profile(const std::string& path);
+
+// The merged document (extends and includes resolved) as TOML text: `profiles show`.
+std::string merged_profile_toml(const std::string& path);
+
+// The same from TOML text (`origin` stands for the file name in messages).
+Profile parse_profile(std::string_view text, const std::string& origin);
+
+}  // namespace boxapp

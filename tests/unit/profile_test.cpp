@@ -1,0 +1,190 @@
+// Profiles: the broken-profile corpus (each file says the exact message it must give), the
+// shipped profiles, extends/include merging, and compiled specs against golden files.
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "compile.hpp"
+#include "profile.hpp"
+#include "test_support.hpp"
+#include "util/error.hpp"
+#include "util/sys.hpp"
+
+namespace {
+
+std::vector<std::string> toml_files(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (auto* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n.ends_with(".toml")) out.push_back(dir + "/" + n);
+    }
+    ::closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
+
+// Search path for the tests: one directory, and nothing of the user's.
+struct ProfilePath {
+  explicit ProfilePath(const std::string& dir) { ::setenv("BOXAPP_PROFILE_PATH", dir.c_str(), 1); }
+  ~ProfilePath() { ::unsetenv("BOXAPP_PROFILE_PATH"); }
+};
+
+// A host with everything, and fixed ids and paths, so compiled specs are reproducible.
+boxapp::HostFacts test_host() {
+  boxapp::HostFacts h;
+  h.uid = 1000;
+  h.gid = 1000;
+  h.user = "alice";
+  h.home = "/home/alice";
+  h.xdg_runtime_dir = "/run/user/1000";
+  h.xdg_data_home = "/home/alice/.local/share";
+  h.downloads = "/home/alice/Downloads";
+  h.display = ":0";
+  h.xauthority = "/home/alice/.Xauthority";
+  h.pulse_socket = "/run/user/1000/pulse/native";
+  h.root_dirs = {"usr", "etc", "opt"};
+  h.root_links = {{"bin", "usr/bin"}, {"lib", "usr/lib"}, {"lib64", "usr/lib64"}};
+  oci::Device card;
+  card.type = "c";
+  card.path = "/dev/dri/card0";
+  card.major = 226;
+  card.minor = 0;
+  card.file_mode = 0660;
+  card.uid = 0;
+  card.gid = 44;
+  h.gpu_devices = {card};
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("every broken profile gives exactly its expected message") {
+  const std::string dir = testing::test_data("profiles/broken");
+  ProfilePath path(dir);
+  auto files = toml_files(dir);
+  REQUIRE(files.size() >= 30);
+  for (const auto& f : files) {
+    DYNAMIC_SECTION(boxrt::base_name(f)) {
+      std::string first;
+      std::getline(std::ifstream(f), first);
+      REQUIRE(first.rfind("# expect: ", 0) == 0);
+      const std::string expected = replace_all(first.substr(10), "{file}", f);
+      CHECK_THROWS_WITH(boxapp::load_profile(f), expected);
+    }
+  }
+}
+
+TEST_CASE("every shipped profile loads, compiles and validates against the runtime-spec") {
+  const std::string dir = std::string(BOXAPP_SOURCE_DIR) + "/profiles";
+  ProfilePath path(dir);
+  auto files = toml_files(dir);
+  REQUIRE(files.size() >= 12);
+  for (const auto& f : files) {
+    DYNAMIC_SECTION(boxrt::base_name(f)) {
+      boxapp::Profile p = boxapp::load_profile(f);
+      CHECK(!p.description.empty());
+      // The comment header says what it allows and why.
+      CHECK(boxrt::read_file(f).rfind("# " + p.name + ": ", 0) == 0);
+      boxapp::CompileOptions o;
+      o.rootfs = "/var/lib/boxapp/root";
+      for (auto& m : p.mounts)
+        m.optional = true;
+      oci::Spec spec = boxapp::compile_profile(p, test_host(), o);
+      auto errors = testing::schema_errors(oci::spec_to_json(spec));
+      CHECK(errors == std::nullopt);
+      CHECK_NOTHROW(oci::parse_spec(oci::dump_spec(spec)));
+    }
+  }
+}
+
+TEST_CASE("extends builds on a profile, include merges fragments, the profile's own keys win") {
+  testing::TempDir dir;
+  ::mkdir((dir / "fragments").c_str(), 0755);
+  std::ofstream(dir / "fragments/x11.toml") << "[display]\nmode = \"x11\"\n";
+  std::ofstream(dir / "fragments/share.toml")
+      << "[[mounts]]\nhost = \"/srv/a\"\n[env]\nA = \"from-fragment\"\n";
+  std::ofstream(dir / "base.toml") << "include = [\"x11\"]\n[app]\ncommand = \"base-cmd\"\n"
+                                      "description = \"the base\"\n[[mounts]]\nhost = \"/srv/b\"\n";
+  std::ofstream(dir / "child.toml") << "extends = \"base\"\ninclude = [\"share\"]\n[app]\n"
+                                       "command = \"child-cmd\"\n[env]\nA = \"own\"\n";
+  ProfilePath path(dir.path());
+  boxapp::Profile p = boxapp::load_profile(boxapp::find_profile("child"));
+  CHECK(p.name == "child");
+  CHECK(p.command == "child-cmd");
+  CHECK(p.description == "the base");
+  CHECK(p.display == boxapp::Display::x11);
+  CHECK(p.env.at("A") == "own");
+  REQUIRE(p.mounts.size() == 2);  // [[mounts]] add up: the base's, then the fragment's
+  CHECK(p.mounts[0].host == "/srv/b");
+  CHECK(p.mounts[1].host == "/srv/a");
+  // A user's profile of the same name builds on the shipped one.
+  testing::TempDir user;
+  std::ofstream(user / "base.toml") << "extends = \"base\"\n[app]\ncommand = \"mine\"\n";
+  ProfilePath both(user.path() + ":" + dir.path());
+  boxapp::Profile mine = boxapp::load_profile(boxapp::find_profile("base"));
+  CHECK(mine.command == "mine");
+  CHECK(mine.display == boxapp::Display::x11);
+  CHECK_THROWS_WITH(boxapp::find_profile("nope"),
+                    "no profile `nope` (looked in " + user.path() + ", " + dir.path() + ")");
+}
+
+TEST_CASE("compiled specs match their golden files") {
+  const std::string dir = testing::test_data("profiles/good");
+  ProfilePath path(dir);
+  for (const auto& f : toml_files(dir)) {
+    DYNAMIC_SECTION(boxrt::base_name(f)) {
+      boxapp::Profile p = boxapp::load_profile(f);
+      boxapp::CompileOptions o;
+      o.rootfs = "/var/lib/boxapp/root";
+      std::string got = oci::dump_spec(boxapp::compile_profile(p, test_host(), o));
+      got = replace_all(got, f, "{file}");
+      const std::string golden = f.substr(0, f.size() - 5) + ".json";
+      if (::getenv("BOXAPP_UPDATE_GOLDEN")) std::ofstream(golden) << got;
+      CHECK(got == boxrt::read_file(golden));
+    }
+  }
+}
+
+TEST_CASE("compile-time errors name the field and what is missing") {
+  ProfilePath path(testing::test_data("profiles/good"));
+  boxapp::HostFacts h = test_host();
+  boxapp::CompileOptions o;
+  o.rootfs = "/r";
+  auto compile = [&](const std::string& text) {
+    return boxapp::compile_profile(boxapp::parse_profile(text, "t.toml"), h, o);
+  };
+  h.display.clear();
+  CHECK_THROWS_WITH(compile("[app]\ncommand='x'\n[display]\nmode='x11'\n"),
+                    "t.toml: display.mode: \"x11\", but there is no X display to show it on "
+                    "(DISPLAY is not set)");
+  CHECK_THROWS_WITH(compile("[app]\ncommand='x'\n[display]\nmode='wayland'\n"),
+                    "t.toml: display.mode: \"wayland\", but no Wayland compositor is running "
+                    "(WAYLAND_DISPLAY is not set or its socket is missing)");
+  h.pulse_socket.clear();
+  CHECK_THROWS_WITH(compile("[app]\ncommand='x'\n[audio]\nmode='pulseaudio'\n"),
+                    "t.toml: audio.mode: \"pulseaudio\", but no PulseAudio server is running (no "
+                    "socket at $XDG_RUNTIME_DIR/pulse/native)");
+  CHECK_THROWS_WITH(compile("[app]\ncommand='x'\n[network]\nmode='bridge'\n"),
+                    "t.toml: network.mode: \"bridge\" is not yet available (it comes with the "
+                    "netns helper); use \"none\" or \"host\"");
+  CHECK_THROWS_WITH(compile("[app]\ncommand='x'\n[[mounts]]\nhost='/nonexistent/x'\n"),
+                    "t.toml: mounts[0].host: `/nonexistent/x` does not exist (set optional = "
+                    "true to skip it)");
+  CHECK_THROWS_WITH(compile("[app]\ncommand='x'\n[[mounts]]\nhost='${NOPE}/x'\n"),
+                    "t.toml: mounts[0].host: unknown variable ${NOPE} (there are HOME, UID, APP, "
+                    "XDG_RUNTIME_DIR, XDG_DATA_HOME, DOWNLOADS)");
+  CHECK_THROWS_WITH(compile("[app]\ncommand='x'\n[devices]\npaths=['/dev/nope']\n"),
+                    "t.toml: devices.paths[0]: `/dev/nope` is not a device on this host");
+}
