@@ -36,10 +36,10 @@ struct HostFacts {
 HostFacts gather_host_facts();
 
 struct CompileOptions {
-  std::string rootfs;                      // root.path: the host image's root directory
+  std::string rootfs;                            // root.path: the host image's root directory
   std::optional<std::vector<std::string>> args;  // replaces app.args (boxapp APP -- ARGS)
-  std::string hostname;                    // default: the app's name
-  bool terminal = false;                   // give the app the caller's terminal
+  std::string hostname;                          // default: the app's name
+  bool terminal = false;                         // give the app the caller's terminal
 };
 
 // Throws naming the profile field when the profile asks for what this host can't give

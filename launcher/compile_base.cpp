@@ -37,13 +37,12 @@ bool exists(const std::string& p) {
 
 std::string expand(const std::string& text, const Profile& p, const HostFacts& h,
                    const std::string& field) {
-  const std::pair<const char*, std::string> vars[] = {
-      {"HOME", h.home},
-      {"UID", std::to_string(h.uid)},
-      {"APP", p.name},
-      {"XDG_RUNTIME_DIR", h.xdg_runtime_dir},
-      {"XDG_DATA_HOME", h.xdg_data_home},
-      {"DOWNLOADS", h.downloads}};
+  const std::pair<const char*, std::string> vars[] = {{"HOME", h.home},
+                                                      {"UID", std::to_string(h.uid)},
+                                                      {"APP", p.name},
+                                                      {"XDG_RUNTIME_DIR", h.xdg_runtime_dir},
+                                                      {"XDG_DATA_HOME", h.xdg_data_home},
+                                                      {"DOWNLOADS", h.downloads}};
   std::string out;
   for (size_t i = 0; i < text.size();) {
     if (text.compare(i, 2, "${") != 0) {
@@ -64,8 +63,7 @@ std::string expand(const std::string& text, const Profile& p, const HostFacts& h
   return out;
 }
 
-void compile_process(const Profile& p, const HostFacts& h, const CompileOptions& o,
-                     oci::Spec& s) {
+void compile_process(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s) {
   oci::Process proc;
   proc.terminal = o.terminal;
   proc.user = oci::User{};
@@ -76,9 +74,10 @@ void compile_process(const Profile& p, const HostFacts& h, const CompileOptions&
   args.insert(args.end(), extra.begin(), extra.end());
   proc.args = args;
   oci::StringList env = {"PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
-                         "HOME=" + h.home, "USER=" + h.user,
-                         "XDG_RUNTIME_DIR=" + h.xdg_runtime_dir, "LANG=C.UTF-8"};
-  if (const char* term = ::getenv("TERM"); term && o.terminal) env.push_back(std::string("TERM=") + term);
+                         "HOME=" + h.home, "USER=" + h.user, "XDG_RUNTIME_DIR=" + h.xdg_runtime_dir,
+                         "LANG=C.UTF-8"};
+  if (const char* term = ::getenv("TERM"); term && o.terminal)
+    env.push_back(std::string("TERM=") + term);
   for (const auto& [k, v] : p.env)
     env.push_back(k + "=" + expand(v, p, h, "env." + k));
   proc.env = env;
@@ -138,8 +137,9 @@ void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptio
 void compile_network(const Profile& p, oci::Spec& s) {
   auto& ns = *s.linux->namespaces;
   if (p.network == NetworkMode::bridge)
-    throw Error(p.file + ": network.mode: \"bridge\" is not yet available (it comes with the "
-                         "netns helper); use \"none\" or \"host\"");
+    throw Error(p.file +
+                ": network.mode: \"bridge\" is not yet available (it comes with the "
+                "netns helper); use \"none\" or \"host\"");
   if (p.network == NetworkMode::none) ns.push_back({"network", std::nullopt, {}});
 }
 

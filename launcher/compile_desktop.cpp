@@ -19,13 +19,16 @@ oci::Mount socket_bind(const std::string& host, const std::string& container) {
   return m;
 }
 
-void add_env(oci::Spec& s, const std::string& kv) { s.process->env->push_back(kv); }
+void add_env(oci::Spec& s, const std::string& kv) {
+  s.process->env->push_back(kv);
+}
 
 bool use_wayland(const Profile& p, const HostFacts& h) {
   if (p.display == Display::wayland) {
     if (h.wayland_display.empty())
-      throw Error(p.file + ": display.mode: \"wayland\", but no Wayland compositor is running "
-                           "(WAYLAND_DISPLAY is not set or its socket is missing)");
+      throw Error(p.file +
+                  ": display.mode: \"wayland\", but no Wayland compositor is running "
+                  "(WAYLAND_DISPLAY is not set or its socket is missing)");
     return true;
   }
   return p.display == Display::automatic && !h.wayland_display.empty();
@@ -40,7 +43,8 @@ void compile_display(const Profile& p, const HostFacts& h, oci::Spec& s) {
     return;
   }
   if (h.display.empty())
-    throw Error(p.file + ": display.mode: \"" + std::string(p.display == Display::x11 ? "x11" : "auto") +
+    throw Error(p.file + ": display.mode: \"" +
+                std::string(p.display == Display::x11 ? "x11" : "auto") +
                 "\", but there is no X display to show it on (DISPLAY is not set)");
   // ":1.0" → /tmp/.X11-unix/X1; only local displays have a socket to share.
   size_t colon = h.display.find(':');
@@ -61,8 +65,9 @@ void compile_display(const Profile& p, const HostFacts& h, oci::Spec& s) {
 void compile_audio(const Profile& p, const HostFacts& h, oci::Spec& s) {
   if (p.audio == Audio::none) return;
   if (h.pulse_socket.empty())
-    throw Error(p.file + ": audio.mode: \"pulseaudio\", but no PulseAudio server is running "
-                         "(no socket at $XDG_RUNTIME_DIR/pulse/native)");
+    throw Error(p.file +
+                ": audio.mode: \"pulseaudio\", but no PulseAudio server is running "
+                "(no socket at $XDG_RUNTIME_DIR/pulse/native)");
   const std::string inside = h.xdg_runtime_dir + "/pulse/native";
   s.mounts->push_back(socket_bind(h.pulse_socket, inside));
   add_env(s, "PULSE_SERVER=unix:" + inside);
@@ -77,8 +82,8 @@ void compile_devices(const Profile& p, const HostFacts& h, oci::Spec& s) {
   for (size_t i = 0; i < p.device_paths.size(); ++i) {
     std::optional<oci::Device> d = h.device_at ? h.device_at(p.device_paths[i]) : std::nullopt;
     if (!d)
-      throw Error(p.file + ": devices.paths[" + std::to_string(i) + "]: " +
-                  backquoted(p.device_paths[i]) + " is not a device on this host");
+      throw Error(p.file + ": devices.paths[" + std::to_string(i) +
+                  "]: " + backquoted(p.device_paths[i]) + " is not a device on this host");
     devs.push_back(*d);
   }
   if (!devs.empty()) s.linux->devices = devs;

@@ -15,17 +15,59 @@ namespace {
 // reach past the container (modules, kexec, clocks, mounts, keyrings, BPF, tracing other
 // processes, reboot, swap, quotas, ...).
 const char* const kDenied[] = {
-    "acct",          "add_key",       "bpf",           "clock_adjtime", "clock_settime",
-    "create_module", "delete_module", "fanotify_init", "finit_module",  "fsconfig",
-    "fsmount",       "fsopen",        "fspick",        "get_kernel_syms", "init_module",
-    "ioperm",        "iopl",          "kcmp",          "kexec_file_load", "kexec_load",
-    "keyctl",        "lookup_dcookie", "mount",        "mount_setattr", "move_mount",
-    "name_to_handle_at", "nfsservctl", "open_by_handle_at", "open_tree", "perf_event_open",
-    "pivot_root",    "process_vm_readv", "process_vm_writev", "ptrace",  "query_module",
-    "quotactl",      "quotactl_fd",   "reboot",        "request_key",   "setdomainname",
-    "sethostname",   "setns",         "settimeofday",  "swapoff",       "swapon",
-    "syslog",        "umount2",       "uselib",        "userfaultfd",   "ustat",
-    "vhangup",       "vm86",          "vm86old",
+    "acct",
+    "add_key",
+    "bpf",
+    "clock_adjtime",
+    "clock_settime",
+    "create_module",
+    "delete_module",
+    "fanotify_init",
+    "finit_module",
+    "fsconfig",
+    "fsmount",
+    "fsopen",
+    "fspick",
+    "get_kernel_syms",
+    "init_module",
+    "ioperm",
+    "iopl",
+    "kcmp",
+    "kexec_file_load",
+    "kexec_load",
+    "keyctl",
+    "lookup_dcookie",
+    "mount",
+    "mount_setattr",
+    "move_mount",
+    "name_to_handle_at",
+    "nfsservctl",
+    "open_by_handle_at",
+    "open_tree",
+    "perf_event_open",
+    "pivot_root",
+    "process_vm_readv",
+    "process_vm_writev",
+    "ptrace",
+    "query_module",
+    "quotactl",
+    "quotactl_fd",
+    "reboot",
+    "request_key",
+    "setdomainname",
+    "sethostname",
+    "setns",
+    "settimeofday",
+    "swapoff",
+    "swapon",
+    "syslog",
+    "umount2",
+    "uselib",
+    "userfaultfd",
+    "ustat",
+    "vhangup",
+    "vm86",
+    "vm86old",
 };
 
 oci::SyscallRule deny(std::vector<std::string> names, uint32_t err = EPERM) {
@@ -85,12 +127,19 @@ void compile_security(const Profile& p, oci::Spec& s) {
       caps.push_back(c);
   s.process->capabilities = oci::Capabilities{caps, caps, caps, caps, caps, {}};
   s.process->no_new_privileges = p.no_new_privs;
-  s.linux->masked_paths = oci::StringList{
-      "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-      "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-      "/sys/firmware", "/sys/devices/virtual/powercap"};
-  s.linux->readonly_paths = oci::StringList{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                                            "/proc/sysrq-trigger"};
+  s.linux->masked_paths = oci::StringList{"/proc/acpi",
+                                          "/proc/asound",
+                                          "/proc/kcore",
+                                          "/proc/keys",
+                                          "/proc/latency_stats",
+                                          "/proc/timer_list",
+                                          "/proc/timer_stats",
+                                          "/proc/sched_debug",
+                                          "/proc/scsi",
+                                          "/sys/firmware",
+                                          "/sys/devices/virtual/powercap"};
+  s.linux->readonly_paths =
+      oci::StringList{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
 }
 
 void compile_resources(const Profile& p, oci::Spec& s) {

@@ -19,7 +19,9 @@ std::string env(const char* name, const std::string& fallback = "") {
   return v && *v ? v : fallback;
 }
 
-bool exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
+bool exists(const std::string& p) {
+  return ::access(p.c_str(), F_OK) == 0;
+}
 
 std::optional<oci::Device> device_node(const std::string& path) {
   struct stat st;

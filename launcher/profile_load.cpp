@@ -111,8 +111,8 @@ toml::table parse_toml(std::string_view text, const std::string& origin) {
   } catch (const toml::parse_error& e) {
     const auto& src = e.source();
     throw Error(origin + ":" + std::to_string(src.begin.line) + ":" +
-                std::to_string(src.begin.column) + ": invalid TOML: " +
-                std::string(e.description()));
+                std::to_string(src.begin.column) +
+                ": invalid TOML: " + std::string(e.description()));
   }
 }
 

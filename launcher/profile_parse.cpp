@@ -75,11 +75,14 @@ class Section {
   Section(const toml::table& t, std::string path, const std::string& origin)
       : table_(t), path_(std::move(path)), origin_(origin) {}
 
-  [[noreturn]] void fail(const toml::node& n, const std::string& key, const std::string& why) const {
+  [[noreturn]] void fail(const toml::node& n, const std::string& key,
+                         const std::string& why) const {
     throw Error(where(n.source(), origin_) + ": " + field(key) + ": " + why);
   }
 
-  std::string field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  std::string field(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
 
   const toml::node* node(const std::string& key) {
     known_.insert(key);
@@ -189,14 +192,18 @@ int64_t parse_size(Section& s, const std::string& key, const toml::node& n) {
     if (n.as_integer()->get() <= 0) s.fail(n, key, "must be > 0");
     return n.as_integer()->get();
   }
-  if (!n.is_string()) s.fail(n, key, std::string("expected a size such as \"512M\", not ") + type_name(n));
+  if (!n.is_string())
+    s.fail(n, key, std::string("expected a size such as \"512M\", not ") + type_name(n));
   const std::string& v = n.as_string()->get();
   size_t digits = 0;
   while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits])))
     ++digits;
   const std::string unit = v.substr(digits);
-  const int64_t mult = unit.empty() ? 1 : unit == "K" ? 1 << 10 : unit == "M" ? 1 << 20
-                     : unit == "G" ? int64_t{1} << 30 : 0;
+  const int64_t mult = unit.empty()  ? 1
+                       : unit == "K" ? 1 << 10
+                       : unit == "M" ? 1 << 20
+                       : unit == "G" ? int64_t{1} << 30
+                                     : 0;
   if (digits == 0 || mult == 0 || digits > 12)
     s.fail(n, key, "expected a size such as \"512M\" or \"2G\", not \"" + v + "\"");
   return std::stoll(v.substr(0, digits)) * mult;
@@ -241,8 +248,10 @@ void read_simple_sections(Section& s, Profile& p) {
   if (const toml::table* t = s.table("display")) {
     Section d(*t, "display", s.origin());
     auto m = d.choice("mode", {"x11", "wayland", "auto", "none"}).value_or("none");
-    p.display = m == "x11" ? Display::x11 : m == "wayland" ? Display::wayland
-              : m == "auto" ? Display::automatic : Display::none;
+    p.display = m == "x11"       ? Display::x11
+                : m == "wayland" ? Display::wayland
+                : m == "auto"    ? Display::automatic
+                                 : Display::none;
     d.finish();
   }
   if (const toml::table* t = s.table("audio")) {
@@ -307,8 +316,9 @@ void read_network(Section& s, Profile& p) {
   if (!t) return;
   Section n(*t, "network", s.origin());
   auto m = n.choice("mode", {"none", "host", "bridge"}).value_or("none");
-  p.network = m == "host" ? NetworkMode::host : m == "bridge" ? NetworkMode::bridge
-                                                              : NetworkMode::none;
+  p.network = m == "host"     ? NetworkMode::host
+              : m == "bridge" ? NetworkMode::bridge
+                              : NetworkMode::none;
   p.ports = n.strings("ports");
   if (!p.ports.empty() && p.network != NetworkMode::bridge)
     n.fail(*t->get("ports"), "ports", "needs mode = \"bridge\"");

@@ -85,8 +85,8 @@ int cmd_run(const std::string& app, std::string name, bool detach,
   const bool terminal = !detach && ::isatty(0) && ::isatty(1);
   const std::string dir = runtime_dir();
   mkdirs(dir + "/bundles", 0700);
-  Compiled c = compile(app, dir + "/host-root",
-                       have_args ? std::optional(args) : std::nullopt, terminal);
+  Compiled c =
+      compile(app, dir + "/host-root", have_args ? std::optional(args) : std::nullopt, terminal);
   boxrt::Runtime rt = runtime();
   name = free_name(rt, name.empty() ? c.profile.name : name, !name.empty());
   const std::string bundle = dir + "/bundles/" + name;
@@ -267,8 +267,7 @@ int main(int argc, char** argv) {
   kill->add_option("signal", signal);
   auto* exec = app.add_subcommand("exec", "run a command in a running box");
   exec->add_option("name", name)->required();
-  exec->add_option("command", args)->required();
-  exec->prefix_command();
+  exec->prefix_command();  // everything after NAME is the command, its options included
   auto* rmc = app.add_subcommand("rm", "remove a box");
   rmc->add_option("name", name)->required();
   rmc->add_flag("-f,--force", force, "kill it first if it runs");
@@ -283,8 +282,8 @@ int main(int argc, char** argv) {
 
   // `boxapp APP [-- ARGS]`: run for short.
   std::vector<std::string> argv_list(argv + 1, argv + argc);
-  const std::set<std::string> commands = {"run", "spec", "ps",  "stop",     "kill", "exec",
-                                          "rm",  "profiles", "--help", "-h", "--debug"};
+  const std::set<std::string> commands = {"run", "spec",     "ps",     "stop", "kill",   "exec",
+                                          "rm",  "profiles", "--help", "-h",   "--debug"};
   if (!argv_list.empty() && !commands.count(argv_list[0]) && argv_list[0][0] != '-')
     argv_list.insert(argv_list.begin(), "run");
   std::vector<std::string> reversed(argv_list.rbegin(), argv_list.rend());
@@ -309,13 +308,14 @@ int main(int argc, char** argv) {
     if (*kill) {
       int sig = std::isdigit(static_cast<unsigned char>(signal[0])) ? std::stoi(signal) : 0;
       for (int n = 1; n < NSIG && !sig; ++n)
-        if (const char* a = ::sigabbrev_np(n); a && (signal == a || signal == std::string("SIG") + a))
+        if (const char* a = ::sigabbrev_np(n);
+            a && (signal == a || signal == std::string("SIG") + a))
           sig = n;
       if (sig <= 0 || sig >= NSIG) throw Error("unknown signal " + backquoted(signal));
       runtime().kill(name, sig, false);
       return 0;
     }
-    if (*exec) return cmd_exec(name, args);
+    if (*exec) return cmd_exec(name, exec->remaining());
     if (*rmc) {
       runtime().remove(name, force);
       return 0;

@@ -50,6 +50,12 @@ std::string runtime_bin() {
                          : std::string(BOXAPP_BUILD_DIR) + "/runtime/boxapp-runtime";
 }
 
+std::string boxapp_bin() {
+  const char* stage = std::getenv("BOXAPP_STAGE");
+  return stage && *stage ? stage_path("boxapp")
+                         : std::string(BOXAPP_BUILD_DIR) + "/launcher/boxapp";
+}
+
 std::string probe_bin() {
   const char* stage = std::getenv("BOXAPP_STAGE");
   return stage && *stage ? stage_path("box-probe")

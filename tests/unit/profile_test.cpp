@@ -1,5 +1,7 @@
 // Profiles: the broken-profile corpus (each file says the exact message it must give), the
 // shipped profiles, extends/include merging, and compiled specs against golden files.
+#include "profile.hpp"
+
 #include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -9,7 +11,6 @@
 #include <fstream>
 
 #include "compile.hpp"
-#include "profile.hpp"
 #include "test_support.hpp"
 #include "util/error.hpp"
 #include "util/sys.hpp"

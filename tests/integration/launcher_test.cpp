@@ -1,0 +1,209 @@
+// boxapp end to end, as the unprivileged user: profiles run in a box in-process, with the
+// app's exit code, forwarded signals, detached boxes (ps, stop, rm, exec), bundles that
+// another runtime runs, and clear errors for bad profiles.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "harness.hpp"
+#include "util/sys.hpp"
+
+using namespace itest;
+
+namespace {
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+// A profile directory of the test's own, and boxapp run against it with a private data home.
+class Launcher {
+ public:
+  Launcher() {
+    ::chmod(dir_.path().c_str(), 0755);
+    ::mkdir((data_ / "share").c_str(), 0700);
+  }
+  void profile(const std::string& name, const std::string& text) const {
+    std::ofstream(dir_ / (name + ".toml")) << text;
+  }
+  std::string file(const std::string& name) const { return dir_ / (name + ".toml"); }
+  std::vector<std::string> command(std::vector<std::string> args) const {
+    std::vector<std::string> argv = {"/usr/bin/env", "BOXAPP_PROFILE_PATH=" + dir_.path(),
+                                     "XDG_DATA_HOME=" + data_ / "share", boxapp_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+  Result operator()(std::vector<std::string> args, int timeout_s = 30) const {
+    return run_process(command(std::move(args)), "", timeout_s);
+  }
+  std::string data_home() const { return data_ / "share"; }
+
+ private:
+  testing::TempDir dir_, data_;
+};
+
+const char* kSleeper = R"([app]
+description = "sleeps"
+command = "/bin/sh"
+args = ["-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"]
+)";
+
+}  // namespace
+
+TEST_CASE("boxapp APP runs the profile's command in a box and exits with its code") {
+  Launcher boxapp;
+  boxapp.profile("hello", R"(# hello: says who and where it is
+[app]
+description = "hello"
+command = "/bin/sh"
+args = ["-c", "echo hello from $(hostname) as $(id -u) in $HOME; ls -A $HOME | wc -l; exit 7"]
+)");
+  // Something of the user's the box must not see.
+  const std::string secret = std::string(std::getenv("HOME")) + "/boxapp-test-secret";
+  std::ofstream(secret) << "secret";
+  Result r = boxapp({"hello"});
+  ::unlink(secret.c_str());
+  CHECK(r.status == 7);
+  CHECK(r.out == "hello from hello as " + std::to_string(own_uid()) + " in " +
+                     std::getenv("HOME") + "\n0\n");
+  // Arguments after -- replace the profile's.
+  Result args = boxapp({"run", "hello", "--", "-c", "echo replaced $0", "x"});
+  CHECK(args.status == 0);
+  CHECK(args.out == "replaced x\n");
+}
+
+TEST_CASE("a persistent home keeps the app's files between runs, and only there") {
+  Launcher boxapp;
+  boxapp.profile("keeper", R"([app]
+command = "/bin/sh"
+args = ["-c", "cat $HOME/note 2>/dev/null; echo kept > $HOME/note"]
+[home]
+mode = "persist"
+)");
+  CHECK(boxapp({"keeper"}).out == "");
+  CHECK(boxapp({"keeper"}).out == "kept\n");
+  CHECK(boxrt::read_file(boxapp.data_home() + "/boxapp/keeper/home/note") == "kept\n");
+}
+
+TEST_CASE("signals to boxapp reach the app") {
+  Launcher boxapp;
+  boxapp.profile("trapper", R"([app]
+command = "/bin/sh"
+args = ["-c", "trap 'echo got TERM; exit 3' TERM; echo ready; while :; do sleep 0.05; done"]
+)");
+  int out[2];
+  REQUIRE(::pipe(out) == 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::close(out[0]);
+    exec_argv(boxapp.command({"trapper"}));
+  }
+  ::close(out[1]);
+  std::string seen;
+  char buf[256];
+  while (!contains(seen, "ready")) {
+    ssize_t n = ::read(out[0], buf, sizeof buf);
+    REQUIRE(n > 0);
+    seen.append(buf, static_cast<size_t>(n));
+  }
+  // env execs boxapp: same pid.
+  REQUIRE(::kill(pid, SIGTERM) == 0);
+  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;)
+    seen.append(buf, static_cast<size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CHECK(contains(seen, "got TERM"));
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 3);
+}
+
+TEST_CASE("detached boxes: ps, unique names, exec, stop and rm") {
+  Launcher boxapp;
+  boxapp.profile("sleeper", kSleeper);
+  Result first = boxapp({"run", "-d", "sleeper"});
+  REQUIRE(first.status == 0);
+  CHECK(first.out == "sleeper\n");
+  Result second = boxapp({"run", "-d", "sleeper"});
+  REQUIRE(second.status == 0);
+  CHECK(second.out == "sleeper-2\n");
+  CHECK(contains(boxapp({"run", "-d", "--name", "sleeper", "sleeper"}).err,
+                 "a box named `sleeper` is already running"));
+
+  json ps = json::parse(boxapp({"ps", "--json"}).out);
+  REQUIRE(ps.size() == 2);
+  CHECK(ps[0]["name"] == "sleeper");
+  CHECK(ps[0]["app"] == "sleeper");
+  CHECK(ps[0]["status"] == "running");
+  CHECK(ps[1]["name"] == "sleeper-2");
+  CHECK(contains(boxapp({"ps"}).out, "sleeper-2"));
+
+  Result ex = boxapp({"exec", "sleeper-2", "sh", "-c", "echo in $(hostname); exit 4"});
+  CHECK(ex.status == 4);
+  CHECK(ex.out == "in sleeper\n");
+
+  CHECK(boxapp({"stop", "sleeper"}).status == 0);
+  ps = json::parse(boxapp({"ps", "--json"}).out);
+  CHECK(ps[0]["status"] == "stopped");
+  CHECK(boxapp({"rm", "sleeper"}).status == 0);
+  CHECK(contains(boxapp({"rm", "sleeper-2"}).err, "is running"));
+  CHECK(boxapp({"rm", "-f", "sleeper-2"}).status == 0);
+  CHECK(json::parse(boxapp({"ps", "--json"}).out).empty());
+}
+
+TEST_CASE("stop kills an app that ignores SIGTERM after the grace period") {
+  Launcher boxapp;
+  boxapp.profile("stubborn", R"([app]
+command = "/bin/sh"
+args = ["-c", "trap '' TERM; while :; do sleep 0.1; done"]
+)");
+  REQUIRE(boxapp({"run", "-d", "stubborn"}).status == 0);
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(boxapp({"stop", "-t", "1", "stubborn"}).status == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  CHECK(json::parse(boxapp({"ps", "--json"}).out)[0]["status"] == "stopped");
+  boxapp({"rm", "stubborn"});
+}
+
+TEST_CASE("spec --bundle writes a bundle boxapp-runtime runs unchanged") {
+  Launcher boxapp;
+  boxapp.profile("bundled", R"([app]
+command = "/bin/sh"
+args = ["-c", "echo from the bundle; exit 5"]
+)");
+  testing::TempDir dir;
+  Result s = boxapp({"spec", "bundled", "--bundle", dir / "b"});
+  REQUIRE(s.status == 0);
+  json spec = json::parse(boxrt::read_file(dir / "b/config.json"));
+  CHECK(spec["root"]["path"] == "rootfs");
+  CHECK(testing::schema_errors(spec) == std::nullopt);
+  Runtime rt;
+  Result r = rt({"run", "-b", dir / "b", "bundled"});
+  CHECK(r.status == 5);
+  CHECK(r.out == "from the bundle\n");
+  // And `spec APP` prints the same document.
+  CHECK(json::parse(boxapp({"spec", "bundled"}).out)["process"] == spec["process"]);
+}
+
+TEST_CASE("bad profiles and unknown apps are one clear line and exit 1") {
+  Launcher boxapp;
+  boxapp.profile("broken", "[app]\ncommand = \"x\"\n[display]\nmode = \"x12\"\n");
+  Result r = boxapp({"broken"});
+  CHECK(r.status == 1);
+  CHECK(r.err == "boxapp: " + boxapp.file("broken") +
+                     ":4:8: display.mode: expected one of x11, wayland, auto, none, not \"x12\"\n");
+  Result missing = boxapp({"nosuchapp"});
+  CHECK(missing.status == 1);
+  CHECK(contains(missing.err, "boxapp: no profile `nosuchapp` (looked in "));
+  Result check = boxapp({"profiles", "check", boxapp.file("broken")});
+  CHECK(check.status == 1);
+  CHECK(contains(check.err, "display.mode"));
+  CHECK(json::parse(boxapp({"ps", "--json"}).out).empty());
+}
