@@ -36,8 +36,9 @@ int main(int argc, char** argv) {
   };
   run(false);  // warm up
   double compile_only = run(false), with_facts = run(true);
-  std::printf("profile %s: load + compile %.1f us, with reading the host facts %.1f us "
-              "(mean of %d; %zu)\n",
-              argv[1], compile_only, with_facts, n, bytes);
+  std::printf(
+      "profile %s: load + compile %.1f us, with reading the host facts %.1f us "
+      "(mean of %d; %zu)\n",
+      argv[1], compile_only, with_facts, n, bytes);
   return 0;
 }

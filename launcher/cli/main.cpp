@@ -95,6 +95,7 @@ int cmd_run(const std::string& app, std::string name, bool detach,
                            boxrt::Durability::volatile_ok);
   boxrt::CreateOptions o;
   o.bundle = bundle;
+  o.spec = &c.spec;
   int status = rt.run(name, o, detach, /*keep=*/false);
   if (detach) std::printf("%s\n", name.c_str());
   return status;

@@ -113,7 +113,7 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
   if (::access(config.c_str(), F_OK) != 0)
     throw Error("bundle " + backquoted(bundle) + " has no " + base_name(config));
   const std::string pid_file = o.pid_file.empty() ? "" : absolute_path(o.pid_file);
-  oci::Spec spec = oci::load_spec(config);
+  oci::Spec spec = o.spec ? *o.spec : oci::load_spec(config);
 
   // systemd is asked from outside the session user namespace (systemd_scope.hpp).
   std::optional<ScopeRequester> scopes;

@@ -31,6 +31,9 @@ struct CreateOptions {
   int preserve_fds = 0;
   bool no_pivot = false;
   bool no_new_keyring = false;
+  // The spec itself, when the caller has it (boxapp): saves reading back the config.json it
+  // just wrote to the bundle, which stays the document `exec` and other tools read.
+  const oci::Spec* spec = nullptr;
 };
 
 struct ExecOptions {

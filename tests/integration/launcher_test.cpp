@@ -70,8 +70,8 @@ args = ["-c", "echo hello from $(hostname) as $(id -u) in $HOME; ls -A $HOME | w
   Result r = boxapp({"hello"});
   ::unlink(secret.c_str());
   CHECK(r.status == 7);
-  CHECK(r.out == "hello from hello as " + std::to_string(own_uid()) + " in " +
-                     std::getenv("HOME") + "\n0\n");
+  CHECK(r.out == "hello from hello as " + std::to_string(own_uid()) + " in " + std::getenv("HOME") +
+                     "\n0\n");
   // Arguments after -- replace the profile's.
   Result args = boxapp({"run", "hello", "--", "-c", "echo replaced $0", "x"});
   CHECK(args.status == 0);
