@@ -82,6 +82,8 @@ void compile_process(const Profile& p, const HostFacts& h, const CompileOptions&
     env.push_back(k + "=" + expand(v, p, h, "env." + k));
   proc.env = env;
   proc.cwd = p.workdir.empty() ? h.home : expand(p.workdir, p, h, "app.workdir");
+  if (proc.cwd.empty() || proc.cwd[0] != '/')
+    throw Error(p.file + ": app.workdir: expected an absolute path, not " + backquoted(proc.cwd));
   s.process = proc;
   s.hostname = o.hostname.empty() ? p.name : o.hostname;
   // Host ids inside: the app's files and sockets belong to the same user on both sides.
@@ -124,6 +126,9 @@ void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptio
     const MountEntry& e = p.mounts[i];
     std::string host = expand(e.host, p, h, f + ".host");
     std::string dest = expand(e.container, p, h, f + ".container");
+    if (dest.empty() || dest[0] != '/')
+      throw Error(p.file + ": " + f + ".container: expected an absolute path, not " +
+                  backquoted(dest));
     if (!exists(host)) {
       if (e.optional) continue;
       throw Error(p.file + ": " + f + ".host: " + backquoted(host) +

@@ -103,6 +103,16 @@ toml::table load_merged(const std::string& path, std::vector<std::string>& chain
   return merged;
 }
 
+// A name taken from the file: the same rule as app.name.
+void check_name(const Profile& p) {
+  bool ok = !p.name.empty() && p.name[0] != '.' && p.name.size() <= 64;
+  for (char c : p.name)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+  if (!ok)
+    throw Error(p.file + ": the file name makes the app's name, " + backquoted(p.name) +
+                ": use letters, digits, - _ and . (or set app.name)");
+}
+
 }  // namespace
 
 toml::table parse_toml(std::string_view text, const std::string& origin) {
@@ -155,6 +165,7 @@ Profile load_profile(const std::string& path) {
   std::vector<std::string> chain;
   Profile p = profile_from_table(load_merged(path, chain), path);
   if (p.name.empty()) p.name = stem(path);
+  check_name(p);
   return p;
 }
 
@@ -168,6 +179,7 @@ std::string merged_profile_toml(const std::string& path) {
 Profile parse_profile(std::string_view text, const std::string& origin) {
   Profile p = profile_from_table(parse_toml(text, origin), origin);
   if (p.name.empty()) p.name = stem(origin);
+  check_name(p);
   return p;
 }
 

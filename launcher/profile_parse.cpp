@@ -214,6 +214,14 @@ void read_app(Section& s, Profile& p) {
   if (!t) throw Error(s.origin() + ": app: the [app] table is required");
   Section app(*t, "app", s.origin());
   p.name = app.string("name").value_or("");
+  // It names the box and its folders (~/.local/share/boxapp/NAME): no path tricks.
+  bool name_ok = p.name.empty() || (p.name[0] != '.' && p.name.size() <= 64);
+  for (char c : p.name)
+    name_ok = name_ok &&
+              (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+  if (!name_ok)
+    app.fail(*t->get("name"), "name",
+             "use letters, digits, - _ and . (not first), at most 64, not \"" + p.name + "\"");
   p.description = app.string("description").value_or("");
   auto cmd = app.string("command");
   if (!cmd || cmd->empty())
@@ -337,7 +345,11 @@ void read_security(Section& s, Profile& p) {
   for (const char* key : {"caps_add", "caps_drop"}) {
     const auto& list = std::string(key) == "caps_add" ? p.caps_add : p.caps_drop;
     for (size_t i = 0; i < list.size(); ++i)
-      if (!list[i].starts_with("CAP_") || list[i].size() < 5)
+      if (!list[i].starts_with("CAP_") || list[i].size() < 5 ||
+          !std::all_of(list[i].begin(), list[i].end(), [](char c) {
+            return std::isupper(static_cast<unsigned char>(c)) ||
+                   std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+          }))
         sec.fail(*t->get(key)->as_array()->get(i), std::string(key) + "[" + std::to_string(i) + "]",
                  "expected a capability name such as CAP_NET_RAW, not \"" + list[i] + "\"");
   }

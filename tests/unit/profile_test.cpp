@@ -186,6 +186,13 @@ TEST_CASE("compile-time errors name the field and what is missing") {
   CHECK_THROWS_WITH(compile("[app]\ncommand='x'\n[[mounts]]\nhost='${NOPE}/x'\n"),
                     "t.toml: mounts[0].host: unknown variable ${NOPE} (there are HOME, UID, APP, "
                     "XDG_RUNTIME_DIR, XDG_DATA_HOME, DOWNLOADS)");
+  CHECK_THROWS_WITH(compile("[app]\ncommand='x'\nworkdir='${APP}/w'\n"),
+                    "t.toml: app.workdir: expected an absolute path, not `t/w`");
+  CHECK_THROWS_WITH(compile("[app]\ncommand='x'\n[[mounts]]\nhost='/'\ncontainer='${APP}'\n"),
+                    "t.toml: mounts[0].container: expected an absolute path, not `t`");
+  CHECK_THROWS_WITH(boxapp::parse_profile("[app]\ncommand='x'\n", "my app.toml"),
+                    "my app.toml: the file name makes the app's name, `my app`: use letters, "
+                    "digits, - _ and . (or set app.name)");
   CHECK_THROWS_WITH(compile("[app]\ncommand='x'\n[devices]\npaths=['/dev/nope']\n"),
                     "t.toml: devices.paths[0]: `/dev/nope` is not a device on this host");
 }
