@@ -1,6 +1,8 @@
 // boxapp: run an app in a box. Argument parsing and output only; profiles and compiling
 // live in libboxapp, containers in libboxrt, called in-process.
 #include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -80,7 +82,30 @@ std::string free_name(boxrt::Runtime& rt, const std::string& base, bool explicit
   }
 }
 
-int cmd_run(const std::string& app, std::string name, bool detach,
+// run -d --rm: a small process of its own waits for the box's app to end and removes the
+// box, as the foreground run does when it returns.
+void remove_when_done(boxrt::Runtime& rt, const std::string& name) {
+  const auto view = rt.state(name);
+  if (!view.state.pid) return;
+  boxrt::unique_fd pidfd = boxrt::open_pidfd(*view.state.pid);
+  pid_t child = ::fork();
+  if (child != 0) return;
+  ::setsid();
+  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; fd < 3; ++fd)
+    ::dup2(null, fd);
+  struct pollfd p = {pidfd.get(), POLLIN, 0};
+  while (pidfd && ::poll(&p, 1, -1) < 0 && errno == EINTR) {
+  }
+  try {
+    runtime().remove(name, true);
+  } catch (const std::exception&) {
+    // removed meanwhile
+  }
+  ::_exit(0);
+}
+
+int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
             const std::vector<std::string>& args, bool have_args) {
   const bool terminal = !detach && ::isatty(0) && ::isatty(1);
   const std::string dir = runtime_dir();
@@ -97,7 +122,11 @@ int cmd_run(const std::string& app, std::string name, bool detach,
   o.bundle = bundle;
   o.spec = &c.spec;
   int status = rt.run(name, o, detach, /*keep=*/false);
-  if (detach) std::printf("%s\n", name.c_str());
+  if (detach) {
+    std::printf("%s\n", name.c_str());
+    std::fflush(stdout);
+    if (rm) remove_when_done(rt, name);
+  }
   return status;
 }
 
@@ -252,7 +281,7 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run an app in a box");
   run->add_option("--name", name, "name of the box (default: the app's)");
   run->add_flag("-d,--detach", detach, "return once it runs");
-  run->add_flag("--rm", rm, "remove the box when it exits (the default in the foreground)");
+  run->add_flag("--rm", rm, "remove the box when its app ends (always so in the foreground)");
   run->add_option("app", target, "profile name or file")->required();
   run->add_option("args", args, "arguments for the app, after --");
   auto* spec = app.add_subcommand("spec", "print the compiled config.json");
@@ -300,9 +329,7 @@ int main(int argc, char** argv) {
       },
       debug ? boxrt::LogLevel::debug : boxrt::LogLevel::warning);
   try {
-    if (*run && rm && detach)
-      throw Error("run: --rm with -d is not supported yet: remove it with `boxapp rm NAME`");
-    if (*run) return cmd_run(target, name, detach, args, run->count("args") > 0);
+    if (*run) return cmd_run(target, name, detach, rm, args, run->count("args") > 0);
     if (*spec) return cmd_spec(target, bundle);
     if (*ps) return cmd_ps(as_json);
     if (*stop) return cmd_stop(name, grace);

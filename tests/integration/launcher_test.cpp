@@ -158,6 +158,22 @@ TEST_CASE("detached boxes: ps, unique names, exec, stop and rm") {
   CHECK(json::parse(boxapp({"ps", "--json"}).out).empty());
 }
 
+TEST_CASE("run -d --rm removes the box once its app ends") {
+  Launcher boxapp;
+  boxapp.profile("brief", "[app]\ncommand = \"/bin/sh\"\nargs = [\"-c\", \"sleep 0.5\"]\n");
+  Result r = boxapp({"run", "-d", "--rm", "brief"});
+  REQUIRE(r.status == 0);
+  CHECK(r.out == "brief\n");
+  CHECK(json::parse(boxapp({"ps", "--json"}).out).size() == 1);
+  json ps;
+  for (int i = 0; i < 100; ++i) {
+    ps = json::parse(boxapp({"ps", "--json"}).out);
+    if (ps.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(ps.empty());
+}
+
 TEST_CASE("stop kills an app that ignores SIGTERM after the grace period") {
   Launcher boxapp;
   boxapp.profile("stubborn", R"([app]
