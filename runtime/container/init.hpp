@@ -49,6 +49,7 @@ bool init_fail(InitContext& ctx, int err, const char* fmt, ...)
 
 // The steps, in order (rootfs.cpp, init_process.cpp).
 bool become_namespace_root(InitContext& ctx);
+bool bring_up_loopback(InitContext& ctx);  // in a new network namespace
 bool set_root_propagation(InitContext& ctx);
 bool bind_rootfs(InitContext& ctx);
 bool mount_all(InitContext& ctx);

@@ -121,6 +121,22 @@ TEST_CASE("hostname, domainname, cwd, env, umask and rlimits are as the spec say
   CHECK(r["argv"] == json::array({"/bin/box-probe"}));
 }
 
+TEST_CASE("a new network namespace comes with lo up, and only lo") {
+  Runtime rt;
+  Bundle b;
+  auto& ns = *b.spec.linux->namespaces;
+  std::erase_if(ns, [](const oci::Namespace& n) { return n.type == "network"; });
+  ns.push_back({"network", std::nullopt, {}});
+  // /proc/net follows the process's network namespace (/sys may be the host's, bound in
+  // where a user namespace may not mount sysfs).
+  b.spec.process->args = oci::StringList{
+      "sh", "-c", "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; busybox ip -o link"};
+  b.write();
+  Result r = rt({"run", "-b", b.path(), "lo"});
+  CHECK(r.status == 0);
+  CHECK(r.out.rfind("lo\n1: lo: <LOOPBACK,UP,LOWER_UP>", 0) == 0);
+}
+
 TEST_CASE("args[0] is looked up in the container's PATH") {
   Bundle b;
   b.spec.process->args = oci::StringList{"box-probe", "x"};
