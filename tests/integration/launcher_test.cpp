@@ -208,6 +208,25 @@ args = ["-c", "echo from the bundle; exit 5"]
   CHECK(json::parse(boxapp({"spec", "bundled"}).out)["process"] == spec["process"]);
 }
 
+TEST_CASE("profiles: list with origins, show merged, edit a copy of your own") {
+  Launcher boxapp;
+  boxapp.profile("listed",
+                 "# listed: a test profile\n[app]\ndescription = \"in the list\"\n"
+                 "command = \"true\"\n[display]\nmode = \"none\"\n");
+  Result list = boxapp({"profiles"});
+  CHECK(list.status == 0);
+  CHECK(contains(list.out, "listed"));
+  CHECK(contains(list.out, "in the list"));
+  CHECK(contains(boxapp({"profiles", "show", "listed"}).out, "mode = 'none'"));
+  testing::TempDir config;
+  Result edit = run_process({"/usr/bin/env", "XDG_CONFIG_HOME=" + config.path(), "EDITOR=cat",
+                             "BOXAPP_PROFILE_PATH=" + boxrt::dir_name(boxapp.file("listed")),
+                             boxapp_bin(), "profiles", "edit", "listed"});
+  CHECK(edit.status == 0);
+  CHECK(contains(edit.out, "# listed: a test profile"));
+  CHECK(boxrt::read_file(config / "boxapp/profiles/listed.toml") == edit.out);
+}
+
 TEST_CASE("bad profiles and unknown apps are one clear line and exit 1") {
   Launcher boxapp;
   boxapp.profile("broken", "[app]\ncommand = \"x\"\n[display]\nmode = \"x12\"\n");
