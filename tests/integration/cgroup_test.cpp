@@ -52,21 +52,11 @@ bool need_controller(const std::string& root, const std::string& name) {
   return false;
 }
 
-std::string cgroup_of(int pid) {
-  std::string text = boxrt::read_file("/proc/" + std::to_string(pid) + "/cgroup");
-  size_t at = text.find("0::");
-  return text.substr(at + 3, text.find('\n', at) - at - 3);
-}
-
 std::string file(const std::string& path) {
   std::string s = boxrt::read_file(path);
   while (!s.empty() && s.back() == '\n')
     s.pop_back();
   return s;
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 std::string status_of(const Runtime& rt, const std::string& id) {

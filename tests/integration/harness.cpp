@@ -37,6 +37,16 @@ bool is_alive(int pid) {
   return st && st->state != 'Z' && st->state != 'X';
 }
 
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+std::string cgroup_of(int pid) {
+  std::string text = boxrt::read_file("/proc/" + std::to_string(pid) + "/cgroup");
+  size_t at = text.find("0::");
+  return at == std::string::npos ? "" : text.substr(at + 3, text.find('\n', at) - at - 3);
+}
+
 uint32_t own_uid() {
   return ::getuid();
 }

@@ -72,6 +72,12 @@ json find_mount(const json& report, const std::string& target);
 // True while pid runs (a zombie waiting for its reaper does not count).
 bool is_alive(int pid);
 
+// True when `part` occurs in `s`.
+bool contains(const std::string& s, const std::string& part);
+
+// The cgroup v2 path of a process ("/a/b"), from /proc/PID/cgroup.
+std::string cgroup_of(int pid);
+
 uint32_t own_uid();
 uint32_t own_gid();
 

@@ -93,10 +93,6 @@ std::string mnt_ns_of(int pid) {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
 }
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
 }  // namespace
 
 TEST_CASE("hooks run in order, with the state on stdin, in the namespaces the spec names") {

@@ -18,10 +18,6 @@ using namespace itest;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
 // A profile directory of the test's own, and boxapp run against it with a private data home.
 class Launcher {
  public:

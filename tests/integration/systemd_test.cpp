@@ -12,16 +12,6 @@ using namespace itest;
 
 namespace {
 
-std::string cgroup_of(int pid) {
-  std::string text = boxrt::read_file("/proc/" + std::to_string(pid) + "/cgroup");
-  size_t at = text.find("0::");
-  return text.substr(at + 3, text.find('\n', at) - at - 3);
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
 bool user_bus() {
   const char* xdg = std::getenv("XDG_RUNTIME_DIR");
   if (xdg && ::access((std::string(xdg) + "/bus").c_str(), F_OK) == 0) return true;
