@@ -66,11 +66,7 @@ std::optional<gid_t> member_gid(const char* name) {
 
 // XDG_DOWNLOAD_DIR from user-dirs.dirs ("$HOME/Downloads"), or ~/Downloads.
 std::string downloads_dir(const std::string& home, const std::string& config) {
-  std::string text;
-  try {
-    text = boxrt::read_file(config + "/user-dirs.dirs");
-  } catch (const boxrt::Error&) {
-  }
+  const std::string text = boxrt::try_read_file(config + "/user-dirs.dirs").value_or("");
   const std::string key = "XDG_DOWNLOAD_DIR=\"";
   if (size_t at = text.find(key); at != std::string::npos) {
     size_t end = text.find('"', at + key.size());

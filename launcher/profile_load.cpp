@@ -28,9 +28,7 @@ std::string env_or(const char* name, const std::string& fallback) {
 }
 
 std::string where(const toml::node& n, const std::string& origin) {
-  const auto& src = n.source();
-  return (src.path ? *src.path : origin) + ":" + std::to_string(src.begin.line) + ":" +
-         std::to_string(src.begin.column);
+  return source_position(n.source(), origin);
 }
 
 // Tables merge key by key, arrays of tables ([[mounts]]) add up, anything else: `over` wins.
@@ -105,23 +103,30 @@ toml::table load_merged(const std::string& path, std::vector<std::string>& chain
 
 // A name taken from the file: the same rule as app.name.
 void check_name(const Profile& p) {
-  bool ok = !p.name.empty() && p.name[0] != '.' && p.name.size() <= 64;
-  for (char c : p.name)
-    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
-  if (!ok)
+  if (!valid_app_name(p.name))
     throw Error(p.file + ": the file name makes the app's name, " + backquoted(p.name) +
                 ": use letters, digits, - _ and . (or set app.name)");
 }
 
 }  // namespace
 
+bool valid_app_name(const std::string& name) {
+  bool ok = !name.empty() && name[0] != '.' && name.size() <= 64;
+  for (char c : name)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+  return ok;
+}
+
+std::string source_position(const toml::source_region& src, const std::string& fallback) {
+  return (src.path ? *src.path : fallback) + ":" + std::to_string(src.begin.line) + ":" +
+         std::to_string(src.begin.column);
+}
+
 toml::table parse_toml(std::string_view text, const std::string& origin) {
   try {
     return toml::parse(text, origin);
   } catch (const toml::parse_error& e) {
-    const auto& src = e.source();
-    throw Error(origin + ":" + std::to_string(src.begin.line) + ":" +
-                std::to_string(src.begin.column) +
+    throw Error(source_position(e.source(), origin) +
                 ": invalid TOML: " + std::string(e.description()));
   }
 }

@@ -16,8 +16,7 @@ namespace {
 using boxrt::Error;
 
 std::string where(const toml::source_region& src, const std::string& fallback) {
-  std::string file = src.path ? *src.path : fallback;
-  return file + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
+  return source_position(src, fallback);
 }
 
 size_t edit_distance(const std::string& a, const std::string& b) {
@@ -214,12 +213,7 @@ void read_app(Section& s, Profile& p) {
   if (!t) throw Error(s.origin() + ": app: the [app] table is required");
   Section app(*t, "app", s.origin());
   p.name = app.string("name").value_or("");
-  // It names the box and its folders (~/.local/share/boxapp/NAME): no path tricks.
-  bool name_ok = p.name.empty() || (p.name[0] != '.' && p.name.size() <= 64);
-  for (char c : p.name)
-    name_ok = name_ok &&
-              (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
-  if (!name_ok)
+  if (!p.name.empty() && !valid_app_name(p.name))
     app.fail(*t->get("name"), "name",
              "use letters, digits, - _ and . (not first), at most 64, not \"" + p.name + "\"");
   p.description = app.string("description").value_or("");

@@ -334,13 +334,7 @@ int main(int argc, char** argv) {
     if (*ps) return cmd_ps(as_json);
     if (*stop) return cmd_stop(name, grace);
     if (*kill) {
-      int sig = std::isdigit(static_cast<unsigned char>(signal[0])) ? std::stoi(signal) : 0;
-      for (int n = 1; n < NSIG && !sig; ++n)
-        if (const char* a = ::sigabbrev_np(n);
-            a && (signal == a || signal == std::string("SIG") + a))
-          sig = n;
-      if (sig <= 0 || sig >= NSIG) throw Error("unknown signal " + backquoted(signal));
-      runtime().kill(name, sig, false);
+      runtime().kill(name, boxrt::parse_signal(signal), false);
       return 0;
     }
     if (*exec) return cmd_exec(name, exec->remaining());

@@ -16,6 +16,7 @@
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/proc.hpp"
 #include "util/sys.hpp"
 
 namespace {
@@ -27,18 +28,6 @@ struct Globals {
   std::string root, log, log_format = "text", cgroup_manager = "cgroupfs", rootless = "auto";
   bool debug = false, systemd_cgroup = false;
 };
-
-int parse_signal(std::string s) {
-  if (!s.empty() && std::isdigit(static_cast<unsigned char>(s[0]))) {
-    int n = std::atoi(s.c_str());
-    if (n > 0 && n < NSIG) return n;
-  } else {
-    if (s.rfind("SIG", 0) == 0) s = s.substr(3);
-    for (int n = 1; n < NSIG; ++n)
-      if (const char* a = ::sigabbrev_np(n); a && s == a) return n;
-  }
-  throw Error("unknown signal " + boxrt::backquoted(s));
-}
 
 std::string iso_now() {
   char buf[40];
@@ -388,7 +377,7 @@ int dispatch(const std::string& cmd, const Globals& g, Args& a,
   }
   if (cmd == "state") std::printf("%s\n", state_json(rt.state(a.id)).dump(2).c_str());
   if (cmd == "list") print_list(rt.list(), a.format, a.quiet);
-  if (cmd == "kill") rt.kill(a.id, parse_signal(a.signal), a.all);
+  if (cmd == "kill") rt.kill(a.id, boxrt::parse_signal(a.signal), a.all);
   if (cmd == "delete") rt.remove(a.id, a.force);
   if (cmd == "ps") print_ps(rt.pids(a.id), a.format);
   if (cmd == "pause") rt.pause(a.id);

@@ -48,11 +48,7 @@ bool writable(const std::string& dir) {
 }
 
 std::string read_small(const std::string& path) {
-  try {
-    return read_file(path);
-  } catch (const Error&) {
-    return "";
-  }
+  return try_read_file(path).value_or("");
 }
 
 // Controllers the kernel has bound to cgroup v1 hierarchies, for telling why v2 lacks them.

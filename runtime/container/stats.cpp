@@ -14,14 +14,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::optional<std::string> read_opt(const std::string& path) {
-  try {
-    return read_file(path);
-  } catch (const Error&) {
-    return std::nullopt;
-  }
-}
-
 // "key value" lines (cpu.stat, memory.stat, memory.events) as a map.
 std::map<std::string, uint64_t> flat_keyed(const std::string& text) {
   std::map<std::string, uint64_t> out;
@@ -55,7 +47,7 @@ ProcTotals proc_totals(const std::vector<int>& pids) {
   const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   for (int pid : pids) {
     const std::string dir = "/proc/" + std::to_string(pid);
-    auto stat = read_opt(dir + "/stat");
+    auto stat = try_read_file(dir + "/stat");
     if (!stat) continue;
     ++t.procs;
     // Fields after the command (which may hold spaces): state is field 3, utime 14.
@@ -67,13 +59,13 @@ ProcTotals proc_totals(const std::vector<int>& pids) {
     f >> utime >> stime >> cutime >> cstime;
     t.cpu_user_ns += (utime + cutime) * tick_ns;
     t.cpu_kernel_ns += (stime + cstime) * tick_ns;
-    if (auto statm = read_opt(dir + "/statm")) {
+    if (auto statm = try_read_file(dir + "/statm")) {
       std::istringstream m(*statm);
       uint64_t size = 0, resident = 0;
       m >> size >> resident;
       t.rss += resident * page;
     }
-    if (auto io = read_opt(dir + "/io")) {
+    if (auto io = try_read_file(dir + "/io")) {
       auto kv = flat_keyed([&] {
         std::string s = *io;
         for (auto& c : s)
@@ -92,7 +84,7 @@ json cpu_stats(const std::optional<std::string>& cg, const ProcTotals& p) {
       {"percpu", json::array()}, {"percpu_kernel", json::array()}, {"percpu_user", json::array()}};
   json throttling = {{"periods", 0}, {"throttled_periods", 0}, {"throttled_time", 0}};
   // cpu.stat is a core file: there even without the cpu controller.
-  if (auto text = cg ? read_opt(*cg + "/cpu.stat") : std::nullopt) {
+  if (auto text = cg ? try_read_file(*cg + "/cpu.stat") : std::nullopt) {
     auto s = flat_keyed(*text);
     usage["total"] = s["usage_usec"] * 1000;
     usage["user"] = s["user_usec"] * 1000;
@@ -113,7 +105,7 @@ json memory_entry(uint64_t usage, uint64_t limit, uint64_t max, uint64_t failcnt
 }
 
 json memory_stats(const std::optional<std::string>& cg, const ProcTotals& p) {
-  auto current = cg ? single_value(read_opt(*cg + "/memory.current")) : std::nullopt;
+  auto current = cg ? single_value(try_read_file(*cg + "/memory.current")) : std::nullopt;
   if (!current) {
     return {{"cache", 0},
             {"usage", memory_entry(p.rss, 0, 0, 0)},
@@ -123,12 +115,12 @@ json memory_stats(const std::optional<std::string>& cg, const ProcTotals& p) {
             {"raw", {{"rss", p.rss}}}};
   }
   const std::string& d = *cg;
-  auto raw = flat_keyed(read_opt(d + "/memory.stat").value_or(""));
-  auto events = flat_keyed(read_opt(d + "/memory.events").value_or(""));
-  uint64_t limit = single_value(read_opt(d + "/memory.max")).value_or(0);
-  uint64_t peak = single_value(read_opt(d + "/memory.peak")).value_or(0);
-  uint64_t swap = single_value(read_opt(d + "/memory.swap.current")).value_or(0);
-  uint64_t swap_limit = single_value(read_opt(d + "/memory.swap.max")).value_or(0);
+  auto raw = flat_keyed(try_read_file(d + "/memory.stat").value_or(""));
+  auto events = flat_keyed(try_read_file(d + "/memory.events").value_or(""));
+  uint64_t limit = single_value(try_read_file(d + "/memory.max")).value_or(0);
+  uint64_t peak = single_value(try_read_file(d + "/memory.peak")).value_or(0);
+  uint64_t swap = single_value(try_read_file(d + "/memory.swap.current")).value_or(0);
+  uint64_t swap_limit = single_value(try_read_file(d + "/memory.swap.max")).value_or(0);
   // As runc: swap is reported as memory plus swap.
   uint64_t swap_total_limit =
       limit == UINT64_MAX || swap_limit == UINT64_MAX ? UINT64_MAX : limit + swap_limit;
@@ -141,9 +133,9 @@ json memory_stats(const std::optional<std::string>& cg, const ProcTotals& p) {
 }
 
 json pids_stats(const std::optional<std::string>& cg, const ProcTotals& p) {
-  auto current = cg ? single_value(read_opt(*cg + "/pids.current")) : std::nullopt;
+  auto current = cg ? single_value(try_read_file(*cg + "/pids.current")) : std::nullopt;
   if (!current) return {{"current", p.procs}, {"limit", 0}};
-  uint64_t limit = single_value(read_opt(*cg + "/pids.max")).value_or(0);
+  uint64_t limit = single_value(try_read_file(*cg + "/pids.max")).value_or(0);
   return {{"current", *current}, {"limit", limit == UINT64_MAX ? 0 : limit}};
 }
 
@@ -153,7 +145,7 @@ json io_entry(uint64_t major, uint64_t minor, const char* op, uint64_t value) {
 
 json blkio_stats(const std::optional<std::string>& cg, const ProcTotals& p) {
   json bytes = json::array(), ops = json::array();
-  auto text = cg ? read_opt(*cg + "/io.stat") : std::nullopt;
+  auto text = cg ? try_read_file(*cg + "/io.stat") : std::nullopt;
   if (!text) {
     bytes.push_back(io_entry(0, 0, "Read", p.read_bytes));
     bytes.push_back(io_entry(0, 0, "Write", p.write_bytes));
@@ -187,9 +179,9 @@ json hugetlb_stats(const std::optional<std::string>& cg) {
   if (!cg) return out;
   for (const char* size : {"2MB", "1GB", "64KB", "32MB", "16GB"}) {
     const std::string base = *cg + "/hugetlb." + size;
-    auto usage = single_value(read_opt(base + ".current"));
+    auto usage = single_value(try_read_file(base + ".current"));
     if (!usage) continue;
-    auto events = flat_keyed(read_opt(base + ".events").value_or(""));
+    auto events = flat_keyed(try_read_file(base + ".events").value_or(""));
     out[size] = {{"usage", *usage}, {"max", 0}, {"failcnt", events["max"]}};
   }
   return out;
@@ -206,7 +198,7 @@ json container_stats(const std::optional<std::string>& cgroup, const std::vector
 }
 
 std::optional<uint64_t> oom_kills(const std::string& cgroup) {
-  auto text = read_opt(cgroup + "/memory.events");
+  auto text = try_read_file(cgroup + "/memory.events");
   if (!text) return std::nullopt;
   return flat_keyed(*text)["oom_kill"];
 }

@@ -1,15 +1,30 @@
 #include "util/proc.hpp"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "util/sys.hpp"
 
 namespace boxrt {
+
+int parse_signal(const std::string& name) {
+  if (!name.empty() && std::isdigit(static_cast<unsigned char>(name[0]))) {
+    int n = std::atoi(name.c_str());
+    if (n > 0 && n < NSIG) return n;
+  } else {
+    const std::string bare = name.rfind("SIG", 0) == 0 ? name.substr(3) : name;
+    for (int n = 1; n < NSIG; ++n)
+      if (const char* a = ::sigabbrev_np(n); a && bare == a) return n;
+  }
+  throw Error("unknown signal " + backquoted(name));
+}
 
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
   char path[64];

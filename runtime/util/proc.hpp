@@ -26,6 +26,9 @@ bool is_same_live_process(pid_t pid, uint64_t start_time);
 // pidfd_open(2); an invalid fd with errno set when the process is gone.
 unique_fd open_pidfd(pid_t pid);
 
+// A signal by number ("9") or name ("KILL", "SIGKILL"); throws "unknown signal `X`".
+int parse_signal(const std::string& name);
+
 // Inode of /proc/PID/ns/NAME (which namespace a process is in), or 0.
 uint64_t namespace_inode(pid_t pid, const char* name);
 

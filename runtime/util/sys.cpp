@@ -23,6 +23,14 @@ std::string read_all(int fd, std::string_view what) {
   }
 }
 
+std::optional<std::string> try_read_file(const std::string& path) {
+  try {
+    return read_file(path);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 std::string read_file(const std::string& path) {
   unique_fd fd = open_file(path, O_RDONLY);
   return read_all(fd.get(), backquoted(path));

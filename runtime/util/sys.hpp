@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,8 @@ inline unique_fd open_file(const std::string& path, int flags, mode_t mode = 0) 
 // Whole-file helpers. read_file reads until EOF; write_all loops over short writes.
 std::string read_all(int fd, std::string_view what);
 std::string read_file(const std::string& path);
+// The same, or nullopt when the file can't be read (gone, not there, no permission).
+std::optional<std::string> try_read_file(const std::string& path);
 void write_all(int fd, std::string_view data, std::string_view what);
 
 // The directory part of a path ("." when there is none) and the last component.
