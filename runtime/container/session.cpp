@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
 #include "util/atomic_file.hpp"
@@ -48,6 +50,28 @@ std::optional<Session> read_session() {
   return s;
 }
 
+// Blocks until the session's directory goes away (logout removes XDG_RUNTIME_DIR) or its
+// session file is removed: nobody can find the session any more, so it stops pinning the
+// namespace. Returns false at once when the directory can't be watched.
+bool wait_until_session_dir_gone(const std::string& dir) {
+  unique_fd in(::inotify_init1(IN_CLOEXEC));
+  if (!in || ::inotify_add_watch(
+                 in.get(), dir.c_str(),
+                 IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) < 0)
+    return false;
+  alignas(inotify_event) char buf[4096];
+  for (;;) {
+    ssize_t n = retry_eintr([&] { return ::read(in.get(), buf, sizeof buf); });
+    if (n <= 0) return false;
+    for (char* p = buf; p < buf + n;) {
+      auto* ev = reinterpret_cast<inotify_event*>(p);
+      if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT)) return true;
+      if (ev->len && std::strcmp(ev->name, "session") == 0) return true;
+      p += sizeof(inotify_event) + ev->len;
+    }
+  }
+}
+
 // The pinned process: owns the user namespace and does nothing else, ever.
 [[noreturn]] void session_main(int ready_fd, int go_fd) {
   ::setsid();
@@ -68,8 +92,14 @@ std::optional<Session> read_session() {
   }
   (void)!::chdir("/");
   ::prctl(PR_SET_NAME, "boxapp-session");
+  // The caller may have blocked signals it forwards (the launcher does): the session must
+  // still go on SIGTERM.
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::signal(SIGHUP, SIG_IGN);
   ::signal(SIGINT, SIG_IGN);
+  if (wait_until_session_dir_gone(session_dir())) ::_exit(0);
   for (;;)
     ::pause();
 }

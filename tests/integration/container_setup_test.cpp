@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -562,4 +565,45 @@ TEST_CASE("AppArmor and SELinux fields on a host without them: the box runs, wit
         std::string::npos);
   CHECK(r.err.find("linux.mountLabel: `system_u:object_r:container_file_t:s0` is not applied: "
                    "SELinux is not enabled on this host") != std::string::npos);
+}
+
+namespace {
+
+// Starts a session under a private XDG_RUNTIME_DIR (by running a container there) and
+// returns the session process's pid.
+int start_private_session(const Runtime& rt, const std::string& xdg) {
+  Bundle b;
+  b.spec.process->args = oci::StringList{"true"};
+  b.write();
+  Result r = run_process({"/usr/bin/env", "XDG_RUNTIME_DIR=" + xdg, runtime_bin(), "--root",
+                          rt.root(), "run", "-b", b.path(), "s"});
+  REQUIRE(r.status == 0);
+  int pid = 0;
+  REQUIRE(std::sscanf(boxrt::read_file(xdg + "/boxapp/session").c_str(), "%d", &pid) == 1);
+  REQUIRE(is_alive(pid));
+  return pid;
+}
+
+bool gone_within(int pid, int ms) {
+  for (int waited = 0; waited < ms && is_alive(pid); waited += 10)
+    ::usleep(10 * 1000);
+  return !is_alive(pid);
+}
+
+}  // namespace
+
+TEST_CASE("the session process goes when its runtime directory does, and on SIGTERM") {
+  Runtime rt;
+  SECTION("logout removes XDG_RUNTIME_DIR") {
+    testing::TempDir xdg;
+    int pid = start_private_session(rt, xdg.path());
+    std::filesystem::remove_all(xdg.path() + "/boxapp");
+    CHECK(gone_within(pid, 3000));
+  }
+  SECTION("SIGTERM, though the runtime blocked it while forwarding signals") {
+    testing::TempDir xdg;
+    int pid = start_private_session(rt, xdg.path());
+    ::kill(pid, SIGTERM);
+    CHECK(gone_within(pid, 3000));
+  }
 }
