@@ -268,6 +268,7 @@ int cmd_profiles_edit(const std::string& app) {
 
 int main(int argc, char** argv) {
   CLI::App app{"boxapp: desktop applications in rootless containers", "boxapp"};
+  app.set_version_flag("-v,--version", "boxapp version " BOXAPP_VERSION);
   app.require_subcommand(0, 1);
   bool debug = false;
   app.add_flag("--debug", debug, "debug logging");

@@ -401,8 +401,9 @@ int dispatch(const std::string& cmd, const Globals& g, Args& a,
 
 int main(int argc, char** argv) {
   CLI::App app{"boxapp-runtime: a rootless OCI runtime (runtime-spec 1.2)", "boxapp-runtime"};
-  app.set_version_flag("-v,--version", std::string("boxapp-runtime version 0.1.0\nspec: ") +
-                                           std::string(oci::kVersion));
+  app.set_version_flag("-v,--version",
+                       std::string("boxapp-runtime version " BOXAPP_VERSION "\nspec: ") +
+                           std::string(oci::kVersion));
   app.require_subcommand(1);
   Globals g;
   app.add_option("--root", g.root, "state directory");

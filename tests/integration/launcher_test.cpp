@@ -72,6 +72,9 @@ args = ["-c", "echo hello from $(hostname) as $(id -u) in $HOME; ls -A $HOME | w
   Result args = boxapp({"run", "hello", "--", "-c", "echo replaced $0", "x"});
   CHECK(args.status == 0);
   CHECK(args.out == "replaced x\n");
+  Result version = boxapp({"--version"});
+  CHECK(version.status == 0);
+  CHECK(version.out == "boxapp version " BOXAPP_VERSION "\n");
 }
 
 TEST_CASE("a persistent home keeps the app's files between runs, and only there") {
