@@ -102,7 +102,6 @@ void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptio
             {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}),
       mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
       mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
-      mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
       mount("/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777"}),
       mount("/run", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=755"}),
       mount("/var/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777"}),
@@ -121,6 +120,10 @@ void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptio
                       {"nosuid", "nodev", "mode=700", "uid=" + std::to_string(h.uid),
                        "gid=" + std::to_string(h.gid)}));
   if (p.downloads) m.push_back(bind_mount(h.downloads, h.downloads, false));
+  // sysfs after the others that don't need it: the runtime makes the box's network
+  // namespace while these are mounted and waits for it at the first sysfs mount. Before the
+  // profile's own mounts, which may go under /sys.
+  m.push_back(mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}));
   for (size_t i = 0; i < p.mounts.size(); ++i) {
     const std::string f = "mounts[" + std::to_string(i) + "]";
     const MountEntry& e = p.mounts[i];

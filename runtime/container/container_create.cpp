@@ -19,12 +19,14 @@
 #include "container/init.hpp"
 #include "container/launch_support.hpp"
 #include "container/namespaces.hpp"
+#include "container/netns.hpp"
 #include "container/runtime.hpp"
 #include "container/session.hpp"
 #include "container/systemd_scope.hpp"
 #include "oci/spec.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
+#include "util/fd_passing.hpp"
 #include "util/log.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
@@ -171,7 +173,9 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
 
     int pidfd = -1;
     struct clone_args args = {};
-    args.flags = static_cast<uint64_t>(plan.clone_flags) | CLONE_PIDFD;
+    // A new network namespace is made beside the init while it mounts (netns.hpp).
+    const bool new_net = plan.clone_flags & CLONE_NEWNET;
+    args.flags = static_cast<uint64_t>(plan.clone_flags & ~CLONE_NEWNET) | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     args.exit_signal = SIGCHLD;
     if (cgroup) {  // the init starts inside it: nothing runs unlimited, even briefly
@@ -190,6 +194,7 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
       ctx.created_state_fd = created_state.get();
       ctx.listener_fd = agent.socket.get();
       ctx.listener_state_fd = agent.state.get();
+      ctx.netns_pending = new_net;
       init_main(ctx);
     }
     child.pid = static_cast<pid_t>(pid);
@@ -222,9 +227,18 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
         }
       }
       write_agent_state(agent, spec, rec.state, child.pid);
+      // Opened while the init is still dumpable (it waits for maps_written).
+      unique_fd init_userns;
+      if (new_net && (plan.clone_flags & CLONE_NEWUSER))
+        init_userns = open_file("/proc/" + std::to_string(child.pid) + "/ns/user", O_RDONLY);
       if (!maps.uids.empty())
         write_id_maps(child.pid, maps.uids, maps.gids, /*deny_setgroups=*/false);
       send_msg(mine.get(), SyncMsg::maps_written);
+      if (new_net) {
+        unique_fd net = create_network_namespace(init_userns ? init_userns.get() : -1);
+        if (!send_fd(mine.get(), net.get()))
+          throw_errno("send the network namespace to the container's init");
+      }
       if (plan.hook_stop) {
         expect_msg(mine.get(), SyncMsg::hook_stop, "during setup");
         run_hooks("prestart", spec.hooks->prestart, rec.state);

@@ -117,10 +117,10 @@ void init_main(InitContext& ctx) {
   // The setup, in order; each step is a function of its own (rootfs.cpp, init_process.cpp).
   bool (*const steps[])(InitContext&) = {
       become_namespace_root,
-      bring_up_loopback,
       set_root_propagation,
       bind_rootfs,
       mount_all,
+      join_network,
       create_devices,
       link_dev_entries,
       set_host_names,

@@ -39,6 +39,9 @@ struct InitContext {
   // listenerPath, and a memfd with the container process state to send with the fd.
   int listener_fd = -1, listener_state_fd = -1;
   int rootfd = -1;
+  // A new network namespace is made by the runtime beside us (netns.hpp) and comes on the
+  // sync socket; join_network joins it before the first sysfs mount, or after all mounts.
+  bool netns_pending = false;
   char exe[4096] = {};  // args[0] as found in the container
   InitError error;
 };
@@ -49,10 +52,10 @@ bool init_fail(InitContext& ctx, int err, const char* fmt, ...)
 
 // The steps, in order (rootfs.cpp, init_process.cpp).
 bool become_namespace_root(InitContext& ctx);
-bool bring_up_loopback(InitContext& ctx);  // in a new network namespace
 bool set_root_propagation(InitContext& ctx);
 bool bind_rootfs(InitContext& ctx);
 bool mount_all(InitContext& ctx);
+bool join_network(InitContext& ctx);
 bool create_devices(InitContext& ctx);
 bool link_dev_entries(InitContext& ctx);
 bool set_host_names(InitContext& ctx);

@@ -41,22 +41,15 @@ bool become_namespace_root(InitContext& ctx) {
   return true;
 }
 
-bool bring_up_loopback(InitContext& ctx) {
-  if (!(ctx.plan->clone_flags & CLONE_NEWNET)) return true;
-  // A new network namespace starts with `lo` down: 127.0.0.1 would not answer even inside
-  // the box. Up it goes, as crun and bubblewrap do; everything else is for hooks to plumb.
-  int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (sock < 0) return init_fail(ctx, errno, "bring up lo: socket");
-  struct ifreq ifr = {};
-  __builtin_memcpy(ifr.ifr_name, "lo", 3);
-  bool ok = ::ioctl(sock, SIOCGIFFLAGS, &ifr) == 0;
-  if (ok && !(ifr.ifr_flags & IFF_UP)) {
-    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
-    ok = ::ioctl(sock, SIOCSIFFLAGS, &ifr) == 0;
-  }
+bool join_network(InitContext& ctx) {
+  if (!ctx.netns_pending) return true;
+  ctx.netns_pending = false;
+  int fd = receive_fd_raw(ctx.sync_fd);
+  if (fd < 0) return init_fail(ctx, errno, "receive the network namespace from the runtime");
+  int rc = ::setns(fd, CLONE_NEWNET);
   int err = errno;
-  ::close(sock);
-  return ok || init_fail(ctx, err, "bring up lo in the container's network namespace");
+  ::close(fd);
+  return rc == 0 || init_fail(ctx, err, "join the container's network namespace");
 }
 
 bool join_session_keyring(InitContext& ctx) {

@@ -247,8 +247,12 @@ bool bind_rootfs(InitContext& ctx) {
 }
 
 bool mount_all(InitContext& ctx) {
-  for (const auto& m : ctx.plan->mounts)
+  for (const auto& m : ctx.plan->mounts) {
+    // sysfs shows the network namespace of whoever mounts it, and may only be mounted by
+    // its owner.
+    if (m.type == "sysfs" && !join_network(ctx)) return false;
     if (!mount_one(ctx, m)) return false;
+  }
   return true;
 }
 

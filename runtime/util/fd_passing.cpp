@@ -37,16 +37,25 @@ bool send_fd(int sock, int fd) {
   return ::sendmsg(sock, &m.msg, MSG_NOSIGNAL) == 1;
 }
 
-unique_fd receive_fd(int sock, const char* what) {
+int receive_fd_raw(int sock) {
   FdMessage m;
-  if (retry_eintr([&] { return ::recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC); }) != 1)
-    throw_errno(std::string("receive ") + what);
+  ssize_t n = retry_eintr([&] { return ::recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC); });
+  if (n < 0) return -1;
   struct cmsghdr* cm = CMSG_FIRSTHDR(&m.msg);
-  if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-    throw Error(std::string("receive ") + what + ": no descriptor came");
+  if (n != 1 || !cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
+    errno = EBADMSG;
+    return -1;
+  }
   int fd;
   std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-  return unique_fd(fd);
+  return fd;
+}
+
+unique_fd receive_fd(int sock, const char* what) {
+  int fd = receive_fd_raw(sock);
+  if (fd >= 0) return unique_fd(fd);
+  if (errno == EBADMSG) throw Error(std::string("receive ") + what + ": no descriptor came");
+  throw_errno(std::string("receive ") + what);
 }
 
 }  // namespace boxrt
