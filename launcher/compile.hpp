@@ -12,6 +12,7 @@
 
 #include "oci/spec.hpp"
 #include "profile.hpp"
+#include "xauth.hpp"
 
 namespace boxapp {
 
@@ -23,6 +24,11 @@ struct HostFacts {
   std::optional<gid_t> audio_gid, video_gid;  // the host's groups, when the user is in them
   // The display and sound servers the user's session offers.
   std::string display, xauthority, wayland_display, pulse_socket;
+  // The display's cookie from the user's Xauthority, made a wildcard entry for the box's own
+  // file; and the sound server's cookie file (shared only when the server won't give the
+  // box a socket of its own).
+  std::optional<XauthEntry> x_cookie;
+  std::string pulse_cookie;
   // Top-level host directories the host image shares, and those that are symlinks
   // (merged /usr: bin -> usr/bin) to recreate in the image's root.
   std::vector<std::string> root_dirs;
@@ -40,6 +46,9 @@ struct CompileOptions {
   std::optional<std::vector<std::string>> args;  // replaces app.args (boxapp APP -- ARGS)
   std::string hostname;                          // default: the app's name
   bool terminal = false;                         // give the app the caller's terminal
+  // The box's own files (its Xauthority, its sound socket directory): the bundle directory.
+  // Default: $XDG_RUNTIME_DIR/boxapp/bundles/APP, where `boxapp run` puts it.
+  std::string box_dir;
 };
 
 // Throws naming the profile field when the profile asks for what this host can't give
@@ -55,7 +64,7 @@ std::string expand(const std::string& text, const Profile& profile, const HostFa
 void compile_process(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s);
 void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptions& o,
                         oci::Spec& s);
-void compile_desktop(const Profile& p, const HostFacts& h, oci::Spec& s);
+void compile_desktop(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s);
 void compile_network(const Profile& p, oci::Spec& s);
 void compile_security(const Profile& p, oci::Spec& s);
 void compile_resources(const Profile& p, oci::Spec& s);

@@ -162,7 +162,7 @@ oci::Spec compile_profile(const Profile& p, const HostFacts& h, const CompileOpt
                                                      {"org.boxapp.profile", p.file}};
   compile_process(p, h, o, s);
   compile_filesystem(p, h, o, s);
-  compile_desktop(p, h, s);
+  compile_desktop(p, h, o, s);
   compile_network(p, s);
   compile_security(p, s);
   compile_resources(p, s);

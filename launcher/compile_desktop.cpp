@@ -34,7 +34,11 @@ bool use_wayland(const Profile& p, const HostFacts& h) {
   return p.display == Display::automatic && !h.wayland_display.empty();
 }
 
-void compile_display(const Profile& p, const HostFacts& h, oci::Spec& s) {
+std::string box_dir(const Profile& p, const HostFacts& h, const CompileOptions& o) {
+  return o.box_dir.empty() ? h.xdg_runtime_dir + "/boxapp/bundles/" + p.name : o.box_dir;
+}
+
+void compile_display(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s) {
   if (p.display == Display::none) return;
   if (use_wayland(p, h)) {
     const std::string name = boxrt::base_name(h.wayland_display);
@@ -55,22 +59,29 @@ void compile_display(const Profile& p, const HostFacts& h, oci::Spec& s) {
   const std::string sock = "/tmp/.X11-unix/X" + number;
   s.mounts->push_back(socket_bind(sock, sock));
   add_env(s, "DISPLAY=:" + number);
-  if (!h.xauthority.empty()) {
+  // The box's own Xauthority with only this display's cookie (write_box_files), not the
+  // user's file with every cookie they have.
+  if (h.x_cookie) {
     const std::string inside = h.xdg_runtime_dir + "/Xauthority";
-    s.mounts->push_back(socket_bind(h.xauthority, inside));
+    s.mounts->push_back(socket_bind(box_dir(p, h, o) + "/Xauthority", inside));
     add_env(s, "XAUTHORITY=" + inside);
   }
 }
 
-void compile_audio(const Profile& p, const HostFacts& h, oci::Spec& s) {
+void compile_audio(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s) {
   if (p.audio == Audio::none) return;
   if (h.pulse_socket.empty())
     throw Error(p.file +
                 ": audio.mode: \"pulseaudio\", but no PulseAudio server is running "
                 "(no socket at $XDG_RUNTIME_DIR/pulse/native)");
-  const std::string inside = h.xdg_runtime_dir + "/pulse/native";
-  s.mounts->push_back(socket_bind(h.pulse_socket, inside));
-  add_env(s, "PULSE_SERVER=unix:" + inside);
+  // A directory of the box's own: the server puts the box's socket there once the box is
+  // set up (sound_socket.hpp), or, when it won't, a link to the session's socket goes there
+  // with a copy of the cookie. The app starts after either.
+  const std::string inside = h.xdg_runtime_dir + "/pulse";
+  s.mounts->push_back(socket_bind(box_dir(p, h, o) + "/pulse", inside));
+  add_env(s, "PULSE_SERVER=unix:" + inside + "/native");
+  add_env(s, "PULSE_COOKIE=" + inside + "/cookie");
+  add_env(s, "PULSE_CLIENTCONFIG=" + inside + "/client.conf");
 }
 
 void compile_devices(const Profile& p, const HostFacts& h, oci::Spec& s) {
@@ -93,9 +104,9 @@ void compile_devices(const Profile& p, const HostFacts& h, oci::Spec& s) {
 
 }  // namespace
 
-void compile_desktop(const Profile& p, const HostFacts& h, oci::Spec& s) {
-  compile_display(p, h, s);
-  compile_audio(p, h, s);
+void compile_desktop(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s) {
+  compile_display(p, h, o, s);
+  compile_audio(p, h, o, s);
   compile_devices(p, h, s);
 }
 

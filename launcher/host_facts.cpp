@@ -77,6 +77,20 @@ std::string downloads_dir(const std::string& home, const std::string& config) {
   return home + "/Downloads";
 }
 
+// The cookie of local display ":N[.S]" as a wildcard entry, from the user's Xauthority.
+std::optional<XauthEntry> display_cookie(const std::string& display, const std::string& file) {
+  if (display.size() < 2 || display[0] != ':' || file.empty()) return std::nullopt;
+  std::optional<std::string> text = boxrt::try_read_file(file);
+  if (!text) return std::nullopt;
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  auto e = find_display_cookie(*text, display.substr(1, display.find('.') - 1), host);
+  if (!e) return std::nullopt;
+  e->family = kFamilyWild;
+  e->address.clear();
+  return e;
+}
+
 }  // namespace
 
 HostFacts gather_host_facts() {
@@ -95,6 +109,7 @@ HostFacts gather_host_facts() {
   h.display = env("DISPLAY");
   std::string xauth = env("XAUTHORITY", h.home + "/.Xauthority");
   if (exists(xauth)) h.xauthority = xauth;
+  h.x_cookie = display_cookie(h.display, h.xauthority);
   if (std::string w = env("WAYLAND_DISPLAY"); !w.empty()) {
     std::string sock = w[0] == '/' ? w : h.xdg_runtime_dir + "/" + w;
     if (exists(sock)) h.wayland_display = sock;
@@ -103,6 +118,13 @@ HostFacts gather_host_facts() {
   if (pulse.rfind("unix:", 0) == 0) pulse = pulse.substr(5);
   if (pulse.empty() || pulse[0] != '/') pulse = h.xdg_runtime_dir + "/pulse/native";
   if (exists(pulse)) h.pulse_socket = pulse;
+  for (const std::string& c :
+       {env("PULSE_COOKIE"), env("XDG_CONFIG_HOME", h.home + "/.config") + "/pulse/cookie",
+        h.home + "/.pulse-cookie"})
+    if (!c.empty() && exists(c)) {
+      h.pulse_cookie = c;
+      break;
+    }
 
   for (const char* name : {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "opt"}) {
     const std::string path = std::string("/") + name;

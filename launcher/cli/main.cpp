@@ -17,6 +17,7 @@
 #include "container/launch_support.hpp"
 #include "container/runtime.hpp"
 #include "profile.hpp"
+#include "sound_socket.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -49,23 +50,37 @@ boxrt::Runtime runtime() {
 
 struct Compiled {
   boxapp::Profile profile;
+  boxapp::HostFacts host;
   oci::Spec spec;
 };
 
-Compiled compile(const std::string& app, const std::string& rootfs,
+// box_dir: where the box's own files go (its Xauthority, its sound socket); empty for a
+// spec that is only shown.
+Compiled compile(boxapp::Profile profile, const std::string& rootfs, const std::string& box_dir,
                  std::optional<std::vector<std::string>> args, bool terminal) {
-  Compiled c;
-  c.profile = boxapp::load_profile(boxapp::find_profile(app));
-  boxapp::HostFacts host = boxapp::gather_host_facts();
+  Compiled c{std::move(profile), boxapp::gather_host_facts(), {}};
   boxapp::CompileOptions o;
   o.rootfs = rootfs;
+  o.box_dir = box_dir;
   o.args = std::move(args);
   o.terminal = terminal;
-  c.spec = boxapp::compile_profile(c.profile, host, o);
-  boxapp::prepare_host_rootfs(rootfs, host);
+  c.spec = boxapp::compile_profile(c.profile, c.host, o);
+  if (box_dir.empty()) return c;
+  boxapp::prepare_host_rootfs(rootfs, c.host);
   if (c.profile.home == boxapp::HomeMode::persist)
-    mkdirs(host.xdg_data_home + "/boxapp/" + c.profile.name + "/home", 0700);
+    mkdirs(c.host.xdg_data_home + "/boxapp/" + c.profile.name + "/home", 0700);
+  mkdirs(box_dir, 0700);
+  if (c.host.x_cookie && c.profile.display != boxapp::Display::none)
+    boxapp::write_xauthority(box_dir + "/Xauthority", *c.host.x_cookie);
   return c;
+}
+
+boxapp::Profile load(const std::string& app) {
+  return boxapp::load_profile(boxapp::find_profile(app));
+}
+
+bool wants_sound(const Compiled& c) {
+  return c.profile.audio != boxapp::Audio::none;
 }
 
 // The app's name, or name-2, name-3, ... when that one is running; a stopped leftover of
@@ -110,35 +125,44 @@ int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
   const bool terminal = !detach && ::isatty(0) && ::isatty(1);
   const std::string dir = runtime_dir();
   mkdirs(dir + "/bundles", 0700);
-  Compiled c =
-      compile(app, dir + "/host-root", have_args ? std::optional(args) : std::nullopt, terminal);
+  boxapp::Profile profile = load(app);
   boxrt::Runtime rt = runtime();
-  name = free_name(rt, name.empty() ? c.profile.name : name, !name.empty());
+  name = free_name(rt, name.empty() ? profile.name : name, !name.empty());
   const std::string bundle = dir + "/bundles/" + name;
-  mkdirs(bundle, 0700);
+  Compiled c = compile(std::move(profile), dir + "/host-root", bundle,
+                       have_args ? std::optional(args) : std::nullopt, terminal);
   boxrt::write_file_atomic(bundle + "/config.json", oci::dump_spec(c.spec), 0600,
                            boxrt::Durability::volatile_ok);
+  // The box's sound socket is asked for while the box is set up; the app starts once it's there.
+  std::optional<boxapp::SoundSocket> sound;
+  if (wants_sound(c)) sound = boxapp::SoundSocket::start(bundle, dir + "/bundles");
   boxrt::CreateOptions o;
   o.bundle = bundle;
   o.spec = &c.spec;
+  if (sound) o.before_start = [&](pid_t pid) { sound->ready(c.host, pid); };
   int status = rt.run(name, o, detach, /*keep=*/false);
   if (detach) {
     std::printf("%s\n", name.c_str());
     std::fflush(stdout);
     if (rm) remove_when_done(rt, name);
+  } else if (sound) {
+    sound->wait_unloaded();
   }
   return status;
 }
 
 int cmd_spec(const std::string& app, const std::string& bundle) {
   if (bundle.empty()) {
-    Compiled c = compile(app, runtime_dir() + "/host-root", std::nullopt, false);
+    Compiled c = compile(load(app), runtime_dir() + "/host-root", "", std::nullopt, false);
     std::printf("%s", oci::dump_spec(c.spec).c_str());
     return 0;
   }
   mkdirs(bundle, 0755);
   const std::string abs = boxrt::absolute_path(bundle);
-  Compiled c = compile(app, abs + "/rootfs", std::nullopt, false);
+  // Whatever runs this bundle can't unload a sound socket when it ends: the session's is
+  // shared.
+  Compiled c = compile(load(app), abs + "/rootfs", abs, std::nullopt, false);
+  if (wants_sound(c)) boxapp::share_session_sound(abs, c.host);
   c.spec.root->path = "rootfs";
   boxrt::write_file_atomic(abs + "/config.json", oci::dump_spec(c.spec), 0644);
   std::printf("%s\n", abs.c_str());

@@ -256,6 +256,7 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
       rec.start_time = ps->start_time;
       store_.save(rec);
       if (!pid_file.empty()) write_pid_file(pid_file, child.pid);
+      if (mode != Mode::create && o.before_start) o.before_start(child.pid);
 
       send_msg(mine.get(), mode == Mode::create ? SyncMsg::wait_start : SyncMsg::exec_now);
       if (mode != Mode::create)

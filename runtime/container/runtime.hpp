@@ -34,6 +34,10 @@ struct CreateOptions {
   // The spec itself, when the caller has it (boxapp): saves reading back the config.json it
   // just wrote to the bundle, which stays the document `exec` and other tools read.
   const oci::Spec* spec = nullptr;
+  // Called with the init's pid once the container is set up, before its process starts
+  // (run, run -d; not create): for what must be in place when the app starts but can be
+  // made while the runtime sets up the box (boxapp's sound socket). Throwing destroys it.
+  std::function<void(pid_t)> before_start;
 };
 
 struct ExecOptions {

@@ -54,6 +54,9 @@ boxapp::HostFacts test_host() {
   h.downloads = "/home/alice/Downloads";
   h.display = ":0";
   h.xauthority = "/home/alice/.Xauthority";
+  h.x_cookie =
+      boxapp::XauthEntry{boxapp::kFamilyWild, "", "0", "MIT-MAGIC-COOKIE-1", std::string(16, 'k')};
+  h.pulse_cookie = "/home/alice/.config/pulse/cookie";
   h.pulse_socket = "/run/user/1000/pulse/native";
   h.root_dirs = {"usr", "etc", "opt"};
   h.root_links = {{"bin", "usr/bin"}, {"lib", "usr/lib"}, {"lib64", "usr/lib64"}};
@@ -195,4 +198,27 @@ TEST_CASE("compile-time errors name the field and what is missing") {
                     "digits, - _ and . (or set app.name)");
   CHECK_THROWS_WITH(compile("[app]\ncommand='x'\n[devices]\npaths=['/dev/nope']\n"),
                     "t.toml: devices.paths[0]: `/dev/nope` is not a device on this host");
+}
+
+TEST_CASE("Xauthority: the display's cookie, for this host first, written as a wildcard") {
+  auto entry = [](uint16_t family, std::string addr, std::string number, std::string data) {
+    return boxapp::encode_xauth(
+        {family, std::move(addr), std::move(number), "MIT-MAGIC-COOKIE-1", std::move(data)});
+  };
+  const std::string file = entry(boxapp::kFamilyLocal, "other", "0", "other-host") +
+                           entry(boxapp::kFamilyWild, "", "0", "wild") +
+                           entry(boxapp::kFamilyLocal, "here", "1", "display-1") +
+                           entry(boxapp::kFamilyLocal, "here", "0", "mine");
+  CHECK(boxapp::find_display_cookie(file, "0", "here")->data == "mine");
+  CHECK(boxapp::find_display_cookie(file, "0", "elsewhere")->data == "wild");
+  CHECK(boxapp::find_display_cookie(file, "1", "elsewhere")->data == "display-1");
+  CHECK_FALSE(boxapp::find_display_cookie(file, "2", "here"));
+  // A truncated file: the entries before the cut still count.
+  CHECK(boxapp::find_display_cookie(file.substr(0, file.size() - 3), "0", "x")->data == "wild");
+  // Read back by the same rules, an encoded entry is itself.
+  boxapp::XauthEntry e{boxapp::kFamilyWild, "", "7", "MIT-MAGIC-COOKIE-1", "cookie"};
+  auto back = boxapp::find_display_cookie(boxapp::encode_xauth(e), "7", "any");
+  REQUIRE(back);
+  CHECK(back->family == boxapp::kFamilyWild);
+  CHECK(back->data == "cookie");
 }
