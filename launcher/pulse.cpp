@@ -162,9 +162,7 @@ std::optional<uint32_t> PulseServer::load_socket_module(const std::string& socke
   struct Reply {
     uint32_t index = PA_INVALID_INDEX;
   } reply;
-  auto cb = [](pa_context*, uint32_t idx, void* data) {
-    static_cast<Reply*>(data)->index = idx;
-  };
+  auto cb = [](pa_context*, uint32_t idx, void* data) { static_cast<Reply*>(data)->index = idx; };
   pa_operation* op =
       impl_->pa->load_module(impl_->ctx, "module-native-protocol-unix", args.c_str(), cb, &reply);
   if (!impl_->wait(op) || reply.index == PA_INVALID_INDEX) {

@@ -187,7 +187,7 @@ void SoundSocket::ready(const HostFacts& host, pid_t box_pid) {
   } else {
     std::string why = line.rfind("refused ", 0) == 0 ? line.substr(8) : "the keeper died";
     boxrt::log_debug("sound: no socket of the box's own (" + why +
-                    "); sharing the session's socket");
+                     "); sharing the session's socket");
     // Gone or going: nothing loaded to watch over.
     ::kill(keeper_, SIGKILL);
     watch_.reset();

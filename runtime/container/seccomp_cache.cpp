@@ -67,6 +67,9 @@ void store(const std::string& dir, const std::string& path, const std::string& k
   text.append(reinterpret_cast<const char*>(prog.code.data()),
               prog.code.size() * sizeof(struct sock_filter));
   try {
+    // The state root itself is made only when the first container is claimed, after this.
+    const std::string root = dir.substr(0, dir.rfind('/'));
+    if (::mkdir(root.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir " + root);
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir " + dir);
     write_file_atomic(path, text, 0600, Durability::volatile_ok);
   } catch (const Error& e) {

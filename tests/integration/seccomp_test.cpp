@@ -170,6 +170,12 @@ TEST_CASE("a compiled filter is cached per profile, and the cached one filters t
   b.write();
   CHECK(rt({"run", "-b", b.path(), "other"}).out == "[43]\n");
   CHECK(entries() == 2);
+  // The very first container: its state root is made only after the filter is compiled.
+  const std::string fresh = rt.root() + "/@fresh";
+  for (int run = 0; run < 2; ++run) {
+    Result r = run_process({runtime_bin(), "--root", fresh, "--debug", "run", "-b", b.path(), "f"});
+    CHECK(r.err.find(run == 0 ? "compiled in" : "from the cache in") != std::string::npos);
+  }
   run_process({"/bin/sh", "-c", "for f in " + cache + "/*; do printf garbage > $f; done"});
   Result again = rt({"--debug", "run", "-b", b.path(), "damaged"});
   CHECK(again.out == "[43]\n");

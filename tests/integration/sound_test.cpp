@@ -33,8 +33,8 @@ class PulseDaemon {
   explicit PulseDaemon(bool allow_modules = true) {
     std::vector<std::string> argv = env();
     for (const char* a : {"/usr/bin/pulseaudio", "-n", "--daemonize=yes", "--exit-idle-time=-1",
-                          "--system=no", "--log-target=stderr", "-L",
-                          "module-native-protocol-unix", "-L", "module-null-sink sink_name=boxtest"})
+                          "--system=no", "--log-target=stderr", "-L", "module-native-protocol-unix",
+                          "-L", "module-null-sink sink_name=boxtest"})
       argv.push_back(a);
     if (!allow_modules) argv.push_back("--disallow-module-loading=yes");
     Result r = run_process(argv);
