@@ -2,20 +2,19 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
 
-#include "pulse.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
+#include "util/fd_passing.hpp"
 #include "util/lock_file.hpp"
 #include "util/log.hpp"
 #include "util/proc.hpp"
@@ -26,110 +25,61 @@ namespace {
 
 using boxrt::backquoted;
 using boxrt::Error;
+using boxrt::unique_fd;
 
-constexpr int kReportTimeoutMs = 10000;  // libpulse gives up after 3 s per step
+constexpr int kAnswerTimeoutMs = 10000;  // the broker gives libpulse 3 s per step
 
-// Both channels are socket pairs: a peer that died is an error, never a SIGPIPE.
-void report(int fd, const std::string& line) {
-  std::string text = line + "\n";
+boxrt::unique_fd try_connect(const std::string& path) {
+  unique_fd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (!fd || path.size() >= sizeof addr.sun_path) return {};
+  path.copy(addr.sun_path, path.size());
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return {};
+  return fd;
+}
+
+// Starts the broker, detached from us (double fork), and waits until it listens.
+void start_broker(const std::string& session_dir) {
+  int ready[2];
+  boxrt::check(::pipe2(ready, O_CLOEXEC), "pipe");
+  unique_fd ready_r(ready[0]), ready_w(ready[1]);
+  pid_t mid = boxrt::check(::fork(), "fork the sound broker");
+  if (mid == 0) {
+    if (::fork() == 0) sound_broker_main(session_dir, ready_w.get());
+    ::_exit(0);
+  }
+  boxrt::retry_eintr([&] { return ::waitpid(mid, nullptr, 0); });
+  ready_w.reset();
+  struct pollfd p = {ready_r.get(), POLLIN, 0};
+  char c;
+  if (boxrt::retry_eintr([&] { return ::poll(&p, 1, 5000); }) != 1 ||
+      ::read(ready_r.get(), &c, 1) != 1)
+    throw Error("sound: the sound broker did not start");
+}
+
+unique_fd connect_broker(const std::string& session_dir) {
+  const std::string path = session_dir + "/sound.sock";
+  if (auto fd = try_connect(path)) return fd;
+  boxrt::FileLock lock = boxrt::FileLock::acquire(session_dir + "/sound.lock");
+  if (auto fd = try_connect(path)) return fd;  // another start won the race
+  ::unlink(path.c_str());                      // a broker that died
+  start_broker(session_dir);
+  if (auto fd = try_connect(path)) return fd;
+  boxrt::throw_errno("sound: connect to the sound broker at " + backquoted(path));
+}
+
+void send_text(int fd, const std::string& text) {
   (void)!::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
 }
 
-// Reads one line from `fd`, waiting at most timeout_ms; empty on EOF or timeout.
-std::string read_line(int fd, int timeout_ms) {
-  std::string line;
-  char c;
+// One message, waiting at most timeout_ms; empty on EOF or timeout.
+std::string receive_text(int fd, int timeout_ms) {
   struct pollfd p = {fd, POLLIN, 0};
-  while (line.size() < 4096) {
-    int rc = boxrt::retry_eintr([&] { return ::poll(&p, 1, timeout_ms); });
-    if (rc <= 0 || boxrt::retry_eintr([&] { return ::read(fd, &c, 1); }) != 1) return {};
-    if (c == '\n') return line;
-    line += c;
-  }
-  return line;
-}
-
-// Modules of boxes that are gone: their keeper no longer holds the lock (killed, or the box
-// ran detached and ended), or the socket is this box's own path from an earlier run.
-void collect_leftovers(PulseServer& server, const std::string& boxes_dir,
-                       const std::string& own_socket) {
-  for (const auto& m : server.socket_modules_under(boxes_dir)) {
-    const std::string rest = m.socket.substr(boxes_dir.size() + 1);
-    const std::string lock = boxes_dir + "/" + rest.substr(0, rest.find('/')) + "/sound.lock";
-    bool gone = m.socket == own_socket;
-    if (!gone) {
-      try {
-        gone = boxrt::FileLock::try_acquire(lock).has_value();
-      } catch (const Error&) {
-        gone = true;  // the box's directory is gone too
-      }
-    }
-    if (gone) server.unload_module(m.index);
-  }
-}
-
-// Waits until process `pid` has ended (or is already gone).
-void wait_for_exit(pid_t pid) {
-  boxrt::unique_fd pidfd;
-  try {
-    pidfd = boxrt::open_pidfd(pid);
-  } catch (const Error&) {
-    return;
-  }
-  struct pollfd p = {pidfd.get(), POLLIN, 0};
-  while (pidfd && ::poll(&p, 1, -1) < 0 && errno == EINTR) {
-  }
-}
-
-[[noreturn]] void keeper_main(const std::string& box_dir, const std::string& boxes_dir,
-                              int report_fd, int watch_fd) {
-  ::setsid();
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  // The box's end is what ends us: signals meant for the app (a Ctrl-C) must not.
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE})
-    ::signal(sig, SIG_IGN);
-  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  for (int fd = 0; fd < 3; ++fd)
-    ::dup2(null, fd);
-  ::prctl(PR_SET_NAME, "boxapp-sound");
-  try {
-    boxrt::FileLock lock = boxrt::FileLock::acquire(box_dir + "/sound.lock");
-    const std::string socket = box_dir + "/pulse/native";
-    std::string why;
-    auto server = PulseServer::connect(why);
-    if (!server) {
-      report(report_fd, "refused " + why);
-      ::_exit(0);
-    }
-    collect_leftovers(*server, boxes_dir, socket);
-    auto index = server->load_socket_module(socket, why);
-    if (!index) {
-      report(report_fd, "refused " + why);
-      ::_exit(0);
-    }
-    report(report_fd, "module " + std::to_string(*index));
-    ::close(report_fd);
-    int pid = 0;
-    if (std::sscanf(read_line(watch_fd, -1).c_str(), "%d", &pid) == 1 && pid > 0)
-      wait_for_exit(pid);
-    // The connection sat idle for the box's whole life: if the server dropped it, ask anew.
-    if (!server->unload_module(*index)) {
-      server.reset();
-      if (auto again = PulseServer::connect(why)) again->unload_module(*index);
-    }
-  } catch (const std::exception& e) {
-    report(report_fd, std::string("refused ") + e.what());
-  }
-  ::_exit(0);
-}
-
-void write_random_cookie(const std::string& path) {
-  char cookie[256];
-  if (::getrandom(cookie, sizeof cookie, 0) != sizeof cookie) boxrt::throw_errno("getrandom");
-  boxrt::write_file_atomic(path, std::string(cookie, sizeof cookie), 0600,
-                           boxrt::Durability::volatile_ok);
+  if (boxrt::retry_eintr([&] { return ::poll(&p, 1, timeout_ms); }) != 1) return {};
+  char buf[1024];
+  ssize_t n = boxrt::retry_eintr([&] { return ::recv(fd, buf, sizeof buf, 0); });
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
 // libpulse in the box must not fall back to POSIX shared memory: its segments are in the
@@ -140,74 +90,54 @@ void write_client_conf(const std::string& dir) {
                            boxrt::Durability::volatile_ok);
 }
 
+// The module lets in whoever reaches the socket; a cookie file only keeps libpulse in the
+// box from looking for (and complaining about) one.
+void write_random_cookie(const std::string& path) {
+  char cookie[256];
+  if (::getrandom(cookie, sizeof cookie, 0) != sizeof cookie) boxrt::throw_errno("getrandom");
+  boxrt::write_file_atomic(path, std::string(cookie, sizeof cookie), 0600,
+                           boxrt::Durability::volatile_ok);
+}
+
 }  // namespace
 
-SoundSocket SoundSocket::start(const std::string& box_dir, const std::string& boxes_dir) {
+SoundSocket SoundSocket::start(const std::string& box_dir, const std::string& session_dir) {
   const std::string dir = box_dir + "/pulse";
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     boxrt::throw_errno("create " + backquoted(dir));
   ::unlink((dir + "/native").c_str());  // an earlier box's
   ::unlink((dir + "/cookie").c_str());
-  int rep[2], watch[2];
-  boxrt::check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rep), "socketpair");
-  boxrt::unique_fd rep_r(rep[0]), rep_w(rep[1]);
-  boxrt::check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, watch), "socketpair");
-  boxrt::unique_fd watch_r(watch[0]), watch_w(watch[1]);
-  pid_t pid = boxrt::check(::fork(), "fork the sound socket keeper");
-  if (pid == 0) {
-    rep_r.reset();
-    watch_w.reset();
-    keeper_main(box_dir, boxes_dir, rep_w.get(), watch_r.get());
-  }
   SoundSocket s;
   s.box_dir_ = box_dir;
-  s.keeper_ = pid;
-  s.report_ = std::move(rep_r);
-  s.watch_ = std::move(watch_w);
+  try {
+    s.broker_ = connect_broker(session_dir);
+    send_text(s.broker_.get(), "load " + box_dir);
+  } catch (const Error& e) {
+    boxrt::log_debug(std::string("sound: ") + e.what());  // ready() shares the session's
+    s.broker_.reset();
+  }
   return s;
 }
 
-SoundSocket::~SoundSocket() {
-  // Closing our end tells a keeper still waiting for its box that there is none.
-  watch_.reset();
-  report_.reset();
-}
-
 void SoundSocket::ready(const HostFacts& host, pid_t box_pid) {
-  const std::string line = read_line(report_.get(), kReportTimeoutMs);
-  report_.reset();
+  const std::string answer = broker_ ? receive_text(broker_.get(), kAnswerTimeoutMs) : "";
   unsigned index = 0;
-  if (std::sscanf(line.c_str(), "module %u", &index) == 1) {
+  if (std::sscanf(answer.c_str(), "module %u", &index) == 1) {
     boxrt::log_debug("sound: the box has socket module " + std::to_string(index) + " at " +
                      box_dir_ + "/pulse/native");
-    // The module lets anyone who reaches the socket in; a cookie file keeps libpulse in the
-    // box from looking for (and complaining about) one.
     write_random_cookie(box_dir_ + "/pulse/cookie");
     write_client_conf(box_dir_ + "/pulse");
-  } else {
-    std::string why = line.rfind("refused ", 0) == 0 ? line.substr(8) : "the keeper died";
-    boxrt::log_debug("sound: no socket of the box's own (" + why +
-                     "); sharing the session's socket");
-    // Gone or going: nothing loaded to watch over.
-    ::kill(keeper_, SIGKILL);
-    watch_.reset();
-    share_session_sound(box_dir_, host);
+    unique_fd pidfd = boxrt::open_pidfd(box_pid);
+    if (!pidfd || !boxrt::send_fd(broker_.get(), pidfd.get()))
+      throw Error("sound: hand the box's process to the sound broker: " +
+                  std::string(std::strerror(errno)));
     return;
   }
-  report(watch_.get(), std::to_string(box_pid));
-  watch_.reset();
-}
-
-void SoundSocket::wait_unloaded() {
-  if (keeper_ <= 0) return;
-  try {
-    boxrt::unique_fd pidfd = boxrt::open_pidfd(keeper_);
-    struct pollfd p = {pidfd.get(), POLLIN, 0};
-    boxrt::retry_eintr([&] { return ::poll(&p, 1, 3000); });
-  } catch (const Error&) {
-  }
-  ::waitpid(keeper_, nullptr, WNOHANG);
-  keeper_ = -1;
+  boxrt::log_debug("sound: no socket of the box's own (" +
+                   (answer.rfind("refused ", 0) == 0 ? answer.substr(8) : "no broker") +
+                   "); sharing the session's socket");
+  broker_.reset();
+  share_session_sound(box_dir_, host);
 }
 
 void share_session_sound(const std::string& box_dir, const HostFacts& host) {

@@ -135,7 +135,7 @@ int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
                            boxrt::Durability::volatile_ok);
   // The box's sound socket is asked for while the box is set up; the app starts once it's there.
   std::optional<boxapp::SoundSocket> sound;
-  if (wants_sound(c)) sound = boxapp::SoundSocket::start(bundle, dir + "/bundles");
+  if (wants_sound(c)) sound = boxapp::SoundSocket::start(bundle, dir);
   boxrt::CreateOptions o;
   o.bundle = bundle;
   o.spec = &c.spec;
@@ -145,8 +145,6 @@ int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
     std::printf("%s\n", name.c_str());
     std::fflush(stdout);
     if (rm) remove_when_done(rt, name);
-  } else if (sound) {
-    sound->wait_unloaded();
   }
   return status;
 }

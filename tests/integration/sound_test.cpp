@@ -58,7 +58,17 @@ class PulseDaemon {
     return run_process(argv);
   }
   // The sockets the server offers boxes: module-native-protocol-unix lines naming bundles/.
-  std::vector<std::string> box_sockets() const {
+  // After a box ends its socket goes within moments, not before boxapp returns: waits for
+  // `want` of them, 3 s at most.
+  std::vector<std::string> box_sockets(size_t want = 0) const {
+    auto found = list_box_sockets();
+    for (int i = 0; i < 60 && found.size() != want; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      found = list_box_sockets();
+    }
+    return found;
+  }
+  std::vector<std::string> list_box_sockets() const {
     std::vector<std::string> found;
     std::istringstream in(pactl({"list", "modules", "short"}).out);
     for (std::string line; std::getline(in, line);)
@@ -206,10 +216,8 @@ args = ["60"]
 mode = "pulseaudio"
 )");
     REQUIRE(boxapp({"run", "-d", "waiter"}).status == 0);
-    CHECK(pulse.box_sockets().size() == 1);
+    CHECK(pulse.box_sockets(1).size() == 1);
     REQUIRE(boxapp({"rm", "-f", "waiter"}).status == 0);
-    for (int i = 0; i < 60 && !pulse.box_sockets().empty(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     CHECK(pulse.box_sockets().empty());
   }
   SECTION("sockets of boxes whose boxapp was killed are collected at the next start") {
@@ -218,7 +226,7 @@ mode = "pulseaudio"
     Result load = pulse.pactl({"load-module", "module-native-protocol-unix",
                                "socket=\"" + ghost + "/native\" auth-anonymous=1"});
     REQUIRE(load.status == 0);
-    REQUIRE(pulse.box_sockets().size() == 1);
+    REQUIRE(pulse.box_sockets(1).size() == 1);
     REQUIRE(boxapp({"peek"}).status == 0);
     CHECK(pulse.box_sockets().empty());
   }
