@@ -70,6 +70,8 @@ Compiled compile(boxapp::Profile profile, const std::string& rootfs, const std::
   if (c.profile.home == boxapp::HomeMode::persist)
     mkdirs(c.host.xdg_data_home + "/boxapp/" + c.profile.name + "/home", 0700);
   mkdirs(box_dir, 0700);
+  // The user's Downloads folder, as xdg-user-dirs makes it, when the app may share it.
+  if (c.profile.downloads) mkdirs(c.host.downloads, 0755);
   if (c.host.x_cookie && c.profile.display != boxapp::Display::none)
     boxapp::write_xauthority(box_dir + "/Xauthority", *c.host.x_cookie);
   return c;
