@@ -29,6 +29,7 @@ struct HostFacts {
   // box a socket of its own).
   std::optional<XauthEntry> x_cookie;
   std::string pulse_cookie;
+  bool has_machine_id = false;  // /etc/machine-id, which each box sees one of its own in place of
   // Top-level host directories the host image shares, and those that are symlinks
   // (merged /usr: bin -> usr/bin) to recreate in the image's root.
   std::vector<std::string> root_dirs;
@@ -72,5 +73,9 @@ void compile_resources(const Profile& p, oci::Spec& s);
 // Creates the host image's root at `dir`: the top-level symlinks, nothing else (the
 // runtime makes the mount points).
 void prepare_host_rootfs(const std::string& dir, const HostFacts& host);
+
+// The app's own directory, $XDG_DATA_HOME/boxapp/APP: its persistent home when it has one,
+// and its machine-id, made once.
+void prepare_app_data(const Profile& profile, const HostFacts& host);
 
 }  // namespace boxapp

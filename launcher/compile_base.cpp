@@ -1,10 +1,15 @@
 // The process, the file system (host image, home, shared folders, mounts) and the network
 // part of a compiled profile.
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "compile.hpp"
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
+#include "util/sys.hpp"
 
 namespace boxapp {
 namespace {
@@ -20,6 +25,11 @@ oci::Mount mount(std::string destination, std::string type, std::string source,
   m.source = std::move(source);
   m.options = std::move(options);
   return m;
+}
+
+// $XDG_DATA_HOME/boxapp/APP: what of the app's own outlives its box.
+std::string app_data_dir(const Profile& p, const HostFacts& h) {
+  return h.xdg_data_home + "/boxapp/" + p.name;
 }
 
 oci::Mount bind_mount(const std::string& host, const std::string& container, bool read_only) {
@@ -100,7 +110,9 @@ void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptio
       mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
       mount("/dev/pts", "devpts", "devpts",
             {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}),
-      mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
+      // No size: the kernel's default, half of memory, as the host's /dev/shm. Browsers share
+      // frames through it and crash in docker's 64 MiB; a memory limit still counts it.
+      mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777"}),
       mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
       mount("/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777"}),
       mount("/run", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=755"}),
@@ -114,12 +126,16 @@ void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptio
                      "gid=" + std::to_string(h.gid)}));
   // Home: private to the app, kept or thrown away.
   if (p.home == HomeMode::persist)
-    m.push_back(bind_mount(h.xdg_data_home + "/boxapp/" + p.name + "/home", h.home, false));
+    m.push_back(bind_mount(app_data_dir(p, h) + "/home", h.home, false));
   else
     m.push_back(mount(h.home, "tmpfs", "tmpfs",
                       {"nosuid", "nodev", "mode=700", "uid=" + std::to_string(h.uid),
                        "gid=" + std::to_string(h.gid)}));
   if (p.downloads) m.push_back(bind_mount(h.downloads, h.downloads, false));
+  // A machine-id of the app's own (prepare_app_data): a stable id for D-Bus and PulseAudio,
+  // which doesn't tell apps which machine they run on.
+  if (h.has_machine_id)
+    m.push_back(bind_mount(app_data_dir(p, h) + "/machine-id", "/etc/machine-id", true));
   // sysfs after the others that don't need it: the runtime makes the box's network
   // namespace while these are mounted and waits for it at the first sysfs mount. Before the
   // profile's own mounts, which may go under /sys.
@@ -167,6 +183,21 @@ oci::Spec compile_profile(const Profile& p, const HostFacts& h, const CompileOpt
   compile_security(p, s);
   compile_resources(p, s);
   return s;
+}
+
+void prepare_app_data(const Profile& p, const HostFacts& h) {
+  const std::string dir = app_data_dir(p, h);
+  boxrt::make_dirs(dir, 0700);
+  if (p.home == HomeMode::persist) boxrt::make_dirs(dir + "/home", 0700);
+  const std::string id = dir + "/machine-id";
+  if (!h.has_machine_id || ::access(id.c_str(), F_OK) == 0) return;
+  unsigned char bytes[16];
+  if (::getrandom(bytes, sizeof bytes, 0) != sizeof bytes) boxrt::throw_errno("getrandom");
+  char hex[34];
+  for (size_t i = 0; i < sizeof bytes; ++i)
+    std::snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
+  hex[32] = '\n';
+  boxrt::write_file_atomic(id, std::string(hex, 33), 0644, boxrt::Durability::volatile_ok);
 }
 
 void prepare_host_rootfs(const std::string& dir, const HostFacts& h) {

@@ -110,6 +110,7 @@ HostFacts gather_host_facts() {
   std::string xauth = env("XAUTHORITY", h.home + "/.Xauthority");
   if (exists(xauth)) h.xauthority = xauth;
   h.x_cookie = display_cookie(h.display, h.xauthority);
+  h.has_machine_id = exists("/etc/machine-id");
   if (std::string w = env("WAYLAND_DISPLAY"); !w.empty()) {
     std::string sock = w[0] == '/' ? w : h.xdg_runtime_dir + "/" + w;
     if (exists(sock)) h.wayland_display = sock;

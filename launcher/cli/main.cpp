@@ -35,13 +35,6 @@ std::string runtime_dir() {
   return (x && *x ? std::string(x) : "/tmp/boxapp-" + std::to_string(::getuid())) + "/boxapp";
 }
 
-void mkdirs(const std::string& path, mode_t mode) {
-  for (size_t i = 1; i <= path.size(); ++i)
-    if (i == path.size() || path[i] == '/')
-      if (::mkdir(path.substr(0, i).c_str(), mode) != 0 && errno != EEXIST)
-        boxrt::throw_errno("create " + backquoted(path.substr(0, i)));
-}
-
 boxrt::Runtime runtime() {
   boxrt::RuntimeOptions o;
   o.root = runtime_dir() + "/containers";
@@ -67,11 +60,10 @@ Compiled compile(boxapp::Profile profile, const std::string& rootfs, const std::
   c.spec = boxapp::compile_profile(c.profile, c.host, o);
   if (box_dir.empty()) return c;
   boxapp::prepare_host_rootfs(rootfs, c.host);
-  if (c.profile.home == boxapp::HomeMode::persist)
-    mkdirs(c.host.xdg_data_home + "/boxapp/" + c.profile.name + "/home", 0700);
-  mkdirs(box_dir, 0700);
+  boxapp::prepare_app_data(c.profile, c.host);
+  boxrt::make_dirs(box_dir, 0700);
   // The user's Downloads folder, as xdg-user-dirs makes it, when the app may share it.
-  if (c.profile.downloads) mkdirs(c.host.downloads, 0755);
+  if (c.profile.downloads) boxrt::make_dirs(c.host.downloads, 0755);
   if (c.host.x_cookie && c.profile.display != boxapp::Display::none)
     boxapp::write_xauthority(box_dir + "/Xauthority", *c.host.x_cookie);
   return c;
@@ -126,7 +118,7 @@ int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
             const std::vector<std::string>& args, bool have_args) {
   const bool terminal = !detach && ::isatty(0) && ::isatty(1);
   const std::string dir = runtime_dir();
-  mkdirs(dir + "/bundles", 0700);
+  boxrt::make_dirs(dir + "/bundles", 0700);
   boxapp::Profile profile = load(app);
   boxrt::Runtime rt = runtime();
   name = free_name(rt, name.empty() ? profile.name : name, !name.empty());
@@ -157,7 +149,7 @@ int cmd_spec(const std::string& app, const std::string& bundle) {
     std::printf("%s", oci::dump_spec(c.spec).c_str());
     return 0;
   }
-  mkdirs(bundle, 0755);
+  boxrt::make_dirs(bundle, 0755);
   const std::string abs = boxrt::absolute_path(bundle);
   // Whatever runs this bundle can't unload a sound socket when it ends: the session's is
   // shared.
@@ -279,7 +271,7 @@ int cmd_profiles_edit(const std::string& app) {
   const std::string mine = dir + "/" + app + ".toml";
   if (::access(mine.c_str(), F_OK) != 0) {
     std::string shipped = boxapp::find_profile(app);
-    mkdirs(dir, 0755);
+    boxrt::make_dirs(dir, 0755);
     boxrt::write_file_atomic(mine, boxrt::read_file(shipped), 0644);
   }
   const char* editor = ::getenv("EDITOR");

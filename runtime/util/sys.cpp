@@ -1,5 +1,6 @@
 #include "util/sys.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/error.hpp"
@@ -54,6 +55,13 @@ std::string dir_name(const std::string& path) {
 std::string base_name(const std::string& path) {
   auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+void make_dirs(const std::string& path, mode_t mode) {
+  for (size_t i = 1; i <= path.size(); ++i)
+    if (i == path.size() || path[i] == '/')
+      if (::mkdir(path.substr(0, i).c_str(), mode) != 0 && errno != EEXIST)
+        throw_errno("create " + backquoted(path.substr(0, i)));
 }
 
 }  // namespace boxrt

@@ -49,4 +49,7 @@ void write_all(int fd, std::string_view data, std::string_view what);
 std::string dir_name(const std::string& path);
 std::string base_name(const std::string& path);
 
+// mkdir -p: each missing component of an absolute path, with `mode`.
+void make_dirs(const std::string& path, mode_t mode);
+
 }  // namespace boxrt

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "harness.hpp"
@@ -75,6 +76,36 @@ args = ["-c", "echo hello from $(hostname) as $(id -u) in $HOME; ls -A $HOME | w
   Result version = boxapp({"--version"});
   CHECK(version.status == 0);
   CHECK(version.out == "boxapp version " BOXAPP_VERSION "\n");
+}
+
+TEST_CASE("each app has a machine-id of its own, kept between runs, and a roomy /dev/shm") {
+  Launcher boxapp;
+  const char* text = R"([app]
+command = "/bin/sh"
+args = ["-c", "cat /etc/machine-id; df -k /dev/shm | tail -1 | awk '{print $2}'"]
+)";
+  boxapp.profile("one", std::string("# one\n") + text);
+  boxapp.profile("two", std::string("# two\n") + text);
+  if (::access("/etc/machine-id", F_OK) != 0) {
+    WARN("not checked: this host has no /etc/machine-id for a box's to replace");
+    return;
+  }
+  const std::string host_id = boxrt::read_file("/etc/machine-id");
+  auto run = [&](const char* app) {
+    Result r = boxapp({app});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    std::istringstream in(r.out);
+    std::string id, shm_kib;
+    in >> id >> shm_kib;
+    return std::make_pair(id, std::stol(shm_kib));
+  };
+  auto [first, shm] = run("one");
+  CHECK(first.size() == 32);
+  CHECK(first + "\n" != host_id);
+  CHECK(run("one").first == first);  // stable for the app
+  CHECK(run("two").first != first);  // and its own
+  CHECK(shm > 64 * 1024);            // more than docker's 64 MiB that browsers outgrow
 }
 
 TEST_CASE("a persistent home keeps the app's files between runs, and only there") {

@@ -57,6 +57,7 @@ boxapp::HostFacts test_host() {
   h.x_cookie =
       boxapp::XauthEntry{boxapp::kFamilyWild, "", "0", "MIT-MAGIC-COOKIE-1", std::string(16, 'k')};
   h.pulse_cookie = "/home/alice/.config/pulse/cookie";
+  h.has_machine_id = true;
   h.pulse_socket = "/run/user/1000/pulse/native";
   h.root_dirs = {"usr", "etc", "opt"};
   h.root_links = {{"bin", "usr/bin"}, {"lib", "usr/lib"}, {"lib64", "usr/lib64"}};
