@@ -16,6 +16,7 @@
 #include "compile.hpp"
 #include "container/launch_support.hpp"
 #include "container/runtime.hpp"
+#include "doctor.hpp"
 #include "profile.hpp"
 #include "sound_socket.hpp"
 #include "util/atomic_file.hpp"
@@ -159,6 +160,20 @@ int cmd_spec(const std::string& app, const std::string& bundle) {
   boxrt::write_file_atomic(abs + "/config.json", oci::dump_spec(c.spec), 0644);
   std::printf("%s\n", abs.c_str());
   return 0;
+}
+
+// One line per finding; exit status 1 when any is a problem.
+int cmd_doctor() {
+  bool problems = false;
+  for (const auto& f : boxapp::diagnose(boxapp::gather_host_facts())) {
+    const char* mark = f.level == boxapp::Finding::Level::ok     ? "ok     "
+                       : f.level == boxapp::Finding::Level::note ? "note   "
+                                                                 : "PROBLEM";
+    problems = problems || f.level == boxapp::Finding::Level::problem;
+    std::printf("%s %-8s %s\n", mark, f.area.c_str(), f.what.c_str());
+    if (!f.fix.empty()) std::printf("%16s fix: %s\n", "", f.fix.c_str());
+  }
+  return problems ? 1 : 0;
 }
 
 int cmd_ps(bool as_json) {
@@ -318,6 +333,7 @@ int main(int argc, char** argv) {
   auto* rmc = app.add_subcommand("rm", "remove a box");
   rmc->add_option("name", name)->required();
   rmc->add_flag("-f,--force", force, "kill it first if it runs");
+  auto* doctor = app.add_subcommand("doctor", "what this host gives boxes, and fixes");
   auto* profiles = app.add_subcommand("profiles", "list, show, check and edit profiles");
   profiles->require_subcommand(0, 1);
   auto* show = profiles->add_subcommand("show", "the merged profile");
@@ -329,8 +345,8 @@ int main(int argc, char** argv) {
 
   // `boxapp APP [-- ARGS]`: run for short.
   std::vector<std::string> argv_list(argv + 1, argv + argc);
-  const std::set<std::string> commands = {"run", "spec",     "ps",     "stop", "kill",   "exec",
-                                          "rm",  "profiles", "--help", "-h",   "--debug"};
+  const std::set<std::string> commands = {"run", "spec",     "ps",     "stop",   "kill", "exec",
+                                          "rm",  "profiles", "doctor", "--help", "-h",   "--debug"};
   if (!argv_list.empty() && !commands.count(argv_list[0]) && argv_list[0][0] != '-')
     argv_list.insert(argv_list.begin(), "run");
   std::vector<std::string> reversed(argv_list.rbegin(), argv_list.rend());
@@ -363,6 +379,7 @@ int main(int argc, char** argv) {
       std::printf("%s", boxapp::merged_profile_toml(boxapp::find_profile(target)).c_str());
       return 0;
     }
+    if (*doctor) return cmd_doctor();
     if (*check) return cmd_profiles_check(files);
     if (*edit) return cmd_profiles_edit(target);
     if (*profiles) return cmd_profiles_list();

@@ -133,3 +133,37 @@ TEST_CASE("chromium in a box, with its own sandbox, paints a page on the display
   INFO(ps.out);
   CHECK(green >= 0.9);
 }
+
+TEST_CASE("boxapp doctor reports the display, the sound server and what to fix") {
+  for (const char* tool : {"/usr/bin/Xvfb", "/usr/bin/xauth", "/usr/bin/pulseaudio"})
+    if (!have(tool)) {
+      WARN(std::string("not checked: ") + tool + " is not installed (scripts/setup)");
+      return;
+    }
+  PulseDaemon pulse;
+  Xvfb x(pulse.dir() + "/Xauthority");
+  std::vector<std::string> argv = pulse.env();
+  for (const std::string& a :
+       {"DISPLAY=" + x.display(), "XAUTHORITY=" + pulse.dir() + "/Xauthority", boxapp_bin(),
+        std::string("doctor")})
+    argv.push_back(a);
+  Result good = run_process(argv);
+  INFO(good.out << good.err);
+  CHECK(contains(good.out, "ok      display  X11 " + x.display()));
+  CHECK(contains(good.out, "ok      display  cookie for " + x.display()));
+  CHECK(contains(good.out, "ok      sound    server at " + pulse.dir() +
+                               "/pulse/native: each box gets a socket of its own"));
+  // Its trial socket is gone again.
+  CHECK_FALSE(contains(pulse.pactl({"list", "modules", "short"}).out, "doctor-"));
+
+  testing::TempDir nothing;  // no display, no sound server
+  Result bad = run_process({"/usr/bin/env", "-u", "DISPLAY", "-u", "WAYLAND_DISPLAY",
+                            "XDG_RUNTIME_DIR=" + nothing.path(), "HOME=" + nothing.path(),
+                            boxapp_bin(), "doctor"});
+  INFO(bad.out);
+  CHECK(bad.status == 1);
+  CHECK(contains(bad.out,
+                 "PROBLEM display  no display: DISPLAY and WAYLAND_DISPLAY are unset\n"
+                 "                 fix: "));
+  CHECK(contains(bad.out, "PROBLEM sound    no PulseAudio server"));
+}
