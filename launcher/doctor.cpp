@@ -29,7 +29,8 @@ bool executable(const char* path) {
 std::string read_trimmed(const std::string& path) {
   auto text = boxrt::try_read_file(path);
   if (!text) return "";
-  while (!text->empty() && (text->back() == '\n' || text->back() == ' ')) text->pop_back();
+  while (!text->empty() && (text->back() == '\n' || text->back() == ' '))
+    text->pop_back();
   return *text;
 }
 
@@ -140,7 +141,8 @@ void check_sound(const HostFacts& h, std::vector<Finding>& out) {
   ::unlink((dir + "/native").c_str());
   ::rmdir(dir.c_str());
   if (index)
-    add(out, Level::ok, "sound", "server at " + h.pulse_socket + ": each box gets a socket of its own");
+    add(out, Level::ok, "sound",
+        "server at " + h.pulse_socket + ": each box gets a socket of its own");
   else
     add(out, Level::note, "sound",
         "server at " + h.pulse_socket + " loads no socket for a box (" + why +
@@ -161,8 +163,7 @@ void check_devices(const HostFacts& h, std::vector<Finding>& out) {
   };
   for (const auto& k : kinds) {
     if (k.devices.empty()) {
-      add(out, Level::note, "devices",
-          std::string("no ") + k.name + " on this host: " + k.without);
+      add(out, Level::note, "devices", std::string("no ") + k.name + " on this host: " + k.without);
       continue;
     }
     std::string closed;
@@ -196,8 +197,9 @@ void check_groups(const HostFacts& h, std::vector<Finding>& out) {
           std::string("only needed for devices it owns: sudo usermod -aG ") + name + " " + h.user);
     } else if (keep) {
       add(out, Level::ok, "groups",
-          std::string(name) + ": boxes keep your supplementary groups (session mapped with "
-                              "newgidmap, no setgroups in the box)");
+          std::string(name) +
+              ": boxes keep your supplementary groups (session mapped with "
+              "newgidmap, no setgroups in the box)");
     } else if (subgid_grants(h.user, gid)) {
       add(out, Level::ok, "groups",
           std::string(name) + ": /etc/subgid grants gid " + std::to_string(gid) +
@@ -222,7 +224,8 @@ void add_controllers(const boxrt::CgroupHost& host, std::vector<Finding>& out) {
     if (have.find(std::string(" ") + c + " ") == std::string::npos)
       missing += (missing.empty() ? "" : ", ") + std::string(c);
   if (missing.empty())
-    add(out, Level::ok, "cgroups", "cgroup v2 subtree " + host.delegated + " is yours: limits apply");
+    add(out, Level::ok, "cgroups",
+        "cgroup v2 subtree " + host.delegated + " is yours: limits apply");
   else
     add(out, Level::note, "cgroups",
         "cgroup v2 subtree " + host.delegated + " is yours, without " + missing +

@@ -1,6 +1,7 @@
 // The display through a real X server (Xvfb) started by the test as the unprivileged user,
 // with authorization on: a box reaches it through its socket and a private Xauthority that
 // holds that display's cookie and nothing else of the user's.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -166,4 +167,116 @@ TEST_CASE("boxapp doctor reports the display, the sound server and what to fix")
                  "PROBLEM display  no display: DISPLAY and WAYLAND_DISPLAY are unset\n"
                  "                 fix: "));
   CHECK(contains(bad.out, "PROBLEM sound    no PulseAudio server"));
+}
+
+namespace {
+
+// The share of pixels, in the middle half of two same-sized PNG screenshots, that differ
+// (python3's zlib decodes them; 8-bit RGB or RGBA, as weston writes).
+double changed_share(const std::string& a, const std::string& b) {
+  const char* script = R"(
+import struct, sys, zlib
+def load(p):
+    d = open(p, 'rb').read(); pos = 8; idat = b''
+    while pos < len(d):
+        n, kind = struct.unpack('>I4s', d[pos:pos + 8]); body = d[pos + 8:pos + 8 + n]; pos += 12 + n
+        if kind == b'IHDR': w, h, depth, ctype = struct.unpack('>IIBB', body[:10])
+        if kind == b'IDAT': idat += body
+    bpp = 4 if ctype == 6 else 3; raw = zlib.decompress(idat); stride = w * bpp; rows = []; prev = bytearray(stride)
+    for y in range(h):
+        f = raw[y * (stride + 1)]; line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0; up = prev[i]; c = prev[i - bpp] if i >= bpp else 0
+            if f == 1: line[i] = (line[i] + a) & 255
+            elif f == 2: line[i] = (line[i] + up) & 255
+            elif f == 3: line[i] = (line[i] + (a + up) // 2) & 255
+            elif f == 4:
+                p = a + up - c; pa, pb, pc = abs(p - a), abs(p - up), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else up if pb <= pc else c)) & 255
+        rows.append(bytes(line)); prev = line
+    return w, h, bpp, rows
+w, h, bpp, r1 = load(sys.argv[1]); _, _, _, r2 = load(sys.argv[2]); diff = total = 0
+for y in range(h // 4, 3 * h // 4):
+    for x in range(w // 4, 3 * w // 4):
+        total += 1; diff += r1[y][x * bpp:x * bpp + 3] != r2[y][x * bpp:x * bpp + 3]
+print(diff / total)
+)";
+  Result r = run_process({"/usr/bin/python3", "-c", script, a, b});
+  return r.status == 0 ? std::stod(r.out) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("a Wayland client in a box draws on a headless weston") {
+  for (const char* tool : {"/usr/bin/weston", "/usr/bin/weston-simple-shm",
+                           "/usr/bin/weston-screenshooter", "/usr/bin/python3"})
+    if (!have(tool)) {
+      WARN(std::string("not checked: ") + tool + " is not installed (scripts/setup)");
+      return;
+    }
+  testing::TempDir xdg, profiles;  // the session's XDG_RUNTIME_DIR (and HOME)
+  ::chmod(profiles.path().c_str(), 0755);
+  const std::vector<std::string> env = {"/usr/bin/env", "XDG_RUNTIME_DIR=" + xdg.path(),
+                                        "HOME=" + xdg.path(), "WAYLAND_DISPLAY=wayland-1",
+                                        "PATH=/usr/bin:/bin"};
+  pid_t weston = ::fork();
+  if (weston == 0) {
+    std::vector<std::string> argv = env;
+    for (const char* a : {"/usr/bin/weston", "--backend=headless-backend.so", "--use-pixman",
+                          "--width=320", "--height=240", "--socket=wayland-1", "--idle-time=0",
+                          "--debug"})  // --debug: weston's screenshooter protocol
+      argv.push_back(a);
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    exec_argv(argv);
+  }
+  for (int i = 0; i < 100 && ::access((xdg / "wayland-1").c_str(), F_OK) != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // A screenshot taken outside any box; its path.
+  auto screenshot = [&](const std::string& name) {
+    const std::string dir = xdg / name;
+    ::mkdir(dir.c_str(), 0700);
+    std::vector<std::string> argv = env;
+    for (const std::string& a : {std::string("/bin/sh"), std::string("-c"),
+                                 "cd '" + dir + "' && weston-screenshooter && ls " + dir})
+      argv.push_back(a);
+    Result r = run_process(argv);
+    std::string file = r.out.substr(0, r.out.find('\n'));
+    return file.empty() ? std::string() : dir + "/" + file;
+  };
+  // The desktop shell drawn: two screenshots in a row alike, while nothing else draws.
+  std::string before = screenshot("still0"), still;
+  for (int i = 1; i <= 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    still = screenshot("still" + std::to_string(i));
+    if (changed_share(before, still) < 0.01) break;
+    before = still;
+  }
+  std::ofstream(profiles / "shm.toml") << R"(# shm: a Wayland client that draws
+[app]
+command = "/usr/bin/weston-simple-shm"
+[display]
+mode = "wayland"
+)";
+  std::vector<std::string> run = env;
+  for (const std::string& a : {"BOXAPP_PROFILE_PATH=" + profiles.path(), boxapp_bin(),
+                               std::string("run"), std::string("-d"), std::string("shm")})
+    run.push_back(a);
+  Result started = run_process(run);
+  INFO(started.err);
+  REQUIRE(started.status == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const std::string after = screenshot("after");
+  run.resize(run.size() - 3);
+  for (const char* a : {"rm", "-f", "shm"})
+    run.push_back(a);
+  run_process(run);
+  ::kill(weston, SIGTERM);
+  ::waitpid(weston, nullptr, 0);
+  REQUIRE_FALSE(before.empty());
+  REQUIRE_FALSE(still.empty());
+  REQUIRE_FALSE(after.empty());
+  CHECK(changed_share(before, still) < 0.05);
+  CHECK(changed_share(before, after) > 0.5);
 }
