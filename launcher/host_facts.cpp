@@ -140,6 +140,10 @@ HostFacts gather_host_facts() {
     }
   }
   h.gpu_devices = devices_in("/dev/dri", "");
+  // NVIDIA's driver keeps its nodes at the top of /dev: nvidia0..N, nvidiactl, nvidia-uvm,
+  // nvidia-uvm-tools, nvidia-modeset.
+  auto nvidia = devices_in("/dev", "nvidia");
+  h.gpu_devices.insert(h.gpu_devices.end(), nvidia.begin(), nvidia.end());
   h.sound_devices = devices_in("/dev/snd", "");
   h.video_devices = devices_in("/dev", "video");
   h.device_at = device_node;
