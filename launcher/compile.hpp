@@ -50,6 +50,8 @@ struct CompileOptions {
   // The box's own files (its Xauthority, its sound socket directory): the bundle directory.
   // Default: $XDG_RUNTIME_DIR/boxapp/bundles/APP, where `boxapp run` puts it.
   std::string box_dir;
+  // display = "x11-isolated": the box's own nested X server (nested_display.hpp), ":N".
+  std::string nested_display;
 };
 
 // Throws naming the profile field when the profile asks for what this host can't give

@@ -40,6 +40,19 @@ std::string box_dir(const Profile& p, const HostFacts& h, const CompileOptions& 
 
 void compile_display(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s) {
   if (p.display == Display::none) return;
+  if (p.display == Display::x11_isolated) {
+    if (o.nested_display.empty())
+      throw Error(p.file +
+                  ": display.mode: \"x11-isolated\": the box's nested X server exists only "
+                  "while `boxapp run` runs it, so there is no spec or bundle of it");
+    const std::string number = o.nested_display.substr(1);
+    s.mounts->push_back(socket_bind("/tmp/.X11-unix/X" + number, "/tmp/.X11-unix/X" + number));
+    add_env(s, "DISPLAY=:" + number);
+    const std::string inside = h.xdg_runtime_dir + "/Xauthority";
+    s.mounts->push_back(socket_bind(box_dir(p, h, o) + "/Xauthority", inside));
+    add_env(s, "XAUTHORITY=" + inside);
+    return;
+  }
   if (use_wayland(p, h)) {
     const std::string name = boxrt::base_name(h.wayland_display);
     s.mounts->push_back(socket_bind(h.wayland_display, h.xdg_runtime_dir + "/" + name));

@@ -9,7 +9,7 @@
 
 namespace boxapp {
 
-enum class Display { none, x11, wayland, automatic };
+enum class Display { none, x11, x11_isolated, wayland, automatic };
 enum class Audio { none, pulseaudio };
 enum class HomeMode { tmpfs, persist };
 enum class NetworkMode { none, host, bridge };

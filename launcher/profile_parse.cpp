@@ -249,11 +249,12 @@ void read_simple_sections(Section& s, Profile& p) {
   }
   if (const toml::table* t = s.table("display")) {
     Section d(*t, "display", s.origin());
-    auto m = d.choice("mode", {"x11", "wayland", "auto", "none"}).value_or("none");
-    p.display = m == "x11"       ? Display::x11
-                : m == "wayland" ? Display::wayland
-                : m == "auto"    ? Display::automatic
-                                 : Display::none;
+    auto m = d.choice("mode", {"x11", "x11-isolated", "wayland", "auto", "none"}).value_or("none");
+    p.display = m == "x11"            ? Display::x11
+                : m == "x11-isolated" ? Display::x11_isolated
+                : m == "wayland"      ? Display::wayland
+                : m == "auto"         ? Display::automatic
+                                      : Display::none;
     d.finish();
   }
   if (const toml::table* t = s.table("audio")) {

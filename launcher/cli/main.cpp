@@ -17,6 +17,7 @@
 #include "container/launch_support.hpp"
 #include "container/runtime.hpp"
 #include "doctor.hpp"
+#include "nested_display.hpp"
 #include "profile.hpp"
 #include "sound_socket.hpp"
 #include "util/atomic_file.hpp"
@@ -49,13 +50,15 @@ struct Compiled {
 };
 
 // box_dir: where the box's own files go (its Xauthority, its sound socket); empty for a
-// spec that is only shown.
-Compiled compile(boxapp::Profile profile, const std::string& rootfs, const std::string& box_dir,
-                 std::optional<std::vector<std::string>> args, bool terminal) {
-  Compiled c{std::move(profile), boxapp::gather_host_facts(), {}};
+// spec that is only shown. nested: the box's own X server (x11-isolated), ":N".
+Compiled compile(boxapp::Profile profile, boxapp::HostFacts host, const std::string& rootfs,
+                 const std::string& box_dir, std::optional<std::vector<std::string>> args,
+                 bool terminal, const std::string& nested = "") {
+  Compiled c{std::move(profile), std::move(host), {}};
   boxapp::CompileOptions o;
   o.rootfs = rootfs;
   o.box_dir = box_dir;
+  o.nested_display = nested;
   o.args = std::move(args);
   o.terminal = terminal;
   c.spec = boxapp::compile_profile(c.profile, c.host, o);
@@ -65,7 +68,9 @@ Compiled compile(boxapp::Profile profile, const std::string& rootfs, const std::
   boxrt::make_dirs(box_dir, 0700);
   // The user's Downloads folder, as xdg-user-dirs makes it, when the app may share it.
   if (c.profile.downloads) boxrt::make_dirs(c.host.downloads, 0755);
-  if (c.host.x_cookie && c.profile.display != boxapp::Display::none)
+  // The nested server's keeper writes its own cookie there.
+  if (c.host.x_cookie && c.profile.display != boxapp::Display::none &&
+      c.profile.display != boxapp::Display::x11_isolated)
     boxapp::write_xauthority(box_dir + "/Xauthority", *c.host.x_cookie);
   return c;
 }
@@ -124,8 +129,15 @@ int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
   boxrt::Runtime rt = runtime();
   name = free_name(rt, name.empty() ? profile.name : name, !name.empty());
   const std::string bundle = dir + "/bundles/" + name;
-  Compiled c = compile(std::move(profile), dir + "/host-root", bundle,
-                       have_args ? std::optional(args) : std::nullopt, terminal);
+  boxapp::HostFacts host = boxapp::gather_host_facts();
+  std::optional<boxapp::NestedDisplay> nested;
+  if (profile.display == boxapp::Display::x11_isolated) {
+    boxrt::make_dirs(bundle, 0700);
+    nested = boxapp::NestedDisplay::start(bundle, host);
+  }
+  Compiled c = compile(std::move(profile), std::move(host), dir + "/host-root", bundle,
+                       have_args ? std::optional(args) : std::nullopt, terminal,
+                       nested ? nested->display() : "");
   boxrt::write_file_atomic(bundle + "/config.json", oci::dump_spec(c.spec), 0600,
                            boxrt::Durability::volatile_ok);
   // The box's sound socket is asked for while the box is set up; the app starts once it's there.
@@ -134,7 +146,11 @@ int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
   boxrt::CreateOptions o;
   o.bundle = bundle;
   o.spec = &c.spec;
-  if (sound) o.before_start = [&](pid_t pid) { sound->ready(c.host, pid); };
+  if (sound || nested)
+    o.before_start = [&](pid_t pid) {
+      if (sound) sound->ready(c.host, pid);
+      if (nested) nested->watch(pid);
+    };
   int status = rt.run(name, o, detach, /*keep=*/false);
   if (detach) {
     std::printf("%s\n", name.c_str());
@@ -146,7 +162,8 @@ int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
 
 int cmd_spec(const std::string& app, const std::string& bundle) {
   if (bundle.empty()) {
-    Compiled c = compile(load(app), runtime_dir() + "/host-root", "", std::nullopt, false);
+    Compiled c = compile(load(app), boxapp::gather_host_facts(), runtime_dir() + "/host-root", "",
+                         std::nullopt, false);
     std::printf("%s", oci::dump_spec(c.spec).c_str());
     return 0;
   }
@@ -154,7 +171,8 @@ int cmd_spec(const std::string& app, const std::string& bundle) {
   const std::string abs = boxrt::absolute_path(bundle);
   // Whatever runs this bundle can't unload a sound socket when it ends: the session's is
   // shared.
-  Compiled c = compile(load(app), abs + "/rootfs", abs, std::nullopt, false);
+  Compiled c =
+      compile(load(app), boxapp::gather_host_facts(), abs + "/rootfs", abs, std::nullopt, false);
   if (wants_sound(c)) boxapp::share_session_sound(abs, c.host);
   c.spec.root->path = "rootfs";
   boxrt::write_file_atomic(abs + "/config.json", oci::dump_spec(c.spec), 0644);
@@ -264,6 +282,7 @@ int cmd_profiles_check(const std::vector<std::string>& files) {
       boxapp::Profile p = boxapp::load_profile(f);
       boxapp::CompileOptions o;
       o.rootfs = "/nonexistent";
+      o.nested_display = ":99";
       for (auto& m : p.mounts)
         m.optional = true;  // a check doesn't depend on this host's folders
       oci::Spec spec = boxapp::compile_profile(p, host, o);

@@ -29,10 +29,17 @@ struct Node {
 
 // What a /dev needs for boxapp itself, and the desktop devices.
 constexpr Node kNodes[] = {
-    {"/dev/null", 1, 3},           {"/dev/zero", 1, 5},          {"/dev/full", 1, 7},
-    {"/dev/random", 1, 8},         {"/dev/urandom", 1, 9},       {"/dev/tty", 5, 0},
-    {"/dev/snd/controlC0", 116, 0}, {"/dev/snd/pcmC0D0p", 116, 16}, {"/dev/dri/card0", 226, 0},
-    {"/dev/dri/renderD128", 226, 128}, {"/dev/video0", 81, 0},
+    {"/dev/null", 1, 3},
+    {"/dev/zero", 1, 5},
+    {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8},
+    {"/dev/urandom", 1, 9},
+    {"/dev/tty", 5, 0},
+    {"/dev/snd/controlC0", 116, 0},
+    {"/dev/snd/pcmC0D0p", 116, 16},
+    {"/dev/dri/card0", 226, 0},
+    {"/dev/dri/renderD128", 226, 128},
+    {"/dev/video0", 81, 0},
 };
 
 // In a child with a private /dev made of kNodes: runs boxapp for each app and writes its
@@ -41,7 +48,8 @@ bool run_with_fake_dev(const std::string& profiles, const std::vector<std::strin
                        const std::string& out) {
   pid_t pid = ::fork();
   if (pid == 0) {
-    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) ||
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) ||
         ::mount("tmpfs", "/dev", "tmpfs", MS_NOSUID, "mode=755"))
       ::_exit(2);
     ::mkdir("/dev/snd", 0755);
@@ -52,7 +60,8 @@ bool run_with_fake_dev(const std::string& profiles, const std::vector<std::strin
       if (::mknod(n.path, S_IFCHR | 0666, makedev(n.major, n.minor)) != 0) ::_exit(3);
     std::ofstream file(out);
     for (const auto& app : apps) {
-      Result r = run_process({"/usr/bin/env", "BOXAPP_PROFILE_PATH=" + profiles, boxapp_bin(), app});
+      Result r =
+          run_process({"/usr/bin/env", "BOXAPP_PROFILE_PATH=" + profiles, boxapp_bin(), app});
       file << app << ": " << (r.status == 0 ? r.out : "failed: " + r.err);
     }
     file.close();  // _exit runs no destructors
@@ -65,8 +74,7 @@ bool run_with_fake_dev(const std::string& profiles, const std::vector<std::strin
 
 }  // namespace
 
-TEST_CASE("a box gets the sound, GPU and camera devices its profile grants, no others",
-          "[root]") {
+TEST_CASE("a box gets the sound, GPU and camera devices its profile grants, no others", "[root]") {
   if (::geteuid() != 0) {
     WARN("not checked: making device nodes needs real root (scripts/test runs it as root)");
     return;
@@ -77,9 +85,11 @@ TEST_CASE("a box gets the sound, GPU and camera devices its profile grants, no o
       R"toml(command = "/bin/sh"
 args = ["-c", "echo $(ls /dev/snd /dev/dri /dev/video0 2>/dev/null | grep -v : | sort)"]
 )toml";
-  std::ofstream(profiles / "sound.toml") << "# sound\n[app]\n" << list << "[devices]\nsound = true\n";
+  std::ofstream(profiles / "sound.toml") << "# sound\n[app]\n"
+                                         << list << "[devices]\nsound = true\n";
   std::ofstream(profiles / "gpu.toml") << "# gpu\n[app]\n" << list << "[devices]\ngpu = true\n";
-  std::ofstream(profiles / "webcam.toml") << "# webcam\n[app]\n" << list << "[devices]\nwebcam = true\n";
+  std::ofstream(profiles / "webcam.toml") << "# webcam\n[app]\n"
+                                          << list << "[devices]\nwebcam = true\n";
   std::ofstream(profiles / "none.toml") << "# none\n[app]\n" << list;
   const std::string out = result / "out";
   REQUIRE(run_with_fake_dev(profiles.path(), {"sound", "gpu", "webcam", "none"}, out));

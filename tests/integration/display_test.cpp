@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "desktop_servers.hpp"
@@ -279,4 +280,40 @@ mode = "wayland"
   REQUIRE_FALSE(after.empty());
   CHECK(changed_share(before, still) < 0.05);
   CHECK(changed_share(before, after) > 0.5);
+}
+
+TEST_CASE("x11-isolated: the box gets an X server of its own, nested on the user's display") {
+  for (const char* tool :
+       {"/usr/bin/Xvfb", "/usr/bin/Xephyr", "/usr/bin/xauth", "/usr/bin/xdpyinfo"})
+    if (!have(tool)) {
+      WARN(std::string("not checked: ") + tool + " is not installed (scripts/setup)");
+      return;
+    }
+  testing::TempDir home, profiles;
+  ::chmod(profiles.path().c_str(), 0755);
+  const std::string xauthority = home / "Xauthority";
+  Xvfb x(xauthority);
+  std::ofstream(profiles / "iso.toml") << R"(# iso: a display of its own
+[app]
+command = "/bin/sh"
+args = ["-c", "echo $DISPLAY; ls /tmp/.X11-unix | wc -l; xdpyinfo | grep -c '^name of display'"]
+[display]
+mode = "x11-isolated"
+)";
+  Result r = run_process({"/usr/bin/env", "HOME=" + home.path(), "XDG_RUNTIME_DIR=" + home.path(),
+                          "DISPLAY=" + x.display(), "XAUTHORITY=" + xauthority,
+                          "BOXAPP_PROFILE_PATH=" + profiles.path(), boxapp_bin(), "iso"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  std::istringstream out(r.out);
+  std::string display, sockets, connected;
+  out >> display >> sockets >> connected;
+  CHECK(display != x.display());  // not the user's
+  CHECK(sockets == "1");          // only its own server's socket
+  CHECK(connected == "1");        // which answers, with the box's cookie
+  // The nested server goes with the box.
+  const std::string nested = "/tmp/.X11-unix/X" + display.substr(1);
+  for (int i = 0; i < 40 && ::access(nested.c_str(), F_OK) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(::access(nested.c_str(), F_OK) != 0);
 }
