@@ -135,7 +135,7 @@ NestedDisplay NestedDisplay::start(const std::string& box_dir, const HostFacts& 
   int number = 0;
   if (std::sscanf(answer.c_str(), "ready %d", &number) != 1)
     throw Error(field + (answer.rfind("failed ", 0) == 0 ? answer.substr(7)
-                                                        : std::string("the keeper died")));
+                                                         : std::string("the keeper died")));
   NestedDisplay d;
   d.display_ = ":" + std::to_string(number);
   d.keeper_ = std::move(ours);

@@ -5,6 +5,8 @@
 // which nodes a box gets — doesn't depend on a driver being behind them. Needs real root
 // to make nodes (scripts/test runs "[root]" tests as root).
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -99,4 +101,64 @@ args = ["-c", "echo $(ls /dev/snd /dev/dri /dev/video0 2>/dev/null | grep -v : |
         "gpu: card0 renderD128\n"
         "webcam: /dev/video0\n"
         "none: \n");
+}
+
+TEST_CASE("a rootless box keeps the user's audio group for the devices it owns", "[root]") {
+  struct passwd* user = ::getpwnam("boxtest");  // made by scripts/test
+  struct group* audio = ::getgrnam("audio");
+  if (::geteuid() != 0 || !user || !audio) {
+    WARN("not checked: needs real root, the user boxtest and the group audio");
+    return;
+  }
+  testing::TempDir profiles, result, xdg;
+  ::chmod(profiles.path().c_str(), 0755);
+  ::chmod(result.path().c_str(), 0777);
+  REQUIRE(::chown(xdg.path().c_str(), user->pw_uid, user->pw_gid) == 0);
+  // Opening a node without a driver behind it fails after the permission check: ENXIO
+  // ("No such device or address") means the box could open it, EACCES that it couldn't.
+  const std::string open_it = R"toml(command = "/bin/sh"
+args = ["-c", "cat /dev/snd/controlC0 2>&1 | sed 's/.*: //'"]
+[devices]
+sound = true
+)toml";
+  std::ofstream(profiles / "keeps.toml") << "# keeps\n[app]\n"
+                                         << open_it << "[groups]\naudio = true\n";
+  std::ofstream(profiles / "drops.toml") << "# drops\n[app]\n" << open_it;
+  const std::string out = result / "out";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) ||
+        ::mount("tmpfs", "/dev", "tmpfs", MS_NOSUID, "mode=755"))
+      ::_exit(2);
+    ::mkdir("/dev/snd", 0755);
+    for (const auto& n : kNodes)
+      if (std::string(n.path).rfind("/dev/snd/", 0) != 0 &&
+          ::mknod(n.path, S_IFCHR | 0666, makedev(n.major, n.minor)) != 0 && errno != ENOENT)
+        ::_exit(3);
+    // The sound card as Debian has it: root:audio 0660.
+    if (::mknod("/dev/snd/controlC0", S_IFCHR | 0660, makedev(116, 0)) != 0 ||
+        ::chown("/dev/snd/controlC0", 0, audio->gr_gid) != 0)
+      ::_exit(4);
+    // boxtest, in the audio group for this test only.
+    gid_t groups[] = {audio->gr_gid};
+    if (::setgroups(1, groups) != 0 || ::setresgid(user->pw_gid, user->pw_gid, user->pw_gid) ||
+        ::setresuid(user->pw_uid, user->pw_uid, user->pw_uid))
+      ::_exit(5);
+    std::ofstream file(out);
+    for (const char* app : {"keeps", "drops"}) {
+      Result r = run_process({"/usr/bin/env", "HOME=" + xdg.path(), "XDG_RUNTIME_DIR=" + xdg.path(),
+                              "BOXAPP_PROFILE_PATH=" + profiles.path(), boxapp_bin(), app});
+      file << app << ": " << (r.status <= 1 ? r.out : "failed: " + r.err);
+    }
+    file.close();
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  CHECK(boxrt::read_file(out) ==
+        "keeps: No such device or address\n"
+        "drops: Permission denied\n");
 }

@@ -263,7 +263,8 @@ TEST_CASE("bad profiles and unknown apps are one clear line and exit 1") {
   Result r = boxapp({"broken"});
   CHECK(r.status == 1);
   CHECK(r.err == "boxapp: " + boxapp.file("broken") +
-                     ":4:8: display.mode: expected one of x11, x11-isolated, wayland, auto, none, not \"x12\"\n");
+                     ":4:8: display.mode: expected one of x11, x11-isolated, wayland, auto, none, "
+                     "not \"x12\"\n");
   Result missing = boxapp({"nosuchapp"});
   CHECK(missing.status == 1);
   CHECK(contains(missing.err, "boxapp: no profile `nosuchapp` (looked in "));
