@@ -97,6 +97,30 @@ void compile_audio(const Profile& p, const HostFacts& h, const CompileOptions& o
   add_env(s, "PULSE_CLIENTCONFIG=" + inside + "/client.conf");
 }
 
+// Device files keep their host groups (audio, video). The box reaches them as that group
+// itself where /etc/subgid grants it (mapped as its own id, and given to the app), or else
+// by keeping the user's supplementary groups (design.md, "Identity, groups and devices").
+void compile_groups(const Profile& p, const HostFacts& h, oci::Spec& s) {
+  std::vector<uint32_t> mapped;
+  bool keep = false;
+  auto want = [&](bool asked, const char* name) {
+    if (!asked) return;
+    if (auto g = h.granted_groups.find(name); g != h.granted_groups.end())
+      mapped.push_back(g->second);
+    else
+      keep = true;
+  };
+  want(p.group_audio, "audio");
+  want(p.group_video, "video");
+  for (uint32_t gid : mapped)
+    s.linux->gid_mappings->push_back({gid, gid, 1, {}});
+  if (keep) {
+    (*s.annotations)["run.oci.keep_original_groups"] = "1";
+  } else if (!mapped.empty()) {
+    s.process->user->additional_gids = mapped;
+  }
+}
+
 void compile_devices(const Profile& p, const HostFacts& h, oci::Spec& s) {
   std::vector<oci::Device> devs;
   // gpu, sound and webcam: whichever of their nodes this host has, as flatpak's --device.
@@ -111,8 +135,7 @@ void compile_devices(const Profile& p, const HostFacts& h, oci::Spec& s) {
     devs.push_back(*d);
   }
   if (!devs.empty()) s.linux->devices = devs;
-  // Device files keep their host groups (audio, video): the app needs to keep its own.
-  if (p.group_audio || p.group_video) (*s.annotations)["run.oci.keep_original_groups"] = "1";
+  compile_groups(p, h, s);
 }
 
 }  // namespace

@@ -34,24 +34,6 @@ std::string read_trimmed(const std::string& path) {
   return *text;
 }
 
-// Whether /etc/subgid grants `user` host gid `gid` (the 2016 way to reach device groups).
-bool subgid_grants(const std::string& user, gid_t gid) {
-  std::ifstream in("/etc/subgid");
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream f(line);
-    std::string name, start, count;
-    if (!std::getline(f, name, ':') || !std::getline(f, start, ':') || !std::getline(f, count))
-      continue;
-    if (name != user) continue;
-    try {
-      unsigned long s = std::stoul(start), n = std::stoul(count);
-      if (gid >= s && gid < s + n) return true;
-    } catch (const std::exception&) {
-    }
-  }
-  return false;
-}
-
 std::string group_name(gid_t gid) {
   struct group* g = ::getgrgid(gid);
   return g ? g->gr_name : std::to_string(gid);
@@ -192,7 +174,11 @@ void check_groups(const HostFacts& h, std::vector<Finding>& out) {
     if (!g) continue;
     const gid_t gid = g->gr_gid;
     const bool member = (std::string(name) == "audio" ? h.audio_gid : h.video_gid).has_value();
-    if (!member) {
+    if (h.granted_groups.count(name)) {
+      add(out, Level::ok, "groups",
+          std::string(name) + ": /etc/subgid grants gid " + std::to_string(gid) +
+              ", mapped into boxes as itself");
+    } else if (!member) {
       add(out, Level::note, "groups", std::string("you are not in the ") + name + " group",
           std::string("only needed for devices it owns: sudo usermod -aG ") + name + " " + h.user);
     } else if (keep) {
@@ -200,10 +186,6 @@ void check_groups(const HostFacts& h, std::vector<Finding>& out) {
           std::string(name) +
               ": boxes keep your supplementary groups (session mapped with "
               "newgidmap, no setgroups in the box)");
-    } else if (subgid_grants(h.user, gid)) {
-      add(out, Level::ok, "groups",
-          std::string(name) + ": /etc/subgid grants gid " + std::to_string(gid) +
-              ", mapped into boxes as itself");
     } else {
       add(out, Level::problem, "groups",
           std::string(name) + ": boxes can't keep the group without /etc/subgid and newgidmap",

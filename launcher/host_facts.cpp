@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "compile.hpp"
+#include "container/idmap.hpp"
 #include "util/sys.hpp"
 
 namespace boxapp {
@@ -105,6 +106,11 @@ HostFacts gather_host_facts() {
   h.downloads = downloads_dir(h.home, env("XDG_CONFIG_HOME", h.home + "/.config"));
   h.audio_gid = member_gid("audio");
   h.video_gid = member_gid("video");
+  for (const char* name : {"audio", "video"})
+    if (struct group* g = ::getgrnam(name))
+      for (const auto& r : boxrt::subordinate_ranges("/etc/subgid", h.user, h.uid))
+        if (g->gr_gid >= r.outside && g->gr_gid - r.outside < r.count)
+          h.granted_groups[name] = g->gr_gid;
 
   h.display = env("DISPLAY");
   std::string xauth = env("XAUTHORITY", h.home + "/.Xauthority");

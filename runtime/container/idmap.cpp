@@ -10,8 +10,9 @@
 
 namespace boxrt {
 
-std::optional<IdRange> subordinate_range(const std::string& file, const std::string& user,
-                                         uint32_t id) {
+std::vector<IdRange> subordinate_ranges(const std::string& file, const std::string& user,
+                                        uint32_t id) {
+  std::vector<IdRange> out;
   std::ifstream in(file);
   std::string line;
   const std::string id_text = std::to_string(id);
@@ -25,12 +26,19 @@ std::optional<IdRange> subordinate_range(const std::string& file, const std::str
       IdRange r;
       r.outside = static_cast<uint32_t>(std::stoul(line.substr(c1 + 1, c2 - c1 - 1)));
       r.count = static_cast<uint32_t>(std::stoul(line.substr(c2 + 1)));
-      if (r.count > 0) return r;
+      if (r.count > 0) out.push_back(r);
     } catch (const std::exception&) {
       continue;  // a malformed line; newuidmap would ignore it too
     }
   }
-  return std::nullopt;
+  return out;
+}
+
+std::optional<IdRange> subordinate_range(const std::string& file, const std::string& user,
+                                         uint32_t id) {
+  auto all = subordinate_ranges(file, user, id);
+  if (all.empty()) return std::nullopt;
+  return all.front();
 }
 
 std::vector<IdRange> parse_id_map(const std::string& text) {

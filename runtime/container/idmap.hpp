@@ -25,6 +25,9 @@ struct IdRange {
 // the first one when there are several.
 std::optional<IdRange> subordinate_range(const std::string& file, const std::string& user,
                                          uint32_t id);
+// All of them, in file order (`inside` unset).
+std::vector<IdRange> subordinate_ranges(const std::string& file, const std::string& user,
+                                        uint32_t id);
 
 // Parses the text of a /proc/PID/uid_map.
 std::vector<IdRange> parse_id_map(const std::string& text);

@@ -108,16 +108,29 @@ bool has_program(const char* path) {
   return ::access(path, X_OK) == 0;
 }
 
-// Runs newuidmap/newgidmap PID 0 ID 1 1 SUBSTART SUBCOUNT and waits for it.
-void run_idmap_tool(const char* tool, pid_t pid, uint32_t own, const IdRange& sub) {
-  std::vector<std::string> args = {tool,
-                                   std::to_string(pid),
-                                   "0",
-                                   std::to_string(own),
-                                   "1",
-                                   "1",
-                                   std::to_string(sub.outside),
-                                   std::to_string(sub.count)};
+// The session's map: our own id as 0, then each subordinate range in turn. Ranges past the
+// first are how an admin grants host groups (audio, video: "alice:29:1" in /etc/subgid):
+// mapped here, boxes can map them as themselves (plan.cpp translates through this map).
+std::vector<IdRange> session_map(uint32_t own, const std::vector<IdRange>& subs) {
+  std::vector<IdRange> map = {{0, own, 1}};
+  uint32_t next = 1;
+  for (const auto& s : subs) {
+    bool overlaps = false;
+    for (const auto& m : map)
+      overlaps = overlaps || (s.outside < m.outside + m.count && m.outside < s.outside + s.count);
+    if (overlaps) continue;  // the kernel takes no two ranges of the same host ids
+    map.push_back({next, s.outside, s.count});
+    next += s.count;
+  }
+  return map;
+}
+
+// Runs newuidmap/newgidmap PID INSIDE OUTSIDE COUNT... and waits for it.
+void run_idmap_tool(const char* tool, pid_t pid, const std::vector<IdRange>& map) {
+  std::vector<std::string> args = {tool, std::to_string(pid)};
+  for (const auto& r : map)
+    for (uint32_t v : {r.inside, r.outside, r.count})
+      args.push_back(std::to_string(v));
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
@@ -170,12 +183,12 @@ Session start_session() {
   std::string name;
   if (struct passwd* pw = ::getpwuid(uid)) name = pw->pw_name;
   auto subuid = subordinate_range("/etc/subuid", name, uid);
-  auto subgid = subordinate_range("/etc/subgid", name, uid);
+  auto subgids = subordinate_ranges("/etc/subgid", name, uid);
   try {
-    if (subuid && subgid && has_program("/usr/bin/newuidmap") &&
+    if (subuid && !subgids.empty() && has_program("/usr/bin/newuidmap") &&
         has_program("/usr/bin/newgidmap")) {
-      run_idmap_tool("/usr/bin/newuidmap", s.pid, uid, *subuid);
-      run_idmap_tool("/usr/bin/newgidmap", s.pid, gid, *subgid);
+      run_idmap_tool("/usr/bin/newuidmap", s.pid, session_map(uid, {*subuid}));
+      run_idmap_tool("/usr/bin/newgidmap", s.pid, session_map(gid, subgids));
       s.has_subids = true;
     } else {
       // Without uidmap only our own ids can be mapped, and setgroups must be denied.

@@ -162,3 +162,62 @@ sound = true
         "keeps: No such device or address\n"
         "drops: Permission denied\n");
 }
+
+TEST_CASE("where /etc/subgid grants the audio group, a rootless box has it as itself", "[root]") {
+  struct passwd* user = ::getpwnam("boxtest");  // made by scripts/test
+  struct group* audio = ::getgrnam("audio");
+  if (::geteuid() != 0 || !user || !audio) {
+    WARN("not checked: needs real root, the user boxtest and the group audio");
+    return;
+  }
+  testing::TempDir profiles, result, xdg;
+  ::chmod(profiles.path().c_str(), 0755);
+  ::chmod(result.path().c_str(), 0777);
+  REQUIRE(::chown(xdg.path().c_str(), user->pw_uid, user->pw_gid) == 0);
+  // The admin's grant, in a copy of /etc/subgid seen only in this test's mount namespace.
+  const std::string subgid = result / "subgid";
+  std::ofstream(subgid) << boxrt::try_read_file("/etc/subgid").value_or("")
+                        << "boxtest:" << audio->gr_gid << ":1\n";
+  std::ofstream(profiles / "mapped.toml") << R"toml(# mapped
+[app]
+command = "/bin/sh"
+args = ["-c", "cat /dev/snd/controlC0 2>&1 | sed 's/.*: //'; id -G"]
+[devices]
+sound = true
+[groups]
+audio = true
+)toml";
+  const std::string out = result / "out";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) ||
+        ::mount(subgid.c_str(), "/etc/subgid", nullptr, MS_BIND, nullptr) ||
+        ::mount("tmpfs", "/dev", "tmpfs", MS_NOSUID, "mode=755"))
+      ::_exit(2);
+    ::mkdir("/dev/snd", 0755);
+    for (const auto& n : kNodes)
+      if (std::string(n.path).rfind("/dev/snd/", 0) != 0 &&
+          ::mknod(n.path, S_IFCHR | 0666, makedev(n.major, n.minor)) != 0 && errno != ENOENT)
+        ::_exit(3);
+    if (::mknod("/dev/snd/controlC0", S_IFCHR | 0660, makedev(116, 0)) != 0 ||
+        ::chown("/dev/snd/controlC0", 0, audio->gr_gid) != 0)
+      ::_exit(4);
+    // boxtest, not in the audio group: only the grant can let the box in.
+    gid_t groups[] = {user->pw_gid};
+    if (::setgroups(1, groups) != 0 || ::setresgid(user->pw_gid, user->pw_gid, user->pw_gid) ||
+        ::setresuid(user->pw_uid, user->pw_uid, user->pw_uid))
+      ::_exit(5);
+    Result r = run_process({"/usr/bin/env", "HOME=" + xdg.path(), "XDG_RUNTIME_DIR=" + xdg.path(),
+                            "BOXAPP_PROFILE_PATH=" + profiles.path(), boxapp_bin(), "mapped"});
+    std::ofstream(out) << (r.status == 0 ? r.out : "failed: " + r.err);
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  // Past the permission check, and the app's groups are its own and audio's, by number.
+  CHECK(boxrt::read_file(out) == "No such device or address\n" + std::to_string(user->pw_gid) +
+                                     " " + std::to_string(audio->gr_gid) + "\n");
+}

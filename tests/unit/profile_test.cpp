@@ -223,3 +223,25 @@ TEST_CASE("Xauthority: the display's cookie, for this host first, written as a w
   CHECK(back->family == boxapp::kFamilyWild);
   CHECK(back->data == "cookie");
 }
+
+TEST_CASE("audio and video groups: mapped as themselves where /etc/subgid grants, else kept") {
+  boxapp::HostFacts h = test_host();
+  boxapp::CompileOptions o;
+  o.rootfs = "/r";
+  const auto profile =
+      boxapp::parse_profile("[app]\ncommand='x'\n[groups]\naudio = true\nvideo = true\n", "t.toml");
+  auto keeps = [](const oci::Spec& s) {
+    return s.annotations && s.annotations->count("run.oci.keep_original_groups");
+  };
+  // Neither granted: the user's groups are kept.
+  oci::Spec kept = boxapp::compile_profile(profile, h, o);
+  CHECK(keeps(kept));
+  CHECK(kept.linux->gid_mappings->size() == 1);
+  // Both granted: each mapped as itself and given to the app.
+  h.granted_groups = {{"audio", 29}, {"video", 44}};
+  oci::Spec mapped = boxapp::compile_profile(profile, h, o);
+  CHECK_FALSE(keeps(mapped));
+  CHECK(mapped.linux->gid_mappings->at(1) == oci::IdMapping{29, 29, 1, {}});
+  CHECK(mapped.linux->gid_mappings->at(2) == oci::IdMapping{44, 44, 1, {}});
+  CHECK(mapped.process->user->additional_gids == std::vector<uint32_t>{29, 44});
+}
