@@ -2,6 +2,7 @@
 // a null sink: a box plays a tone, the sink's monitor outside records it. The box gets a
 // socket of its own (a module the server loads for it, gone when the box is) or, when the
 // server won't load modules, the session's socket.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -189,4 +190,58 @@ TEST_CASE("a server that loads no modules: the box shares the session's socket")
   INFO(played.err);
   REQUIRE(played.status == 0);
   CHECK(rms_of_raw(rec) > 1000);
+}
+
+TEST_CASE("PipeWire's pulse server: no module of that name, so the box shares its socket") {
+  if (!have("/usr/bin/pipewire") || !have("/usr/bin/pipewire-pulse") || !have("/usr/bin/pactl")) {
+    WARN("not checked: pipewire and pipewire-pulse are not installed (scripts/setup)");
+    return;
+  }
+  testing::TempDir dir;
+  const std::vector<std::string> env = {"/usr/bin/env", "XDG_RUNTIME_DIR=" + dir.path(),
+                                        "HOME=" + dir.path(), "PATH=/usr/bin:/bin"};
+  auto spawn = [&](const char* program) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      std::vector<std::string> argv = env;
+      argv.push_back(program);
+      exec_argv(argv);
+    }
+    return pid;
+  };
+  pid_t pipewire = spawn("/usr/bin/pipewire");
+  for (int i = 0; i < 100 && ::access((dir / "pipewire-0").c_str(), F_OK) != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  pid_t pulse = spawn("/usr/bin/pipewire-pulse");
+  for (int i = 0; i < 100 && ::access((dir / "pulse/native").c_str(), F_OK) != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  testing::TempDir profiles;
+  ::chmod(profiles.path().c_str(), 0755);
+  std::ofstream(profiles / "ask.toml") << R"(# ask: which server the box reaches
+[app]
+command = "/bin/sh"
+args = ["-c", "pactl info | grep '^Server Name'"]
+[audio]
+mode = "pulseaudio"
+)";
+  std::vector<std::string> argv = env;
+  argv.push_back("BOXAPP_PROFILE_PATH=" + profiles.path());
+  argv.push_back(boxapp_bin());
+  argv.push_back("ask");
+  Result r = run_process(argv);
+  std::vector<std::string> list = env;
+  for (const char* a : {"/usr/bin/pactl", "list", "modules", "short"})
+    list.push_back(a);
+  Result modules = run_process(list);
+  ::kill(pulse, SIGTERM);
+  ::kill(pipewire, SIGTERM);
+  ::waitpid(pulse, nullptr, 0);
+  ::waitpid(pipewire, nullptr, 0);
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(contains(r.out, "on PipeWire"));
+  CHECK_FALSE(contains(modules.out, "/boxapp/bundles/"));
 }
