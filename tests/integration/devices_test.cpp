@@ -42,6 +42,8 @@ constexpr Node kNodes[] = {
     {"/dev/dri/card0", 226, 0},
     {"/dev/dri/renderD128", 226, 128},
     {"/dev/video0", 81, 0},
+    {"/dev/nvidia0", 195, 0},
+    {"/dev/nvidiactl", 195, 255},
 };
 
 // In a child with a private /dev made of kNodes: runs boxapp for each app and writes its
@@ -85,7 +87,7 @@ TEST_CASE("a box gets the sound, GPU and camera devices its profile grants, no o
   ::chmod(profiles.path().c_str(), 0755);
   const std::string list =
       R"toml(command = "/bin/sh"
-args = ["-c", "echo $(ls /dev/snd /dev/dri /dev/video0 2>/dev/null | grep -v : | sort)"]
+args = ["-c", "echo $(ls /dev/snd /dev/dri /dev/video0 /dev/nvidia* 2>/dev/null | grep -v : | sort)"]
 )toml";
   std::ofstream(profiles / "sound.toml") << "# sound\n[app]\n"
                                          << list << "[devices]\nsound = true\n";
@@ -98,7 +100,7 @@ args = ["-c", "echo $(ls /dev/snd /dev/dri /dev/video0 2>/dev/null | grep -v : |
   const std::string got = boxrt::read_file(out);
   CHECK(got ==
         "sound: controlC0 pcmC0D0p\n"
-        "gpu: card0 renderD128\n"
+        "gpu: /dev/nvidia0 /dev/nvidiactl card0 renderD128\n"
         "webcam: /dev/video0\n"
         "none: \n");
 }

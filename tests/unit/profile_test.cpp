@@ -245,3 +245,23 @@ TEST_CASE("audio and video groups: mapped as themselves where /etc/subgid grants
   CHECK(mapped.linux->gid_mappings->at(2) == oci::IdMapping{44, 44, 1, {}});
   CHECK(mapped.process->user->additional_gids == std::vector<uint32_t>{29, 44});
 }
+
+TEST_CASE("display auto: Wayland when the session has it, else X11") {
+  boxapp::HostFacts h = test_host();
+  boxapp::CompileOptions o;
+  o.rootfs = "/r";
+  const auto profile =
+      boxapp::parse_profile("[app]\ncommand='x'\n[display]\nmode='auto'\n", "t.toml");
+  auto env_has = [](const oci::Spec& s, const std::string& prefix) {
+    for (const auto& e : *s.process->env)
+      if (e.rfind(prefix, 0) == 0) return true;
+    return false;
+  };
+  oci::Spec x11 = boxapp::compile_profile(profile, h, o);
+  CHECK(env_has(x11, "DISPLAY=:0"));
+  CHECK_FALSE(env_has(x11, "WAYLAND_DISPLAY="));
+  h.wayland_display = "/run/user/1000/wayland-0";
+  oci::Spec wayland = boxapp::compile_profile(profile, h, o);
+  CHECK(env_has(wayland, "WAYLAND_DISPLAY=wayland-0"));
+  CHECK_FALSE(env_has(wayland, "DISPLAY="));
+}
