@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "util/error.hpp"
+#include "util/fd_passing.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
 #include "xauth.hpp"
@@ -24,18 +25,6 @@ namespace {
 using boxrt::Error;
 
 constexpr const char* kXephyr = "/usr/bin/Xephyr";
-
-void say(int fd, const std::string& text) {
-  (void)!::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
-}
-
-std::string hear(int fd, int timeout_ms) {
-  struct pollfd p = {fd, POLLIN, 0};
-  if (boxrt::retry_eintr([&] { return ::poll(&p, 1, timeout_ms); }) != 1) return {};
-  char buf[256];
-  ssize_t n = boxrt::retry_eintr([&] { return ::recv(fd, buf, sizeof buf, 0); });
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
-}
 
 bool exists(const std::string& path) {
   return ::access(path.c_str(), F_OK) == 0;
@@ -76,7 +65,7 @@ pid_t start_xephyr(int number, const std::string& xauthority) {
     ::dup2(null, i);
   XauthEntry cookie{kFamilyWild, "", "", "MIT-MAGIC-COOKIE-1", std::string(16, '\0')};
   if (::getrandom(cookie.data.data(), cookie.data.size(), 0) != 16) {
-    say(fd, "failed getrandom");
+    boxrt::send_message(fd, "failed getrandom");
     ::_exit(1);
   }
   // Numbers from 100 up: clear of the usual :0..:9 and of test servers; another start may
@@ -94,12 +83,12 @@ pid_t start_xephyr(int number, const std::string& xauthority) {
     if (xephyr > 0) break;
   }
   if (xephyr < 0) {
-    say(fd, "failed Xephyr did not start on the user's display");
+    boxrt::send_message(fd, "failed Xephyr did not start on the user's display");
     ::_exit(1);
   }
-  say(fd, "ready " + std::to_string(number));
+  boxrt::send_message(fd, "ready " + std::to_string(number));
   int box = 0;
-  if (std::sscanf(hear(fd, -1).c_str(), "%d", &box) == 1 && box > 0) {
+  if (std::sscanf(boxrt::receive_message(fd, -1).c_str(), "%d", &box) == 1 && box > 0) {
     try {
       boxrt::unique_fd pidfd = boxrt::open_pidfd(box);
       struct pollfd p = {pidfd.get(), POLLIN, 0};
@@ -131,7 +120,7 @@ NestedDisplay NestedDisplay::start(const std::string& box_dir, const HostFacts& 
     keeper_main(theirs.get(), box_dir + "/Xauthority");
   }
   theirs.reset();
-  const std::string answer = hear(ours.get(), 10000);
+  const std::string answer = boxrt::receive_message(ours.get(), 10000);
   int number = 0;
   if (std::sscanf(answer.c_str(), "ready %d", &number) != 1)
     throw Error(field + (answer.rfind("failed ", 0) == 0 ? answer.substr(7)
@@ -143,7 +132,7 @@ NestedDisplay NestedDisplay::start(const std::string& box_dir, const HostFacts& 
 }
 
 void NestedDisplay::watch(pid_t box_pid) {
-  say(keeper_.get(), std::to_string(box_pid));
+  boxrt::send_message(keeper_.get(), std::to_string(box_pid));
   keeper_.reset();
 }
 

@@ -141,7 +141,7 @@ class Broker {
       }
       reply = box.module ? "module " + std::to_string(*box.module) : "refused " + why;
     }
-    (void)!::send(box.client.get(), reply.data(), reply.size(), MSG_NOSIGNAL);
+    boxrt::send_message(box.client.get(), reply);
     if (!box.module) box.client.reset();
   }
 

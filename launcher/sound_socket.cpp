@@ -69,19 +69,6 @@ unique_fd connect_broker(const std::string& session_dir) {
   boxrt::throw_errno("sound: connect to the sound broker at " + backquoted(path));
 }
 
-void send_text(int fd, const std::string& text) {
-  (void)!::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
-}
-
-// One message, waiting at most timeout_ms; empty on EOF or timeout.
-std::string receive_text(int fd, int timeout_ms) {
-  struct pollfd p = {fd, POLLIN, 0};
-  if (boxrt::retry_eintr([&] { return ::poll(&p, 1, timeout_ms); }) != 1) return {};
-  char buf[1024];
-  ssize_t n = boxrt::retry_eintr([&] { return ::recv(fd, buf, sizeof buf, 0); });
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
-}
-
 // libpulse in the box must not fall back to POSIX shared memory: its segments are in the
 // box's own /dev/shm, where the server can't open them (flatpak turns it off too). memfd
 // transfer, PulseAudio's default, passes descriptors and works across.
@@ -111,7 +98,7 @@ SoundSocket SoundSocket::start(const std::string& box_dir, const std::string& se
   s.box_dir_ = box_dir;
   try {
     s.broker_ = connect_broker(session_dir);
-    send_text(s.broker_.get(), "load " + box_dir);
+    boxrt::send_message(s.broker_.get(), "load " + box_dir);
   } catch (const Error& e) {
     boxrt::log_debug(std::string("sound: ") + e.what());  // ready() shares the session's
     s.broker_.reset();
@@ -120,7 +107,7 @@ SoundSocket SoundSocket::start(const std::string& box_dir, const std::string& se
 }
 
 void SoundSocket::ready(const HostFacts& host, pid_t box_pid) {
-  const std::string answer = broker_ ? receive_text(broker_.get(), kAnswerTimeoutMs) : "";
+  const std::string answer = broker_ ? boxrt::receive_message(broker_.get(), kAnswerTimeoutMs) : "";
   unsigned index = 0;
   if (std::sscanf(answer.c_str(), "module %u", &index) == 1) {
     boxrt::log_debug("sound: the box has socket module " + std::to_string(index) + " at " +

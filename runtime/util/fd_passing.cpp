@@ -1,5 +1,6 @@
 #include "util/fd_passing.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -35,6 +36,18 @@ bool send_fd(int sock, int fd) {
   cm->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(cm), &fd, sizeof fd);
   return ::sendmsg(sock, &m.msg, MSG_NOSIGNAL) == 1;
+}
+
+bool send_message(int sock, std::string_view text) {
+  return ::send(sock, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
+}
+
+std::string receive_message(int sock, int timeout_ms) {
+  struct pollfd p = {sock, POLLIN, 0};
+  if (retry_eintr([&] { return ::poll(&p, 1, timeout_ms); }) != 1) return {};
+  char buf[4096];
+  ssize_t n = retry_eintr([&] { return ::recv(sock, buf, sizeof buf, 0); });
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
 int receive_fd_raw(int sock) {

@@ -1,12 +1,22 @@
 // Passing a descriptor over a unix socket (SCM_RIGHTS), as the console-socket protocol does.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include "util/unique_fd.hpp"
 
 namespace boxrt {
 
 // No-throw and allocation-free: used by the container's init between clone and exec.
 bool send_fd(int sock, int fd);
+
+// One message on a SOCK_SEQPACKET (or stream) socket; a peer that is gone is false, never
+// SIGPIPE.
+bool send_message(int sock, std::string_view text);
+// One message, waiting at most timeout_ms (-1: as long as it takes); empty on EOF, error or
+// timeout.
+std::string receive_message(int sock, int timeout_ms);
 
 // Receives one descriptor (close-on-exec), or -1 with errno set (EBADMSG: a message without
 // one). No-throw and allocation-free, for the init.

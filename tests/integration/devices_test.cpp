@@ -76,6 +76,31 @@ bool run_with_fake_dev(const std::string& profiles, const std::vector<std::strin
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// In a forked child, as root: a mount namespace of its own with `bind_subgid` (if given)
+// over /etc/subgid and a tmpfs /dev holding kNodes, except that /dev/snd/controlC0 is the
+// sound card as Debian has it (root:audio 0660); then becomes `user` with supplementary
+// groups `groups`. False (the child should _exit) when any step fails.
+bool enter_sound_card_dev(const struct passwd& user, gid_t audio, const std::vector<gid_t>& groups,
+                          const std::string& bind_subgid = "") {
+  if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr))
+    return false;
+  if (!bind_subgid.empty() &&
+      ::mount(bind_subgid.c_str(), "/etc/subgid", nullptr, MS_BIND, nullptr) != 0)
+    return false;
+  if (::mount("tmpfs", "/dev", "tmpfs", MS_NOSUID, "mode=755") != 0) return false;
+  ::mkdir("/dev/snd", 0755);
+  for (const auto& n : kNodes)
+    if (std::string(n.path).rfind("/dev/snd/", 0) != 0 &&
+        ::mknod(n.path, S_IFCHR | 0666, makedev(n.major, n.minor)) != 0 && errno != ENOENT)
+      return false;
+  if (::mknod("/dev/snd/controlC0", S_IFCHR | 0660, makedev(116, 0)) != 0 ||
+      ::chown("/dev/snd/controlC0", 0, audio) != 0)
+    return false;
+  return ::setgroups(groups.size(), groups.data()) == 0 &&
+         ::setresgid(user.pw_gid, user.pw_gid, user.pw_gid) == 0 &&
+         ::setresuid(user.pw_uid, user.pw_uid, user.pw_uid) == 0;
+}
+
 }  // namespace
 
 TEST_CASE("a box gets the sound, GPU and camera devices its profile grants, no others", "[root]") {
@@ -129,24 +154,8 @@ sound = true
   const std::string out = result / "out";
   pid_t pid = ::fork();
   if (pid == 0) {
-    if (::unshare(CLONE_NEWNS) != 0 ||
-        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) ||
-        ::mount("tmpfs", "/dev", "tmpfs", MS_NOSUID, "mode=755"))
-      ::_exit(2);
-    ::mkdir("/dev/snd", 0755);
-    for (const auto& n : kNodes)
-      if (std::string(n.path).rfind("/dev/snd/", 0) != 0 &&
-          ::mknod(n.path, S_IFCHR | 0666, makedev(n.major, n.minor)) != 0 && errno != ENOENT)
-        ::_exit(3);
-    // The sound card as Debian has it: root:audio 0660.
-    if (::mknod("/dev/snd/controlC0", S_IFCHR | 0660, makedev(116, 0)) != 0 ||
-        ::chown("/dev/snd/controlC0", 0, audio->gr_gid) != 0)
-      ::_exit(4);
     // boxtest, in the audio group for this test only.
-    gid_t groups[] = {audio->gr_gid};
-    if (::setgroups(1, groups) != 0 || ::setresgid(user->pw_gid, user->pw_gid, user->pw_gid) ||
-        ::setresuid(user->pw_uid, user->pw_uid, user->pw_uid))
-      ::_exit(5);
+    if (!enter_sound_card_dev(*user, audio->gr_gid, {audio->gr_gid})) ::_exit(2);
     std::ofstream file(out);
     for (const char* app : {"keeps", "drops"}) {
       Result r = run_process({"/usr/bin/env", "HOME=" + xdg.path(), "XDG_RUNTIME_DIR=" + xdg.path(),
@@ -192,24 +201,8 @@ audio = true
   const std::string out = result / "out";
   pid_t pid = ::fork();
   if (pid == 0) {
-    if (::unshare(CLONE_NEWNS) != 0 ||
-        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) ||
-        ::mount(subgid.c_str(), "/etc/subgid", nullptr, MS_BIND, nullptr) ||
-        ::mount("tmpfs", "/dev", "tmpfs", MS_NOSUID, "mode=755"))
-      ::_exit(2);
-    ::mkdir("/dev/snd", 0755);
-    for (const auto& n : kNodes)
-      if (std::string(n.path).rfind("/dev/snd/", 0) != 0 &&
-          ::mknod(n.path, S_IFCHR | 0666, makedev(n.major, n.minor)) != 0 && errno != ENOENT)
-        ::_exit(3);
-    if (::mknod("/dev/snd/controlC0", S_IFCHR | 0660, makedev(116, 0)) != 0 ||
-        ::chown("/dev/snd/controlC0", 0, audio->gr_gid) != 0)
-      ::_exit(4);
     // boxtest, not in the audio group: only the grant can let the box in.
-    gid_t groups[] = {user->pw_gid};
-    if (::setgroups(1, groups) != 0 || ::setresgid(user->pw_gid, user->pw_gid, user->pw_gid) ||
-        ::setresuid(user->pw_uid, user->pw_uid, user->pw_uid))
-      ::_exit(5);
+    if (!enter_sound_card_dev(*user, audio->gr_gid, {user->pw_gid}, subgid)) ::_exit(2);
     Result r = run_process({"/usr/bin/env", "HOME=" + xdg.path(), "XDG_RUNTIME_DIR=" + xdg.path(),
                             "BOXAPP_PROFILE_PATH=" + profiles.path(), boxapp_bin(), "mapped"});
     std::ofstream(out) << (r.status == 0 ? r.out : "failed: " + r.err);
