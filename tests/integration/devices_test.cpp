@@ -16,6 +16,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <sstream>
 
 #include "harness.hpp"
 #include "util/sys.hpp"
@@ -130,17 +131,71 @@ args = ["-c", "echo $(ls /dev/snd /dev/dri /dev/video0 /dev/nvidia* 2>/dev/null 
         "none: \n");
 }
 
-TEST_CASE("a rootless box keeps the user's audio group for the devices it owns", "[root]") {
-  struct passwd* user = ::getpwnam("boxtest");  // made by scripts/test
-  struct group* audio = ::getgrnam("audio");
-  if (::geteuid() != 0 || !user || !audio) {
-    WARN("not checked: needs real root, the user boxtest and the group audio");
-    return;
+namespace {
+
+// boxtest (made by scripts/test) running boxapp rootless beside a sound card owned by the
+// audio group (enter_sound_card_dev), with profiles and a runtime directory of its own.
+class SoundCardBoxes {
+ public:
+  SoundCardBoxes() : user_(::getpwnam("boxtest")), audio_(::getgrnam("audio")) {
+    ::chmod(profiles_.path().c_str(), 0755);
+    ::chmod(scratch_.path().c_str(), 0777);
+    if (user_ && ::geteuid() == 0)
+      REQUIRE(::chown(xdg_.path().c_str(), user_->pw_uid, user_->pw_gid) == 0);
   }
-  testing::TempDir profiles, result, xdg;
-  ::chmod(profiles.path().c_str(), 0755);
-  ::chmod(result.path().c_str(), 0777);
-  REQUIRE(::chown(xdg.path().c_str(), user->pw_uid, user->pw_gid) == 0);
+  // Gives the reason and returns false when the test can't run here.
+  bool usable() const {
+    if (::geteuid() == 0 && user_ && audio_) return true;
+    WARN("not checked: needs real root, the user boxtest and the group audio");
+    return false;
+  }
+  void profile(const std::string& name, const std::string& text) const {
+    std::ofstream(profiles_ / (name + ".toml")) << text;
+  }
+  // Runs each app as boxtest with supplementary groups `groups` (and `subgid` over
+  // /etc/subgid, if given); each one's stdout, or "failed: " and its stderr.
+  std::vector<std::string> run(const std::vector<std::string>& apps, std::vector<gid_t> groups,
+                               const std::string& subgid = "") const {
+    const std::string out = scratch_ / "out";
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      if (!enter_sound_card_dev(*user_, audio_->gr_gid, groups, subgid)) ::_exit(2);
+      std::ofstream file(out);
+      for (const auto& app : apps) {
+        Result r =
+            run_process({"/usr/bin/env", "HOME=" + xdg_.path(), "XDG_RUNTIME_DIR=" + xdg_.path(),
+                         "BOXAPP_PROFILE_PATH=" + profiles_.path(), boxapp_bin(), app});
+        file << (r.status <= 1 ? r.out : "failed: " + r.err) << '\0';
+      }
+      file.close();  // _exit runs no destructors
+      ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    std::vector<std::string> outputs;
+    std::istringstream in(boxrt::read_file(out));
+    for (std::string one; std::getline(in, one, '\0');)
+      outputs.push_back(one);
+    REQUIRE(outputs.size() == apps.size());
+    return outputs;
+  }
+  gid_t user_gid() const { return user_->pw_gid; }
+  gid_t audio_gid() const { return audio_->gr_gid; }
+  std::string scratch(const std::string& name) const { return scratch_ / name; }
+
+ private:
+  struct passwd* user_;
+  struct group* audio_;
+  testing::TempDir profiles_, scratch_, xdg_;
+};
+
+}  // namespace
+
+TEST_CASE("a rootless box keeps the user's audio group for the devices it owns", "[root]") {
+  SoundCardBoxes boxes;
+  if (!boxes.usable()) return;
   // Opening a node without a driver behind it fails after the permission check: ENXIO
   // ("No such device or address") means the box could open it, EACCES that it couldn't.
   const std::string open_it = R"toml(command = "/bin/sh"
@@ -148,48 +203,23 @@ args = ["-c", "cat /dev/snd/controlC0 2>&1 | sed 's/.*: //'"]
 [devices]
 sound = true
 )toml";
-  std::ofstream(profiles / "keeps.toml") << "# keeps\n[app]\n"
-                                         << open_it << "[groups]\naudio = true\n";
-  std::ofstream(profiles / "drops.toml") << "# drops\n[app]\n" << open_it;
-  const std::string out = result / "out";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    // boxtest, in the audio group for this test only.
-    if (!enter_sound_card_dev(*user, audio->gr_gid, {audio->gr_gid})) ::_exit(2);
-    std::ofstream file(out);
-    for (const char* app : {"keeps", "drops"}) {
-      Result r = run_process({"/usr/bin/env", "HOME=" + xdg.path(), "XDG_RUNTIME_DIR=" + xdg.path(),
-                              "BOXAPP_PROFILE_PATH=" + profiles.path(), boxapp_bin(), app});
-      file << app << ": " << (r.status <= 1 ? r.out : "failed: " + r.err);
-    }
-    file.close();
-    ::_exit(0);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
-  CHECK(boxrt::read_file(out) ==
+  boxes.profile("keeps", "# keeps\n[app]\n" + open_it + "[groups]\naudio = true\n");
+  boxes.profile("drops", "# drops\n[app]\n" + open_it);
+  // boxtest, in the audio group for this test only.
+  auto out = boxes.run({"keeps", "drops"}, {boxes.audio_gid()});
+  CHECK("keeps: " + out[0] + "drops: " + out[1] ==
         "keeps: No such device or address\n"
         "drops: Permission denied\n");
 }
 
 TEST_CASE("where /etc/subgid grants the audio group, a rootless box has it as itself", "[root]") {
-  struct passwd* user = ::getpwnam("boxtest");  // made by scripts/test
-  struct group* audio = ::getgrnam("audio");
-  if (::geteuid() != 0 || !user || !audio) {
-    WARN("not checked: needs real root, the user boxtest and the group audio");
-    return;
-  }
-  testing::TempDir profiles, result, xdg;
-  ::chmod(profiles.path().c_str(), 0755);
-  ::chmod(result.path().c_str(), 0777);
-  REQUIRE(::chown(xdg.path().c_str(), user->pw_uid, user->pw_gid) == 0);
+  SoundCardBoxes boxes;
+  if (!boxes.usable()) return;
   // The admin's grant, in a copy of /etc/subgid seen only in this test's mount namespace.
-  const std::string subgid = result / "subgid";
+  const std::string subgid = boxes.scratch("subgid");
   std::ofstream(subgid) << boxrt::try_read_file("/etc/subgid").value_or("")
-                        << "boxtest:" << audio->gr_gid << ":1\n";
-  std::ofstream(profiles / "mapped.toml") << R"toml(# mapped
+                        << "boxtest:" << boxes.audio_gid() << ":1\n";
+  boxes.profile("mapped", R"toml(# mapped
 [app]
 command = "/bin/sh"
 args = ["-c", "cat /dev/snd/controlC0 2>&1 | sed 's/.*: //'; id -G"]
@@ -197,22 +227,10 @@ args = ["-c", "cat /dev/snd/controlC0 2>&1 | sed 's/.*: //'; id -G"]
 sound = true
 [groups]
 audio = true
-)toml";
-  const std::string out = result / "out";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    // boxtest, not in the audio group: only the grant can let the box in.
-    if (!enter_sound_card_dev(*user, audio->gr_gid, {user->pw_gid}, subgid)) ::_exit(2);
-    Result r = run_process({"/usr/bin/env", "HOME=" + xdg.path(), "XDG_RUNTIME_DIR=" + xdg.path(),
-                            "BOXAPP_PROFILE_PATH=" + profiles.path(), boxapp_bin(), "mapped"});
-    std::ofstream(out) << (r.status == 0 ? r.out : "failed: " + r.err);
-    ::_exit(0);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
+)toml");
+  // boxtest, not in the audio group: only the grant can let the box in.
+  auto out = boxes.run({"mapped"}, {boxes.user_gid()}, subgid);
   // Past the permission check, and the app's groups are its own and audio's, by number.
-  CHECK(boxrt::read_file(out) == "No such device or address\n" + std::to_string(user->pw_gid) +
-                                     " " + std::to_string(audio->gr_gid) + "\n");
+  CHECK(out[0] == "No such device or address\n" + std::to_string(boxes.user_gid()) + " " +
+                      std::to_string(boxes.audio_gid()) + "\n");
 }
