@@ -84,6 +84,10 @@ SeccompProgram compile_seccomp(const oci::Seccomp& spec) {
   if (!ctx) throw Error("linux.seccomp: libseccomp could not start a filter");
   // We load the program ourselves; libseccomp must not set no_new_privs on its own.
   check_rc(seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0), "seccomp: NNP attribute");
+  // Syscalls in a binary tree, not one long chain. Loading a filter costs the kernel a walk of
+  // it for every syscall number (to find those it may always allow, since Linux 5.11), so a
+  // chain's length is paid ~900 times at each start: 0.3 ms for the launcher's filter here.
+  check_rc(seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2), "seccomp: optimize attribute");
   const auto& arches = oci::items(spec.architectures);
   for (size_t i = 0; i < arches.size(); ++i) {
     // "SCMP_ARCH_X86_64" -> "x86_64"

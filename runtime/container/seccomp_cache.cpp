@@ -1,5 +1,5 @@
 // The compiled-filter cache (seccomp.hpp). One file per profile:
-//   "boxrt-seccomp 1\n" FLAGS "\n" KEY-LENGTH "\n" KEY BPF-INSTRUCTIONS
+//   "boxrt-seccomp 2\n" FLAGS "\n" KEY-LENGTH "\n" KEY BPF-INSTRUCTIONS
 #include <seccomp.h>
 #include <sys/stat.h>
 
@@ -15,7 +15,8 @@
 namespace boxrt {
 namespace {
 
-constexpr std::string_view kMagic = "boxrt-seccomp 1\n";
+// 2: filters are binary trees (seccomp.cpp); files of version 1 are chains, made again.
+constexpr std::string_view kMagic = "boxrt-seccomp 2\n";
 
 std::string cache_key(const oci::Seccomp& spec) {
   const scmp_version* v = seccomp_version();
