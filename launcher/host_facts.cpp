@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <span>
 
 #include "compile.hpp"
 #include "container/idmap.hpp"
@@ -39,30 +40,42 @@ std::optional<oci::Device> device_node(const std::string& path) {
   return d;
 }
 
-// Device nodes under dir whose names start with prefix, sorted.
-std::vector<oci::Device> devices_in(const std::string& dir, const std::string& prefix) {
-  std::vector<oci::Device> out;
+// Device nodes under dir whose names start with one of prefixes ("" for all), sorted, in
+// one list per prefix: a single pass over the directory.
+std::vector<std::vector<oci::Device>> devices_in(const std::string& dir,
+                                                 const std::vector<std::string>& prefixes) {
+  std::vector<std::vector<oci::Device>> out(prefixes.size());
   DIR* d = ::opendir(dir.c_str());
   if (!d) return out;
   while (auto* e = ::readdir(d)) {
     std::string n = e->d_name;
-    if (n.rfind(prefix, 0) != 0 || n == "." || n == "..") continue;
-    if (auto dev = device_node(dir + "/" + n)) out.push_back(*dev);
+    if (n == "." || n == "..") continue;
+    for (size_t i = 0; i < prefixes.size(); ++i) {
+      if (n.rfind(prefixes[i], 0) != 0) continue;
+      if (auto dev = device_node(dir + "/" + n)) out[i].push_back(*dev);
+      break;
+    }
   }
   ::closedir(d);
-  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.path < b.path; });
+  for (auto& list : out)
+    std::sort(list.begin(), list.end(), [](auto& a, auto& b) { return a.path < b.path; });
   return out;
 }
 
-// A group of the host the user is in, by name.
-std::optional<gid_t> member_gid(const char* name) {
-  struct group* g = ::getgrnam(name);
-  if (!g) return std::nullopt;
+// The host's audio and video groups: which the user is in, and which /etc/subgid grants.
+void find_device_groups(HostFacts& h) {
   gid_t groups[256];
-  int n = ::getgroups(256, groups);
-  for (int i = 0; i < n; ++i)
-    if (groups[i] == g->gr_gid) return g->gr_gid;
-  return std::nullopt;
+  const int n = ::getgroups(256, groups);
+  const std::span<const gid_t> mine(groups, static_cast<size_t>(std::max(n, 0)));
+  const auto granted = boxrt::subordinate_ranges("/etc/subgid", h.user, h.uid);
+  for (auto [name, member] : {std::pair{"audio", &h.audio_gid}, {"video", &h.video_gid}}) {
+    struct group* g = ::getgrnam(name);
+    if (!g) continue;
+    const gid_t gid = g->gr_gid;
+    if (std::ranges::find(mine, gid) != mine.end()) *member = gid;
+    for (const auto& r : granted)
+      if (gid >= r.outside && gid - r.outside < r.count) h.granted_groups[name] = gid;
+  }
 }
 
 // XDG_DOWNLOAD_DIR from user-dirs.dirs ("$HOME/Downloads"), or ~/Downloads.
@@ -98,19 +111,17 @@ HostFacts gather_host_facts() {
   HostFacts h;
   h.uid = ::getuid();
   h.gid = ::getgid();
-  struct passwd* pw = ::getpwuid(h.uid);
-  h.user = env("USER", pw ? pw->pw_name : std::to_string(h.uid));
-  h.home = env("HOME", pw ? pw->pw_dir : "/");
+  h.user = env("USER");
+  h.home = env("HOME");
+  if (h.user.empty() || h.home.empty()) {  // the password database only when we must
+    struct passwd* pw = ::getpwuid(h.uid);
+    if (h.user.empty()) h.user = pw ? pw->pw_name : std::to_string(h.uid);
+    if (h.home.empty()) h.home = pw ? pw->pw_dir : "/";
+  }
   h.xdg_runtime_dir = env("XDG_RUNTIME_DIR", "/run/user/" + std::to_string(h.uid));
   h.xdg_data_home = env("XDG_DATA_HOME", h.home + "/.local/share");
   h.downloads = downloads_dir(h.home, env("XDG_CONFIG_HOME", h.home + "/.config"));
-  h.audio_gid = member_gid("audio");
-  h.video_gid = member_gid("video");
-  for (const char* name : {"audio", "video"})
-    if (struct group* g = ::getgrnam(name))
-      for (const auto& r : boxrt::subordinate_ranges("/etc/subgid", h.user, h.uid))
-        if (g->gr_gid >= r.outside && g->gr_gid - r.outside < r.count)
-          h.granted_groups[name] = g->gr_gid;
+  find_device_groups(h);
 
   h.display = env("DISPLAY");
   std::string xauth = env("XAUTHORITY", h.home + "/.Xauthority");
@@ -145,13 +156,13 @@ HostFacts gather_host_facts() {
       h.root_dirs.push_back(name);
     }
   }
-  h.gpu_devices = devices_in("/dev/dri", "");
+  h.gpu_devices = std::move(devices_in("/dev/dri", {""})[0]);
   // NVIDIA's driver keeps its nodes at the top of /dev: nvidia0..N, nvidiactl, nvidia-uvm,
   // nvidia-uvm-tools, nvidia-modeset.
-  auto nvidia = devices_in("/dev", "nvidia");
-  h.gpu_devices.insert(h.gpu_devices.end(), nvidia.begin(), nvidia.end());
-  h.sound_devices = devices_in("/dev/snd", "");
-  h.video_devices = devices_in("/dev", "video");
+  auto top = devices_in("/dev", {"nvidia", "video"});
+  h.gpu_devices.insert(h.gpu_devices.end(), top[0].begin(), top[0].end());
+  h.sound_devices = std::move(devices_in("/dev/snd", {""})[0]);
+  h.video_devices = std::move(top[1]);
   h.device_at = device_node;
   return h;
 }

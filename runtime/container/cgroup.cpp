@@ -155,17 +155,11 @@ std::optional<CgroupHost> find_cgroup_host() {
     std::string root, point, type;
   };
   std::vector<Entry> mounts;
-  std::istringstream in(read_small("/proc/self/mountinfo"));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream f(line);
-    std::string id, parent, dev, root, point, word;
-    f >> id >> parent >> dev >> root >> point;
-    while (f >> word && word != "-") {
-    }
-    std::string type;
-    f >> type;
-    mounts.push_back({root, point, type});
+  for (const auto& line : split(read_small("/proc/self/mountinfo"), '\n')) {
+    const auto f = split(line, ' ');
+    auto dash = std::find(f.begin(), f.end(), "-");
+    if (f.size() < 5 || dash == f.end() || dash + 1 == f.end()) continue;
+    mounts.push_back({f[3], f[4], *(dash + 1)});
   }
   auto covered = [&](size_t i) {
     for (size_t j = i + 1; j < mounts.size(); ++j) {
@@ -185,6 +179,7 @@ std::optional<CgroupHost> find_cgroup_host() {
 
   // Our own cgroup, "0::/path", seen from the mount's root.
   std::istringstream cg(read_small("/proc/self/cgroup"));
+  std::string line;
   std::string own = "/";
   while (std::getline(cg, line))
     if (line.rfind("0::", 0) == 0) own = line.substr(3);
@@ -236,7 +231,11 @@ std::optional<ContainerCgroup> create_container_cgroup(const oci::Spec& spec,
   if (path && path->starts_with("/")) {
     rel = *path;
   } else {
-    if (host->delegated.empty()) return unavailable(no_delegation_reason(*host));
+    if (host->delegated.empty()) {
+      // The reason reads /proc/cgroups: only when it will be shown, not at every start.
+      const bool shown = requests_limits(spec) || log_enabled(LogLevel::debug);
+      return unavailable(shown ? no_delegation_reason(*host) : "no delegated cgroup");
+    }
     rel = join(host->delegated, path && !path->empty() ? *path : "boxapp/" + id);
   }
 
