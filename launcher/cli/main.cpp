@@ -129,28 +129,28 @@ int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
   boxrt::Runtime rt = runtime();
   name = free_name(rt, name.empty() ? profile.name : name, !name.empty());
   const std::string bundle = dir + "/bundles/" + name;
+  boxrt::make_dirs(bundle, 0700);
+  // The box's sound socket is asked for first: the sound server makes it while the box is
+  // compiled and set up. The app starts once it's there.
+  std::optional<boxapp::SoundSocket> sound;
+  if (profile.audio != boxapp::Audio::none) sound = boxapp::SoundSocket::start(bundle, dir);
   boxapp::HostFacts host = boxapp::gather_host_facts();
   std::optional<boxapp::NestedDisplay> nested;
-  if (profile.display == boxapp::Display::x11_isolated) {
-    boxrt::make_dirs(bundle, 0700);
+  if (profile.display == boxapp::Display::x11_isolated)
     nested = boxapp::NestedDisplay::start(bundle, host);
-  }
   Compiled c = compile(std::move(profile), std::move(host), dir + "/host-root", bundle,
                        have_args ? std::optional(args) : std::nullopt, terminal,
                        nested ? nested->display() : "");
-  boxrt::write_file_atomic(bundle + "/config.json", oci::dump_spec(c.spec), 0600,
-                           boxrt::Durability::volatile_ok);
-  // The box's sound socket is asked for while the box is set up; the app starts once it's there.
-  std::optional<boxapp::SoundSocket> sound;
-  if (wants_sound(c)) sound = boxapp::SoundSocket::start(bundle, dir);
   boxrt::CreateOptions o;
   o.bundle = bundle;
   o.spec = &c.spec;
-  if (sound || nested)
-    o.before_start = [&](pid_t pid) {
-      if (sound) sound->ready(c.host, pid);
-      if (nested) nested->watch(pid);
-    };
+  // While the runtime sets the box up.
+  o.before_start = [&](pid_t pid) {
+    boxrt::write_file_atomic(bundle + "/config.json", oci::dump_spec(c.spec), 0600,
+                             boxrt::Durability::volatile_ok);
+    if (sound) sound->ready(c.host, pid);
+    if (nested) nested->watch(pid);
+  };
   int status = rt.run(name, o, detach, /*keep=*/false);
   if (detach) {
     std::printf("%s\n", name.c_str());

@@ -112,7 +112,7 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
   if (::stat(bundle.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     throw Error("bundle " + backquoted(bundle) + " does not exist");
   const std::string config = o.config.empty() ? bundle + "/config.json" : absolute_path(o.config);
-  if (::access(config.c_str(), F_OK) != 0)
+  if (!o.spec && ::access(config.c_str(), F_OK) != 0)
     throw Error("bundle " + backquoted(bundle) + " has no " + base_name(config));
   const std::string pid_file = o.pid_file.empty() ? "" : absolute_path(o.pid_file);
   oci::Spec spec = o.spec ? *o.spec : oci::load_spec(config);
@@ -246,19 +246,21 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
         if (creating_state) write_state_fd(creating_state.get(), rec.state);
         send_msg(mine.get(), SyncMsg::hooks_done);
       }
-      expect_msg(mine.get(), SyncMsg::ready, "during setup");
-      if (own_console) child.pty_master = own_console->receive_master();
-
+      auto ps = read_proc_stat(child.pid);
+      if (!ps) throw Error("container init died during setup");
+      rec.start_time = ps->start_time;
+      // create: the init stops once ready and the record says so. run: the record is made and
+      // the init told to go on while it still sets up, so its process starts the moment it is
+      // ready; commands that change the box wait on its lock until then.
+      if (mode == Mode::create) expect_msg(mine.get(), SyncMsg::ready, "during setup");
+      if (mode != Mode::create && o.before_start) o.before_start(child.pid);
       rec.state.status = oci::Status::created;
       if (created_state) write_state_fd(created_state.get(), rec.state);
-      auto ps = read_proc_stat(child.pid);
-      if (!ps) throw Error("container init died after setup");
-      rec.start_time = ps->start_time;
       store_.save(rec);
       if (!pid_file.empty()) write_pid_file(pid_file, child.pid);
-      if (mode != Mode::create && o.before_start) o.before_start(child.pid);
-
       send_msg(mine.get(), mode == Mode::create ? SyncMsg::wait_start : SyncMsg::exec_now);
+      if (mode != Mode::create) expect_msg(mine.get(), SyncMsg::ready, "during setup");
+      if (own_console) child.pty_master = own_console->receive_master();
       if (mode != Mode::create)
         expect_msg(mine.get(), SyncMsg::error, "at exec");  // EOF: exec'd
       else

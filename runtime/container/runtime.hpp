@@ -31,12 +31,13 @@ struct CreateOptions {
   int preserve_fds = 0;
   bool no_pivot = false;
   bool no_new_keyring = false;
-  // The spec itself, when the caller has it (boxapp): saves reading back the config.json it
-  // just wrote to the bundle, which stays the document `exec` and other tools read.
+  // The spec itself, when the caller has it (boxapp): the bundle's config.json, the document
+  // `exec` and other tools read, is then not read, and may be written by before_start.
   const oci::Spec* spec = nullptr;
-  // Called with the init's pid once the container is set up, before its process starts
-  // (run, run -d; not create): for what must be in place when the app starts but can be
-  // made while the runtime sets up the box (boxapp's sound socket). Throwing destroys it.
+  // Called with the init's pid while the init sets the container up (run, run -d; not
+  // create): for what must be in place when its process starts, made on the side (boxapp's
+  // sound socket, the bundle's config.json). The process starts once it has returned and the
+  // init is ready. Throwing destroys the container.
   std::function<void(pid_t)> before_start;
 };
 
