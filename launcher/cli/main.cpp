@@ -15,6 +15,7 @@
 
 #include "compile.hpp"
 #include "container/launch_support.hpp"
+#include "container/netns.hpp"
 #include "container/runtime.hpp"
 #include "doctor.hpp"
 #include "nested_display.hpp"
@@ -134,6 +135,9 @@ int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
   // compiled and set up. The app starts once it's there.
   std::optional<boxapp::SoundSocket> sound;
   if (profile.audio != boxapp::Audio::none) sound = boxapp::SoundSocket::start(bundle, dir);
+  // And for the network namespace the session keeps ready.
+  boxrt::NetworkAhead network;
+  if (profile.network == boxapp::NetworkMode::none) network = boxrt::NetworkAhead::ask();
   boxapp::HostFacts host = boxapp::gather_host_facts();
   std::optional<boxapp::NestedDisplay> nested;
   if (profile.display == boxapp::Display::x11_isolated)
@@ -144,6 +148,7 @@ int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
   boxrt::CreateOptions o;
   o.bundle = bundle;
   o.spec = &c.spec;
+  o.network_ahead = &network;
   // While the runtime sets the box up.
   o.before_start = [&](pid_t pid) {
     boxrt::write_file_atomic(bundle + "/config.json", oci::dump_spec(c.spec), 0600,

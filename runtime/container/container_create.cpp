@@ -173,8 +173,11 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
 
     int pidfd = -1;
     struct clone_args args = {};
-    // A new network namespace is made beside the init while it mounts (netns.hpp).
-    const bool new_net = plan.clone_flags & CLONE_NEWNET;
+    // A new network namespace: the session's spare, asked for ahead by the caller, or else
+    // one made beside the init while it mounts (netns.hpp).
+    bool new_net = plan.clone_flags & CLONE_NEWNET;
+    std::optional<SpareNetwork> ahead;
+    if (new_net && o.network_ahead && joined_session_) ahead = o.network_ahead->take();
     args.flags = static_cast<uint64_t>(plan.clone_flags & ~CLONE_NEWNET) | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     args.exit_signal = SIGCHLD;
@@ -182,21 +185,25 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
       args.flags |= CLONE_INTO_CGROUP;
       args.cgroup = static_cast<uint64_t>(cgroup->dir.get());
     }
-    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    InitContext ctx;  // the init's copy is its own
+    ctx.plan = &plan;
+    ctx.sync_fd = theirs.get();
+    ctx.fifo_fd = fifo ? fifo.get() : -1;
+    ctx.console_fd = console ? console.get() : -1;
+    ctx.creating_state_fd = creating_state.get();
+    ctx.created_state_fd = created_state.get();
+    ctx.listener_fd = agent.socket.get();
+    ctx.listener_state_fd = agent.state.get();
+    ctx.netns_pending = new_net && !ahead;
+    ctx.sysfs_fd = ahead ? ahead->sysfs.get() : -1;
+    auto run_init = [](void* c) { init_main(*static_cast<InitContext*>(c)); };
+    pid_t intermediate = -1;
+    long pid = ahead ? clone3_in_network(args, ahead->net.get(), run_init, &ctx, intermediate)
+                     : ::syscall(SYS_clone3, &args, sizeof args);
+    ExitingChild intermediate_exit(intermediate);
     if (pid < 0) throw_errno("clone3 (create the container's namespaces)");
-    if (pid == 0) {
-      InitContext ctx;
-      ctx.plan = &plan;
-      ctx.sync_fd = theirs.release();
-      ctx.fifo_fd = fifo ? fifo.release() : -1;
-      ctx.console_fd = console ? console.release() : -1;
-      ctx.creating_state_fd = creating_state.get();
-      ctx.created_state_fd = created_state.get();
-      ctx.listener_fd = agent.socket.get();
-      ctx.listener_state_fd = agent.state.get();
-      ctx.netns_pending = new_net;
-      init_main(ctx);
-    }
+    if (pid == 0) run_init(&ctx);
+    if (ahead) new_net = false;  // the init is in it already
     child.pid = static_cast<pid_t>(pid);
     child.pidfd.reset(pidfd);
     if (log_enabled(LogLevel::debug))

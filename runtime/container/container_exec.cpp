@@ -1,9 +1,10 @@
 // exec: a new process in a running container.
 //
 // A forked helper joins the init's namespaces (user first: it grants the capabilities the
-// others need) and clones the process with CLONE_PARENT, so that it starts inside the pid
-// namespace yet is the runtime's own child, whose exit status the runtime can wait for. The
-// helper never enters the pid namespace itself and exits at once.
+// others need; but a network namespace of the session's comes before it) and clones the process
+// with CLONE_PARENT, so that it starts inside the pid namespace yet is the runtime's own child,
+// whose exit status the runtime can wait for. The helper never enters the pid namespace itself and
+// exits at once.
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -60,8 +61,13 @@ std::vector<NsFd> open_namespaces(pid_t init) {
     init_fail(ctx, errno, "join the container's cgroup");
     helper_fail(ctx);
   }
+  // A network namespace the session made ahead (netns.hpp) is the session's, not the
+  // container's: joined while we are still in the session's user namespace, or never.
+  bool net_joined = false;
   for (const auto& ns : nss)
-    if (::setns(ns.fd.get(), ns.type) != 0) {
+    if (ns.type == CLONE_NEWNET) net_joined = ::setns(ns.fd.get(), ns.type) == 0;
+  for (const auto& ns : nss)
+    if (!(ns.type == CLONE_NEWNET && net_joined) && ::setns(ns.fd.get(), ns.type) != 0) {
       init_fail(ctx, errno, "join the container's namespace %#x", ns.type);
       helper_fail(ctx);
     }

@@ -5,14 +5,22 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <memory>
+#include <utility>
 
+#include "container/session.hpp"
 #include "util/error.hpp"
+#include "util/fd_passing.hpp"
+#include "util/log.hpp"
 #include "util/sys.hpp"
 
 namespace boxrt {
@@ -21,7 +29,9 @@ namespace {
 // Shared with the helper (CLONE_VM): what it was given and what became of it.
 struct HelperJob {
   int userns_fd = -1;
+  bool sysfs = false;
   int netns_fd = -1;  // in our descriptor table too (CLONE_FILES)
+  int sysfs_fd = -1;
   int err = 0;
   const char* step = nullptr;
 };
@@ -50,6 +60,20 @@ bool bring_up_loopback() {
   return ok;
 }
 
+// A sysfs of the helper's network namespace, attached nowhere. fsopen wants a mount
+// namespace the helper's user namespace owns: it made one of its own, which goes with it.
+int detached_sysfs() {
+  int fs = ::fsopen("sysfs", FSOPEN_CLOEXEC);
+  if (fs < 0) return -1;
+  int mnt = ::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0
+                ? ::fsmount(fs, FSMOUNT_CLOEXEC, 0)
+                : -1;
+  int err = errno;
+  ::close(fs);
+  errno = err;
+  return mnt;
+}
+
 // The helper: system calls only, on its own small stack. Joining a user namespace needs
 // an unshared fs_struct and no other threads, which a CLONE_VM child without CLONE_FS or
 // CLONE_THREAD has.
@@ -57,18 +81,19 @@ int helper_main(void* arg) {
   auto& job = *static_cast<HelperJob*>(arg);
   if (job.userns_fd >= 0 && ::setns(job.userns_fd, CLONE_NEWUSER) != 0)
     return fail(job, "join the container's user namespace");
-  if (::unshare(CLONE_NEWNET) != 0) return fail(job, "unshare(CLONE_NEWNET)");
+  if (::unshare(CLONE_NEWNET | (job.sysfs ? CLONE_NEWNS : 0)) != 0)
+    return fail(job, "unshare(CLONE_NEWNET)");
   if (!bring_up_loopback()) return fail(job, "bring up lo");
   job.netns_fd = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (job.netns_fd < 0) return fail(job, "open /proc/thread-self/ns/net");
+  if (job.sysfs && (job.sysfs_fd = detached_sysfs()) < 0) return fail(job, "mount a sysfs");
   return 0;
 }
 
-}  // namespace
-
-unique_fd create_network_namespace(int userns_fd) {
+SpareNetwork run_helper(int userns_fd, bool sysfs) {
   HelperJob job;
   job.userns_fd = userns_fd;
+  job.sysfs = sysfs;
   constexpr size_t kStack = 64 * 1024;
   auto stack = std::make_unique<char[]>(kStack);
   // CLONE_VFORK: we wait anyway, and the helper's stack and job stay ours meanwhile; the
@@ -78,11 +103,92 @@ unique_fd create_network_namespace(int userns_fd) {
   if (pid < 0) throw_errno("create the network namespace: clone");
   int status = 0;
   retry_eintr([&] { return ::waitpid(pid, &status, __WALL); });
-  unique_fd net(job.netns_fd);
+  SpareNetwork made{unique_fd(job.netns_fd), unique_fd(job.sysfs_fd)};
   if (job.step) throw sys_error(job.err, std::string("create the network namespace: ") + job.step);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !net)
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !made.net)
     throw Error("create the network namespace: the helper died");
-  return net;
+  return made;
+}
+
+}  // namespace
+
+unique_fd create_network_namespace(int userns_fd) {
+  return std::move(run_helper(userns_fd, false).net);
+}
+
+SpareNetwork make_spare_network() {
+  return run_helper(-1, true);
+}
+
+std::string spare_network_socket() {
+  return session_dir() + "/netns.sock";
+}
+
+NetworkAhead NetworkAhead::ask() {
+  NetworkAhead a;
+  const std::string path = spare_network_socket();
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return a;
+  path.copy(addr.sun_path, path.size());
+  unique_fd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  if (fd && ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+    a.conn_ = std::move(fd);
+  return a;
+}
+
+std::optional<SpareNetwork> NetworkAhead::take() {
+  if (!conn_) return std::nullopt;
+  SpareNetwork s;
+  s.net.reset(receive_fd_raw(conn_.get()));
+  if (s.net) s.sysfs.reset(receive_fd_raw(conn_.get()));
+  conn_.reset();
+  if (!s.sysfs) {
+    log_debug("the session had no spare network namespace; making one beside the init");
+    return std::nullopt;
+  }
+  return s;
+}
+
+ExitingChild::~ExitingChild() {
+  if (pid_ > 0) retry_eintr([&] { return ::waitpid(pid_, nullptr, 0); });
+}
+
+long clone3_in_network(struct clone_args& args, int net_fd, void (*child)(void*), void* arg,
+                       pid_t& intermediate) {
+  // CLONE_PARENT takes the exit signal of the process that clones: the vfork child's.
+  struct clone_args a = args;
+  a.flags |= CLONE_PARENT;
+  a.flags &= ~static_cast<uint64_t>(CLONE_PIDFD);  // it would land in the child's table
+  a.exit_signal = 0;
+  volatile long pid = -1;
+  volatile int err = 0;
+  // vfork: no stack or memory of its own to set up; we are suspended until it exits. The
+  // new process starts on (a copy of) our stack, below our frames.
+  pid_t mid = ::vfork();
+  if (mid == 0) {
+    if (::setns(net_fd, CLONE_NEWNET) != 0) {
+      err = errno;
+      ::_exit(1);
+    }
+    long p = ::syscall(SYS_clone3, &a, sizeof a);
+    if (p == 0) child(arg);
+    err = p < 0 ? errno : 0;
+    pid = p;
+    ::_exit(0);
+  }
+  if (mid < 0) return -1;
+  intermediate = mid;  // it has set pid and err: vfork returns as it starts to exit
+  if (err) {
+    errno = err;
+    return -1;
+  }
+  if (args.flags & CLONE_PIDFD) {  // ours: the process can't be reaped before we do
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
+    if (fd < 0) return -1;
+    *reinterpret_cast<int*>(args.pidfd) = fd;
+  }
+  return pid;
 }
 
 }  // namespace boxrt

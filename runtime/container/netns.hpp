@@ -2,7 +2,19 @@
 // one costs about a millisecond of kernel work (sysctl tables, the loopback device), which
 // a helper does while the init sets up its mounts. The init joins it before the first mount
 // that needs it (sysfs) — see join_network in init_process.cpp.
+//
+// Or made ahead, before the container exists: the session process (session.hpp) keeps a
+// spare one, made while nothing waits for it, and hands it to the next start that asks.
+// It belongs to the session's user namespace, so the container's root has no say over it:
+// it can't reconfigure it (there is `lo`, up, and nothing else to configure), nor mount a
+// sysfs of it, so a detached sysfs mount comes with it, which the init moves into place.
 #pragma once
+
+#include <linux/sched.h>
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
 
 #include "util/unique_fd.hpp"
 
@@ -11,5 +23,52 @@ namespace boxrt {
 // A new network namespace with `lo` up, owned by the user namespace `userns_fd` (the
 // container's) or, when it is -1, by the caller's. Throws with the failing step.
 unique_fd create_network_namespace(int userns_fd);
+
+struct SpareNetwork {
+  unique_fd net, sysfs;
+};
+
+// For the session process: a new network namespace owned by the caller's user namespace,
+// with `lo` up and a sysfs of it, mounted nowhere yet. Throws with the failing step.
+SpareNetwork make_spare_network();
+
+// The session's socket that hands out its spare: SESSION_DIR/netns.sock.
+std::string spare_network_socket();
+
+// A start's request for the session's spare: asked at once, taken when the container is
+// created (the session answers meanwhile).
+class NetworkAhead {
+ public:
+  NetworkAhead() = default;
+  // Connects to the session's socket; an empty request when there is none (no session yet,
+  // or one started by an older boxapp).
+  static NetworkAhead ask();
+  // The spare, or nullopt (logged) when the session had none to give.
+  std::optional<SpareNetwork> take();
+
+ private:
+  unique_fd conn_;
+};
+
+// A child of ours that has exited or is about to, waited for when this goes: later than at
+// once, when its last moments can overlap our own work.
+class ExitingChild {
+ public:
+  ExitingChild() = default;
+  explicit ExitingChild(pid_t pid) : pid_(pid) {}
+  ExitingChild(ExitingChild&& o) noexcept : pid_(o.pid_) { o.pid_ = -1; }
+  ExitingChild& operator=(ExitingChild&&) = delete;
+  ~ExitingChild();
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// clone3(args) into network namespace `net_fd`, ours staying as it is: a vfork child joins
+// it and clones with CLONE_PARENT, so the new process is our child. That process runs
+// child(arg), which must not return. The pid, or -1 with errno set; `intermediate` is set
+// to the vfork child, exiting, for an ExitingChild to wait for.
+long clone3_in_network(struct clone_args& args, int net_fd, void (*child)(void*), void* arg,
+                       pid_t& intermediate);
 
 }  // namespace boxrt

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "container/init.hpp"
 
@@ -246,8 +247,32 @@ bool bind_rootfs(InitContext& ctx) {
   return true;
 }
 
+// The sysfs the runtime's helper mounted with the network namespace it made ahead: moved
+// into place with the step's options.
+bool move_sysfs_into_place(InitContext& ctx, const MountStep& m) {
+  const int sysfs = std::exchange(ctx.sysfs_fd, -1);
+  int target = open_target(ctx.rootfd, m.destination.c_str(), false);
+  int rc = target < 0 ? -1 : set_attrs(sysfs, m.attr_set, m.attr_clr, false);
+  if (rc == 0)
+    rc = ::move_mount(sysfs, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+  int saved = errno;
+  ::close(sysfs);
+  if (target >= 0) ::close(target);
+  if (rc != 0) return init_fail(ctx, saved, "move sysfs onto %s", m.destination.c_str());
+  if (!m.propagation) return true;
+  int mnt = openat2_in_root(ctx.rootfd, m.destination.c_str(), O_PATH);
+  rc = mnt < 0 ? -1 : ::mount(nullptr, FdPath(mnt).text, nullptr, m.propagation, nullptr);
+  saved = errno;
+  if (mnt >= 0) ::close(mnt);
+  return rc == 0 || init_fail(ctx, saved, "set propagation of mount %s", m.destination.c_str());
+}
+
 bool mount_all(InitContext& ctx) {
   for (const auto& m : ctx.plan->mounts) {
+    if (m.type == "sysfs" && ctx.sysfs_fd >= 0) {
+      if (!move_sysfs_into_place(ctx, m)) return false;
+      continue;
+    }
     // sysfs shows the network namespace of whoever mounts it, and may only be mounted by
     // its owner.
     if (m.type == "sysfs" && !join_network(ctx)) return false;

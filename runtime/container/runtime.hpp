@@ -12,6 +12,8 @@
 
 namespace boxrt {
 
+class NetworkAhead;  // netns.hpp
+
 enum class RootlessMode { automatic, yes, no };
 // Who makes the container's cgroup: we, in the tree delegated to us; the systemd manager,
 // as a transient scope; or nobody.
@@ -39,6 +41,9 @@ struct CreateOptions {
   // sound socket, the bundle's config.json). The process starts once it has returned and the
   // init is ready. Throwing destroys the container.
   std::function<void(pid_t)> before_start;
+  // The session's spare network namespace, asked for ahead (netns.hpp): used for a spec
+  // that asks for a new one.
+  NetworkAhead* network_ahead = nullptr;
 };
 
 struct ExecOptions {

@@ -1,13 +1,16 @@
 #include "container/session.hpp"
 
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,8 +18,10 @@
 #include <cstring>
 #include <optional>
 
+#include "container/netns.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
+#include "util/fd_passing.hpp"
 #include "util/lock_file.hpp"
 #include "util/log.hpp"
 #include "util/proc.hpp"
@@ -50,19 +55,23 @@ std::optional<Session> read_session() {
   return s;
 }
 
-// Blocks until the session's directory goes away (logout removes XDG_RUNTIME_DIR) or its
-// session file is removed: nobody can find the session any more, so it stops pinning the
-// namespace. Returns false at once when the directory can't be watched.
-bool wait_until_session_dir_gone(const std::string& dir) {
-  unique_fd in(::inotify_init1(IN_CLOEXEC));
-  if (!in || ::inotify_add_watch(
-                 in.get(), dir.c_str(),
-                 IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) < 0)
-    return false;
+// A watch on the session's directory: it goes away at logout (with XDG_RUNTIME_DIR), or its
+// session file is removed. Then nobody can find the session any more, and it stops pinning
+// the namespace.
+unique_fd watch_session_dir(const std::string& dir) {
+  unique_fd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (in && ::inotify_add_watch(
+                in.get(), dir.c_str(),
+                IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) < 0)
+    in.reset();
+  return in;
+}
+
+// Reads the watch's events: whether the session is gone.
+bool session_dir_gone(int watch) {
   alignas(inotify_event) char buf[4096];
-  for (;;) {
-    ssize_t n = retry_eintr([&] { return ::read(in.get(), buf, sizeof buf); });
-    if (n <= 0) return false;
+  ssize_t n;
+  while ((n = ::read(watch, buf, sizeof buf)) > 0) {
     for (char* p = buf; p < buf + n;) {
       auto* ev = reinterpret_cast<inotify_event*>(p);
       if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT)) return true;
@@ -70,9 +79,52 @@ bool wait_until_session_dir_gone(const std::string& dir) {
       p += sizeof(inotify_event) + ev->len;
     }
   }
+  return n == 0 || (errno != EAGAIN && errno != EINTR);
 }
 
-// The pinned process: owns the user namespace and does nothing else, ever.
+// The session's one service: a network namespace made ahead for the next start (netns.hpp),
+// handed out over SESSION_DIR/netns.sock; the next is made right after. Without the socket
+// (or where the kernel won't make one), starts make their own as before.
+class SpareNetworks {
+ public:
+  explicit SpareNetworks(const std::string& path) {
+    try {
+      spare_ = make_spare_network();
+    } catch (const Error&) {
+      return;
+    }
+    ::unlink(path.c_str());
+    struct sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    unique_fd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    if (!fd || path.size() >= sizeof addr.sun_path) return;
+    path.copy(addr.sun_path, path.size());
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::listen(fd.get(), 16) == 0)
+      listener_ = std::move(fd);
+  }
+  int fd() const { return listener_.get(); }
+
+  // One asker gets the spare; the next is made.
+  void serve() {
+    unique_fd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!conn) return;
+    if (spare_.net && send_fd(conn.get(), spare_.net.get()))
+      send_fd(conn.get(), spare_.sysfs.get());
+    conn.reset();  // no spare: the asker makes its own
+    spare_ = {};
+    try {
+      spare_ = make_spare_network();
+    } catch (const Error&) {
+    }
+  }
+
+ private:
+  unique_fd listener_;
+  SpareNetwork spare_;
+};
+
+// The pinned process: owns the user namespace, and keeps a network namespace ready.
 [[noreturn]] void session_main(int ready_fd, int go_fd) {
   ::setsid();
   pid_t self = ::getpid();
@@ -99,9 +151,15 @@ bool wait_until_session_dir_gone(const std::string& dir) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::signal(SIGHUP, SIG_IGN);
   ::signal(SIGINT, SIG_IGN);
-  if (wait_until_session_dir_gone(session_dir())) ::_exit(0);
-  for (;;)
-    ::pause();
+  const std::string dir = session_dir();
+  unique_fd watch = watch_session_dir(dir);
+  SpareNetworks spares(spare_network_socket());
+  for (;;) {
+    struct pollfd p[2] = {{watch.get(), POLLIN, 0}, {spares.fd(), POLLIN, 0}};
+    if (::poll(p, 2, -1) < 0) continue;
+    if ((p[0].revents & POLLIN) && session_dir_gone(watch.get())) ::_exit(0);
+    if (p[1].revents & POLLIN) spares.serve();
+  }
 }
 
 bool has_program(const char* path) {

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -119,6 +120,47 @@ mode = "persist"
   CHECK(boxapp({"keeper"}).out == "");
   CHECK(boxapp({"keeper"}).out == "kept\n");
   CHECK(boxrt::read_file(boxapp.data_home() + "/boxapp/keeper/home/note") == "kept\n");
+}
+
+TEST_CASE("each box has a network of its own: lo alone, up, and its own sysfs") {
+  Launcher boxapp;
+  boxapp.profile("net", R"([app]
+command = "/bin/sh"
+args = ["-c", """readlink /proc/self/ns/net; ls /sys/class/net; cat /sys/class/net/lo/operstate
+python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+c = socket.create_connection(s.getsockname()); a, _ = s.accept(); c.send(b"lo works"); print(a.recv(8).decode())'"""]
+)");
+  boxapp.profile("sleeper", kSleeper);
+  auto lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);)
+      out.push_back(l);
+    return out;
+  };
+  const std::string host_net = std::filesystem::read_symlink("/proc/self/ns/net");
+  // The first start may find no session (it then makes the namespace beside the box's init);
+  // later ones take the one the session made ahead (netns.hpp). Both ways look the same.
+  REQUIRE(boxapp({"run", "-d", "--name", "net-neighbour", "sleeper"}).status == 0);
+  const std::string xdg = std::getenv("XDG_RUNTIME_DIR");
+  CHECK(::access((xdg + "/boxapp/netns.sock").c_str(), F_OK) == 0);
+  Result neighbour = boxapp({"exec", "net-neighbour", "readlink", "/proc/self/ns/net"});
+  INFO(neighbour.err);
+  REQUIRE(neighbour.status == 0);
+  CHECK(neighbour.out != host_net + "\n");
+  for (int i = 0; i < 2; ++i) {
+    Result r = boxapp({"net"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    auto l = lines(r.out);
+    REQUIRE(l.size() == 4);
+    CHECK(l[0] != host_net);
+    CHECK(l[0] + "\n" != neighbour.out);  // not shared with another box
+    CHECK(l[1] == "lo");                  // /sys is of this namespace, not the host's
+    CHECK(l[2] == "unknown");             // lo's state when up ("down" otherwise)
+    CHECK(l[3] == "lo works");            // real traffic on 127.0.0.1 inside
+  }
+  CHECK(boxapp({"rm", "-f", "net-neighbour"}).status == 0);
 }
 
 TEST_CASE("signals to boxapp reach the app") {
