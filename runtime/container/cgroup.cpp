@@ -1,9 +1,11 @@
 #include "container/cgroup.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -148,9 +150,11 @@ std::string no_delegation_reason(const CgroupHost& host) {
 
 }  // namespace
 
-std::optional<CgroupHost> find_cgroup_host() {
-  // mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [TAGS] - FSTYPE SOURCE SUPEROPTS.
-  // A cgroup2 mount counts when nothing mounted later covers it.
+namespace {
+
+// The cgroup2 mount from mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [TAGS] - FSTYPE
+// SOURCE SUPEROPTS. One counts when nothing mounted later covers it. `own` is its root.
+std::optional<CgroupHost> cgroup2_from_mountinfo() {
   struct Entry {
     std::string root, point, type;
   };
@@ -175,14 +179,41 @@ std::optional<CgroupHost> find_cgroup_host() {
     if (host && host->mount == "/sys/fs/cgroup") continue;
     host = CgroupHost{mounts[i].point, mounts[i].root, ""};
   }
-  if (!host) return host;
+  return host;
+}
 
-  // Our own cgroup, "0::/path", seen from the mount's root.
-  std::istringstream cg(read_small("/proc/self/cgroup"));
-  std::string line;
+// Our own cgroup, "0::/path", from /proc/self/cgroup.
+std::string own_cgroup() {
   std::string own = "/";
-  while (std::getline(cg, line))
+  for (const auto& line : split(read_small("/proc/self/cgroup"), '\n'))
     if (line.rfind("0::", 0) == 0) own = line.substr(3);
+  return own;
+}
+
+bool is_dir(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+std::optional<CgroupHost> find_cgroup_host() {
+  std::string own = own_cgroup();
+  std::optional<CgroupHost> host;
+  // Where systemd mounts it, by statfs: cheaper than the kernel writing out mountinfo at
+  // every start. Trusted when our own cgroup is there as /proc/self/cgroup names it, which
+  // a mount of a subtree (some container runtimes') would not show.
+  for (const char* m : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
+    struct statfs sfs;
+    if (::statfs(m, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC &&
+        is_dir(std::string(m) + (own == "/" ? "" : own))) {
+      host = CgroupHost{m, "/", ""};
+      break;
+    }
+  }
+  if (!host) host = cgroup2_from_mountinfo();
+  if (!host) return host;
+  // Seen from the mount's root.
   const std::string mount_root = host->own;
   if (mount_root != "/" && own.rfind(mount_root, 0) == 0) own = own.substr(mount_root.size());
   if (own.empty()) own = "/";
