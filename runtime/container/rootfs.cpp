@@ -385,14 +385,22 @@ bool mask_paths(InitContext& ctx) {
         null_st.st_rdev != makedev(1, 3))
       return init_fail(ctx, EPERM, "mask paths: /dev/null in the container is not the null device");
   }
+  // Directories get an empty read-only tmpfs: the first its own, the others a bind of it
+  // (a new superblock for each costs more than a bind).
+  const char* empty_dir = nullptr;
   for (const auto& p : ctx.plan->masked_paths) {
     struct stat st;
     if (::lstat(p.c_str(), &st) != 0) {
       if (errno == ENOENT) continue;
       return init_fail(ctx, errno, "masked path %s", p.c_str());
     }
-    int rc = S_ISDIR(st.st_mode) ? ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, "size=0")
-                                 : ::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
+    int rc;
+    if (!S_ISDIR(st.st_mode))
+      rc = ::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
+    else if (empty_dir)
+      rc = ::mount(empty_dir, p.c_str(), nullptr, MS_BIND, nullptr);
+    else if ((rc = ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, "size=0")) == 0)
+      empty_dir = p.c_str();
     if (rc != 0) return init_fail(ctx, errno, "mask %s", p.c_str());
   }
   for (const auto& p : ctx.plan->readonly_paths) {

@@ -257,12 +257,14 @@ TEST_CASE("mount types and options are applied as the spec says") {
 TEST_CASE("a read-only root, masked and read-only paths") {
   Bundle b;
   b.spec.root->readonly = true;
-  b.spec.linux->masked_paths = oci::StringList{"/proc/kcore", "/sys/firmware", "/no/such/path"};
+  b.spec.linux->masked_paths =
+      oci::StringList{"/proc/kcore", "/sys/firmware", "/no/such/path", "/proc/tty"};
   b.spec.linux->readonly_paths = oci::StringList{"/proc/sys"};
   b.spec.process->args =
       oci::StringList{"sh", "-c",
                       "touch /x 2>/dev/null && echo root-writable; "
-                      "cat /proc/kcore | wc -c; ls /sys/firmware | wc -l; "
+                      "cat /proc/kcore | wc -c; ls /sys/firmware | wc -l; ls /proc/tty | wc -l; "
+                      "mkdir /sys/firmware/x /proc/tty/x 2>/dev/null && echo mask-writable; "
                       "echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null && echo sys-writable; "
                       "echo done"};
   Runtime rt;
@@ -270,7 +272,7 @@ TEST_CASE("a read-only root, masked and read-only paths") {
   Result r = rt({"run", "-b", b.path(), "ro"});
   INFO(r.err);
   CHECK(r.status == 0);
-  CHECK(r.out == "0\n0\ndone\n");
+  CHECK(r.out == "0\n0\n0\ndone\n");
 }
 
 TEST_CASE("--no-pivot enters the rootfs with MS_MOVE and chroot") {
