@@ -7,7 +7,6 @@
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -19,6 +18,7 @@
 #include "sound_socket.hpp"
 #include "util/fd_passing.hpp"
 #include "util/sys.hpp"
+#include "util/unix_socket.hpp"
 
 namespace boxapp {
 namespace {
@@ -39,15 +39,8 @@ class Broker {
 
   // Binds and listens; false when it can't (then there is no broker).
   bool listen() {
-    listener_.reset(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    const std::string path = dir_ + "/sound.sock";
-    struct sockaddr_un addr = {};
-    addr.sun_family = AF_UNIX;
-    if (!listener_ || path.size() >= sizeof addr.sun_path) return false;
-    path.copy(addr.sun_path, path.size());
-    if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_.get(), 16) != 0)
-      return false;
+    listener_ = boxrt::listen_unix(dir_ + "/sound.sock", SOCK_SEQPACKET | SOCK_NONBLOCK);
+    if (!listener_) return false;
     watch_.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     if (watch_)
       ::inotify_add_watch(watch_.get(), dir_.c_str(),

@@ -5,7 +5,6 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "util/log.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
+#include "util/unix_socket.hpp"
 
 namespace boxapp {
 namespace {
@@ -30,13 +30,7 @@ using boxrt::unique_fd;
 constexpr int kAnswerTimeoutMs = 10000;  // the broker gives libpulse 3 s per step
 
 boxrt::unique_fd try_connect(const std::string& path) {
-  unique_fd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (!fd || path.size() >= sizeof addr.sun_path) return {};
-  path.copy(addr.sun_path, path.size());
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return {};
-  return fd;
+  return boxrt::connect_unix(path, SOCK_SEQPACKET);
 }
 
 // Starts the broker, detached from us (double fork), and waits until it listens.

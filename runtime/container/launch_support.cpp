@@ -21,6 +21,7 @@
 #include "util/error.hpp"
 #include "util/fd_passing.hpp"
 #include "util/sys.hpp"
+#include "util/unix_socket.hpp"
 
 namespace boxrt {
 
@@ -46,16 +47,10 @@ void expect_msg(int sync_fd, SyncMsg want, const char* when) {
 
 namespace {
 
-unique_fd connect_unix(const std::string& path, const std::string& what) {
-  unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) throw_errno("socket");
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path)
-    throw Error(what + " path too long: " + backquoted(path));
-  std::memcpy(addr.sun_path, path.c_str(), path.size());
-  if (::connect(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0)
-    throw_errno("connect to " + what + " " + backquoted(path));
+unique_fd connect_to(const std::string& path, const std::string& what) {
+  unique_fd fd = connect_unix(path, SOCK_STREAM);
+  if (!fd && errno == ENAMETOOLONG) throw Error(what + " path too long: " + backquoted(path));
+  if (!fd) throw_errno("connect to " + what + " " + backquoted(path));
   return fd;
 }
 
@@ -64,7 +59,7 @@ unique_fd connect_unix(const std::string& path, const std::string& what) {
 SeccompAgent connect_seccomp_agent(const oci::Spec& spec, const InitPlan& plan) {
   SeccompAgent a;
   if (!plan.seccomp || !(plan.seccomp->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)) return a;
-  a.socket = connect_unix(*spec.linux->seccomp->listener_path, "linux.seccomp.listenerPath");
+  a.socket = connect_to(*spec.linux->seccomp->listener_path, "linux.seccomp.listenerPath");
   a.state.reset(::memfd_create("seccomp-agent-state", MFD_CLOEXEC));
   if (!a.state) throw_errno("memfd_create");
   return a;
@@ -85,7 +80,7 @@ void write_agent_state(const SeccompAgent& agent, const oci::Spec& spec, const o
 }
 
 unique_fd connect_console_socket(const std::string& path) {
-  return connect_unix(path, "console socket");
+  return connect_to(path, "console socket");
 }
 
 OwnConsole::OwnConsole() {

@@ -9,7 +9,6 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +21,7 @@
 #include "util/fd_passing.hpp"
 #include "util/log.hpp"
 #include "util/sys.hpp"
+#include "util/unix_socket.hpp"
 
 namespace boxrt {
 namespace {
@@ -126,14 +126,7 @@ std::string spare_network_socket() {
 
 NetworkAhead NetworkAhead::ask() {
   NetworkAhead a;
-  const std::string path = spare_network_socket();
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return a;
-  path.copy(addr.sun_path, path.size());
-  unique_fd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-  if (fd && ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
-    a.conn_ = std::move(fd);
+  a.conn_ = connect_unix(spare_network_socket(), SOCK_SEQPACKET);
   return a;
 }
 

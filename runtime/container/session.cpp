@@ -10,7 +10,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +25,7 @@
 #include "util/log.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
+#include "util/unix_socket.hpp"
 
 extern char** environ;
 
@@ -94,14 +94,7 @@ class SpareNetworks {
       return;
     }
     ::unlink(path.c_str());
-    struct sockaddr_un addr = {};
-    addr.sun_family = AF_UNIX;
-    unique_fd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-    if (!fd || path.size() >= sizeof addr.sun_path) return;
-    path.copy(addr.sun_path, path.size());
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::listen(fd.get(), 16) == 0)
-      listener_ = std::move(fd);
+    listener_ = listen_unix(path, SOCK_SEQPACKET);
   }
   int fd() const { return listener_.get(); }
 

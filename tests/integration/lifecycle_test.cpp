@@ -4,7 +4,6 @@
 #include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include "harness.hpp"
 #include "util/fd_passing.hpp"
 #include "util/sys.hpp"
+#include "util/unix_socket.hpp"
 
 using namespace itest;
 
@@ -34,12 +34,8 @@ bool is_rfc3339_nanos(const std::string& t) {
 class ConsoleSocket {
  public:
   ConsoleSocket() : path_(dir_ / "console.sock") {
-    listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    struct sockaddr_un addr = {};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
-    REQUIRE(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(listener_.get(), 1) == 0);
+    listener_ = boxrt::listen_unix(path_, SOCK_STREAM, 1);
+    REQUIRE(listener_);
   }
   const std::string& path() const { return path_; }
 

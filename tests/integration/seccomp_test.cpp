@@ -4,7 +4,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 
 #include <catch2/catch.hpp>
 #include <cstring>
@@ -12,6 +11,7 @@
 
 #include "harness.hpp"
 #include "util/unique_fd.hpp"
+#include "util/unix_socket.hpp"
 
 using namespace itest;
 
@@ -185,12 +185,8 @@ TEST_CASE("a compiled filter is cached per profile, and the cached one filters t
 TEST_CASE("SCMP_ACT_NOTIFY hands the call to the agent at listenerPath") {
   testing::TempDir dir;
   const std::string path = dir / "agent.sock";
-  boxrt::unique_fd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-  REQUIRE(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(listener.get(), 1) == 0);
+  boxrt::unique_fd listener = boxrt::listen_unix(path, SOCK_STREAM, 1);
+  REQUIRE(listener);
 
   Runtime rt;
   Bundle b;

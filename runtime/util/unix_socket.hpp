@@ -1,0 +1,15 @@
+// Unix sockets by path: a connection to one, or one listening. Close-on-exec, of the type
+// given (SOCK_SEQPACKET, SOCK_STREAM, optionally | SOCK_NONBLOCK).
+#pragma once
+
+#include <string>
+
+#include "util/unique_fd.hpp"
+
+namespace boxrt {
+
+// Empty, with errno set, when it can't be (ENAMETOOLONG for a path that doesn't fit).
+unique_fd connect_unix(const std::string& path, int type);
+unique_fd listen_unix(const std::string& path, int type, int backlog = 16);
+
+}  // namespace boxrt
