@@ -178,7 +178,13 @@ long clone3_in_network(struct clone_args& args, int net_fd, void (*child)(void*)
   }
   if (args.flags & CLONE_PIDFD) {  // ours: the process can't be reaped before we do
     int fd = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
-    if (fd < 0) return -1;
+    if (fd < 0) {
+      int saved = errno;
+      ::kill(static_cast<pid_t>(pid), SIGKILL);
+      retry_eintr([&] { return ::waitpid(static_cast<pid_t>(pid), nullptr, 0); });
+      errno = saved;
+      return -1;
+    }
     *reinterpret_cast<int*>(args.pidfd) = fd;
   }
   return pid;

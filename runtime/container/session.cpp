@@ -150,7 +150,7 @@ class SpareNetworks {
   for (;;) {
     struct pollfd p[2] = {{watch.get(), POLLIN, 0}, {spares.fd(), POLLIN, 0}};
     if (::poll(p, 2, -1) < 0) continue;
-    if ((p[0].revents & POLLIN) && session_dir_gone(watch.get())) ::_exit(0);
+    if ((p[0].revents & (POLLIN | POLLERR)) && session_dir_gone(watch.get())) ::_exit(0);
     if (p[1].revents & POLLIN) spares.serve();
   }
 }

@@ -25,8 +25,7 @@ unique_fd open_unix(const std::string& path, int type, struct sockaddr_un& addr)
 unique_fd connect_unix(const std::string& path, int type) {
   struct sockaddr_un addr;
   unique_fd fd = open_unix(path, type, addr);
-  if (fd && ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    fd.reset();
+  if (fd && ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) fd.reset();
   return fd;
 }
 
