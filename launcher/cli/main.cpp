@@ -135,7 +135,7 @@ int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
   // compiled and set up. The app starts once it's there.
   std::optional<boxapp::SoundSocket> sound;
   if (profile.audio != boxapp::Audio::none) sound = boxapp::SoundSocket::start(bundle, dir);
-  // And for the network namespace the session keeps ready.
+  // And the network namespace the session keeps ready (netns.hpp).
   boxrt::NetworkAhead network;
   if (profile.network == boxapp::NetworkMode::none) network = boxrt::NetworkAhead::ask();
   boxapp::HostFacts host = boxapp::gather_host_facts();

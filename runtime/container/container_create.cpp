@@ -175,9 +175,10 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
     struct clone_args args = {};
     // A new network namespace: the session's spare, asked for ahead by the caller, or else
     // one made beside the init while it mounts (netns.hpp).
-    bool new_net = plan.clone_flags & CLONE_NEWNET;
+    const bool new_net = plan.clone_flags & CLONE_NEWNET;
     std::optional<SpareNetwork> ahead;
     if (new_net && o.network_ahead && joined_session_) ahead = o.network_ahead->take();
+    const bool net_beside = new_net && !ahead;
     args.flags = static_cast<uint64_t>(plan.clone_flags & ~CLONE_NEWNET) | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     args.exit_signal = SIGCHLD;
@@ -194,7 +195,7 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
     ctx.created_state_fd = created_state.get();
     ctx.listener_fd = agent.socket.get();
     ctx.listener_state_fd = agent.state.get();
-    ctx.netns_pending = new_net && !ahead;
+    ctx.netns_pending = net_beside;
     ctx.sysfs_fd = ahead ? ahead->sysfs.get() : -1;
     auto run_init = [](void* c) { init_main(*static_cast<InitContext*>(c)); };
     pid_t intermediate = -1;
@@ -203,7 +204,6 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
     ExitingChild intermediate_exit(intermediate);
     if (pid < 0) throw_errno("clone3 (create the container's namespaces)");
     if (pid == 0) run_init(&ctx);
-    if (ahead) new_net = false;  // the init is in it already
     child.pid = static_cast<pid_t>(pid);
     child.pidfd.reset(pidfd);
     if (log_enabled(LogLevel::debug))
@@ -236,12 +236,12 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
       write_agent_state(agent, spec, rec.state, child.pid);
       // Opened while the init is still dumpable (it waits for maps_written).
       unique_fd init_userns;
-      if (new_net && (plan.clone_flags & CLONE_NEWUSER))
+      if (net_beside && (plan.clone_flags & CLONE_NEWUSER))
         init_userns = open_file("/proc/" + std::to_string(child.pid) + "/ns/user", O_RDONLY);
       if (!maps.uids.empty())
         write_id_maps(child.pid, maps.uids, maps.gids, /*deny_setgroups=*/false);
       send_msg(mine.get(), SyncMsg::maps_written);
-      if (new_net) {
+      if (net_beside) {
         unique_fd net = create_network_namespace(init_userns ? init_userns.get() : -1);
         if (!send_fd(mine.get(), net.get()))
           throw_errno("send the network namespace to the container's init");

@@ -42,8 +42,8 @@ struct InitContext {
   // A new network namespace is made by the runtime beside us (netns.hpp) and comes on the
   // sync socket; join_network joins it before the first sysfs mount, or after all mounts.
   bool netns_pending = false;
-  // Or the namespace was made ahead and we are in it: a sysfs of it, detached, which the
-  // first sysfs mount moves into place (the runtime's helper could mount one; we can't).
+  // Or we are in the session's spare already (netns.hpp): a sysfs of it, detached, which the
+  // first sysfs mount moves into place (the session could mount one; we can't).
   int sysfs_fd = -1;
   char exe[4096] = {};  // args[0] as found in the container
   InitError error;

@@ -247,8 +247,8 @@ bool bind_rootfs(InitContext& ctx) {
   return true;
 }
 
-// The sysfs the runtime's helper mounted with the network namespace it made ahead: moved
-// into place with the step's options.
+// The sysfs that came with the session's spare network namespace (netns.hpp): moved into
+// place with the step's options.
 bool move_sysfs_into_place(InitContext& ctx, const MountStep& m) {
   const int sysfs = std::exchange(ctx.sysfs_fd, -1);
   int target = open_target(ctx.rootfd, m.destination.c_str(), false);
