@@ -80,8 +80,8 @@ boxapp::Profile load(const std::string& app) {
   return boxapp::load_profile(boxapp::find_profile(app));
 }
 
-bool wants_sound(const Compiled& c) {
-  return c.profile.audio != boxapp::Audio::none;
+bool wants_sound(const boxapp::Profile& p) {
+  return p.audio != boxapp::Audio::none;
 }
 
 // The app's name, or name-2, name-3, ... when that one is running; a stopped leftover of
@@ -134,7 +134,7 @@ int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
   // The box's sound socket is asked for first: the sound server makes it while the box is
   // compiled and set up. The app starts once it's there.
   std::optional<boxapp::SoundSocket> sound;
-  if (profile.audio != boxapp::Audio::none) sound = boxapp::SoundSocket::start(bundle, dir);
+  if (wants_sound(profile)) sound = boxapp::SoundSocket::start(bundle, dir);
   // And the network namespace the session keeps ready (netns.hpp).
   boxrt::NetworkAhead network;
   if (profile.network == boxapp::NetworkMode::none) network = boxrt::NetworkAhead::ask();
@@ -178,7 +178,7 @@ int cmd_spec(const std::string& app, const std::string& bundle) {
   // shared.
   Compiled c =
       compile(load(app), boxapp::gather_host_facts(), abs + "/rootfs", abs, std::nullopt, false);
-  if (wants_sound(c)) boxapp::share_session_sound(abs, c.host);
+  if (wants_sound(c.profile)) boxapp::share_session_sound(abs, c.host);
   c.spec.root->path = "rootfs";
   boxrt::write_file_atomic(abs + "/config.json", oci::dump_spec(c.spec), 0644);
   std::printf("%s\n", abs.c_str());
