@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "compile.hpp"
-#include "profile.hpp"
+#include "compile/compile.hpp"
+#include "profile/profile.hpp"
 
 int main(int argc, char** argv) {
   if (argc < 2) {

@@ -13,14 +13,14 @@
 #include <set>
 #include <thread>
 
-#include "compile.hpp"
-#include "container/launch_support.hpp"
-#include "container/netns.hpp"
-#include "container/runtime.hpp"
-#include "doctor.hpp"
-#include "nested_display.hpp"
-#include "profile.hpp"
-#include "sound_socket.hpp"
+#include "compile/compile.hpp"
+#include "launch/launch_support.hpp"
+#include "ns/netns.hpp"
+#include "lifecycle/runtime.hpp"
+#include "host/doctor.hpp"
+#include "display/nested_display.hpp"
+#include "profile/profile.hpp"
+#include "sound/sound_socket.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"

@@ -10,8 +10,8 @@
 #include <iostream>
 #include <map>
 
-#include "container/features.hpp"
-#include "container/runtime.hpp"
+#include "lifecycle/features.hpp"
+#include "lifecycle/runtime.hpp"
 #include "oci/default_spec.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "compile.hpp"
-#include "profile.hpp"
+#include "compile/compile.hpp"
+#include "profile/profile.hpp"
 #include "util/error.hpp"
 
 namespace {

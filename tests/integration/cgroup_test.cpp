@@ -5,7 +5,7 @@
 // one up (as root: a private mount namespace with cgroup2 on /sys/fs/cgroup). Without one
 // they say so and pass. A limit whose controller the host keeps on cgroup v1 (this kind of
 // hybrid machine has only hugetlb on v2) is likewise reported, not failed.
-#include "container/cgroup.hpp"
+#include "cgroup/cgroup.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <thread>
 
-#include "container/idmap.hpp"
+#include "ns/idmap.hpp"
 #include "harness.hpp"
 #include "util/sys.hpp"
 

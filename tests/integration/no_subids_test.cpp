@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "container/idmap.hpp"
+#include "ns/idmap.hpp"
 #include "harness.hpp"
 #include "util/sys.hpp"
 

@@ -2,7 +2,7 @@
 // a hybrid host can't show most of them in a real cgroup.
 #include <catch2/catch.hpp>
 
-#include "container/cgroup.hpp"
+#include "cgroup/cgroup.hpp"
 #include "util/error.hpp"
 
 namespace {

@@ -1,6 +1,6 @@
 // Profiles: the broken-profile corpus (each file says the exact message it must give), the
 // shipped profiles, extends/include merging, and compiled specs against golden files.
-#include "profile.hpp"
+#include "profile/profile.hpp"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "compile.hpp"
+#include "compile/compile.hpp"
 #include "test_support.hpp"
 #include "util/error.hpp"
 #include "util/sys.hpp"

@@ -1,0 +1,413 @@
+// TOML → Profile. Every key is known to exactly one table here; anything else is an error
+// at its own file:line:column, with a suggestion when a known key is one typo away.
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "profile/profile.hpp"
+#include "profile/toml.hpp"
+#include "util/error.hpp"
+
+namespace boxapp {
+namespace {
+
+using boxrt::Error;
+
+std::string where(const toml::source_region& src, const std::string& fallback) {
+  return source_position(src, fallback);
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t prev = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cur = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] != b[j - 1])});
+      prev = cur;
+    }
+  }
+  return row[b.size()];
+}
+
+const char* type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "true or false";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date or time";
+  }
+}
+
+std::string shown(const toml::node& n) {
+  std::ostringstream out;
+  if (auto s = n.as_string())
+    out << '"' << s->get() << '"';
+  else if (n.is_table())
+    out << "a table";
+  else if (n.is_array())
+    out << "an array";
+  else
+    n.visit([&](auto&& v) { out << v; });
+  return out.str();
+}
+
+// One table of the profile: typed reads that remember which keys were used, so that
+// finish() can name the ones nobody asked for.
+class Section {
+ public:
+  Section(const toml::table& t, std::string path, const std::string& origin)
+      : table_(t), path_(std::move(path)), origin_(origin) {}
+
+  [[noreturn]] void fail(const toml::node& n, const std::string& key,
+                         const std::string& why) const {
+    throw Error(where(n.source(), origin_) + ": " + field(key) + ": " + why);
+  }
+
+  std::string field(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
+
+  const toml::node* node(const std::string& key) {
+    known_.insert(key);
+    return table_.get(key);
+  }
+
+  std::optional<std::string> string(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    if (!n->is_string()) fail(*n, key, std::string("expected a string, not ") + type_name(*n));
+    return n->as_string()->get();
+  }
+  std::optional<bool> boolean(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    if (!n->is_boolean()) fail(*n, key, std::string("expected true or false, not ") + shown(*n));
+    return n->as_boolean()->get();
+  }
+  std::optional<int64_t> integer(const std::string& key, int64_t min) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    if (!n->is_integer()) fail(*n, key, std::string("expected an integer, not ") + type_name(*n));
+    int64_t v = n->as_integer()->get();
+    if (v < min) fail(*n, key, "must be >= " + std::to_string(min) + ", not " + std::to_string(v));
+    return v;
+  }
+  std::optional<double> number(const std::string& key, double min) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    double v;
+    if (n->is_integer())
+      v = static_cast<double>(n->as_integer()->get());
+    else if (n->is_floating_point())
+      v = n->as_floating_point()->get();
+    else
+      fail(*n, key, std::string("expected a number, not ") + type_name(*n));
+    if (!(v > min)) fail(*n, key, "must be > " + std::to_string(static_cast<int>(min)));
+    return v;
+  }
+  std::vector<std::string> strings(const std::string& key) {
+    std::vector<std::string> out;
+    const toml::node* n = node(key);
+    if (!n) return out;
+    const toml::array* a = n->as_array();
+    if (!a) fail(*n, key, std::string("expected an array of strings, not ") + type_name(*n));
+    for (size_t i = 0; i < a->size(); ++i) {
+      const toml::node& e = *a->get(i);
+      if (!e.is_string())
+        fail(e, key + "[" + std::to_string(i) + "]",
+             std::string("expected a string, not ") + type_name(e));
+      out.push_back(e.as_string()->get());
+    }
+    return out;
+  }
+  // One of `choices`, as a string.
+  std::optional<std::string> choice(const std::string& key, std::vector<std::string> choices) {
+    auto v = string(key);
+    if (!v || std::find(choices.begin(), choices.end(), *v) != choices.end()) return v;
+    std::string list;
+    for (const auto& c : choices)
+      list += (list.empty() ? "" : ", ") + c;
+    fail(*table_.get(key), key, "expected one of " + list + ", not \"" + *v + "\"");
+  }
+  const toml::table* table(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) fail(*n, key, std::string("expected a table, not ") + type_name(*n));
+    return n->as_table();
+  }
+  const toml::array* table_array(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return nullptr;
+    if (!n->is_array_of_tables())
+      fail(*n, key, std::string("expected [[") + field(key) + "]] tables, not " + type_name(*n));
+    return n->as_array();
+  }
+
+  // Unknown keys are errors, with the nearest known key as a suggestion.
+  void finish() const {
+    for (auto&& [k, v] : table_) {
+      std::string key(k.str());
+      if (known_.count(key)) continue;
+      std::string best;
+      size_t best_d = 3;
+      for (const auto& cand : known_) {
+        size_t d = edit_distance(key, cand);
+        if (d < best_d) best_d = d, best = cand;
+      }
+      (void)v;  // the key's own position, not its value's
+      throw Error(where(k.source(), origin_) + ": " + field(key) + ": unknown key" +
+                  (best.empty() ? "" : ", did you mean `" + field(best) + "`?"));
+    }
+  }
+
+  const std::string& origin() const { return origin_; }
+
+ private:
+  const toml::table& table_;
+  std::string path_;
+  const std::string& origin_;
+  std::set<std::string> known_;
+};
+
+// "512M", "2G", 1048576: bytes.
+int64_t parse_size(Section& s, const std::string& key, const toml::node& n) {
+  if (n.is_integer()) {
+    if (n.as_integer()->get() <= 0) s.fail(n, key, "must be > 0");
+    return n.as_integer()->get();
+  }
+  if (!n.is_string())
+    s.fail(n, key, std::string("expected a size such as \"512M\", not ") + type_name(n));
+  const std::string& v = n.as_string()->get();
+  size_t digits = 0;
+  while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits])))
+    ++digits;
+  const std::string unit = v.substr(digits);
+  const int64_t mult = unit.empty()  ? 1
+                       : unit == "K" ? 1 << 10
+                       : unit == "M" ? 1 << 20
+                       : unit == "G" ? int64_t{1} << 30
+                                     : 0;
+  if (digits == 0 || mult == 0 || digits > 12)
+    s.fail(n, key, "expected a size such as \"512M\" or \"2G\", not \"" + v + "\"");
+  return std::stoll(v.substr(0, digits)) * mult;
+}
+
+void read_app(Section& s, Profile& p) {
+  const toml::table* t = s.table("app");
+  if (!t) throw Error(s.origin() + ": app: the [app] table is required");
+  Section app(*t, "app", s.origin());
+  p.name = app.string("name").value_or("");
+  if (!p.name.empty() && !valid_app_name(p.name))
+    app.fail(*t->get("name"), "name",
+             "use letters, digits, - _ and . (not first), at most 64, not \"" + p.name + "\"");
+  p.description = app.string("description").value_or("");
+  auto cmd = app.string("command");
+  if (!cmd || cmd->empty())
+    throw Error(where(t->source(), s.origin()) + ": app.command: required (the program to run)");
+  p.command = *cmd;
+  p.args = app.strings("args");
+  p.workdir = app.string("workdir").value_or("");
+  p.icon = app.string("icon").value_or("");
+  p.categories = app.strings("categories");
+  p.mime_types = app.strings("mime_types");
+  app.finish();
+}
+
+void read_env(Section& s, Profile& p) {
+  const toml::table* t = s.table("env");
+  if (!t) return;
+  for (auto&& [k, v] : *t) {
+    std::string key(k.str());
+    if (!v.is_string())
+      s.fail(v, "env." + key, std::string("expected a string, not ") + type_name(v));
+    if (key.find('=') != std::string::npos) s.fail(v, "env." + key, "a name can't hold `=`");
+    p.env[key] = v.as_string()->get();
+  }
+}
+
+void read_simple_sections(Section& s, Profile& p) {
+  if (const toml::table* t = s.table("image")) {
+    Section img(*t, "image", s.origin());
+    p.image = img.choice("type", {"host"}).value_or("host");
+    img.finish();
+  }
+  if (const toml::table* t = s.table("display")) {
+    Section d(*t, "display", s.origin());
+    auto m = d.choice("mode", {"x11", "x11-isolated", "wayland", "auto", "none"}).value_or("none");
+    p.display = m == "x11"            ? Display::x11
+                : m == "x11-isolated" ? Display::x11_isolated
+                : m == "wayland"      ? Display::wayland
+                : m == "auto"         ? Display::automatic
+                                      : Display::none;
+    d.finish();
+  }
+  if (const toml::table* t = s.table("audio")) {
+    Section a(*t, "audio", s.origin());
+    p.audio = a.choice("mode", {"pulseaudio", "none"}).value_or("none") == "pulseaudio"
+                  ? Audio::pulseaudio
+                  : Audio::none;
+    a.finish();
+  }
+  if (const toml::table* t = s.table("devices")) {
+    Section d(*t, "devices", s.origin());
+    p.gpu = d.boolean("gpu").value_or(false);
+    p.sound = d.boolean("sound").value_or(false);
+    p.webcam = d.boolean("webcam").value_or(false);
+    p.device_paths = d.strings("paths");
+    for (size_t i = 0; i < p.device_paths.size(); ++i)
+      if (!p.device_paths[i].starts_with("/dev/"))
+        d.fail(*t->get("paths")->as_array()->get(i), "paths[" + std::to_string(i) + "]",
+               "expected a path under /dev/, not \"" + p.device_paths[i] + "\"");
+    d.finish();
+  }
+  if (const toml::table* t = s.table("groups")) {
+    Section g(*t, "groups", s.origin());
+    p.group_audio = g.boolean("audio").value_or(false);
+    p.group_video = g.boolean("video").value_or(false);
+    g.finish();
+  }
+  if (const toml::table* t = s.table("home")) {
+    Section h(*t, "home", s.origin());
+    p.home = h.choice("mode", {"tmpfs", "persist"}).value_or("tmpfs") == "persist"
+                 ? HomeMode::persist
+                 : HomeMode::tmpfs;
+    p.downloads = h.boolean("downloads").value_or(false);
+    h.finish();
+  }
+}
+
+void read_mounts(Section& s, Profile& p) {
+  const toml::array* a = s.table_array("mounts");
+  if (!a) return;
+  for (size_t i = 0; i < a->size(); ++i) {
+    const toml::table& t = *a->get(i)->as_table();
+    Section m(t, "mounts[" + std::to_string(i) + "]", s.origin());
+    MountEntry e;
+    auto host = m.string("host");
+    auto container = m.string("container");
+    if (!host) m.fail(t, "host", "required (the host path to share)");
+    e.host = *host;
+    e.container = container.value_or(e.host);
+    if (!e.container.starts_with("/") && !e.container.starts_with("${"))
+      m.fail(*t.get(container ? "container" : "host"), container ? "container" : "host",
+             "expected an absolute path, not \"" + e.container + "\"");
+    e.read_only = m.choice("mode", {"ro", "rw"}).value_or("ro") == "ro";
+    e.optional = m.boolean("optional").value_or(false);
+    m.finish();
+    p.mounts.push_back(std::move(e));
+  }
+}
+
+void read_network(Section& s, Profile& p) {
+  const toml::table* t = s.table("network");
+  if (!t) return;
+  Section n(*t, "network", s.origin());
+  auto m = n.choice("mode", {"none", "host", "bridge"}).value_or("none");
+  p.network = m == "host"     ? NetworkMode::host
+              : m == "bridge" ? NetworkMode::bridge
+                              : NetworkMode::none;
+  p.ports = n.strings("ports");
+  if (!p.ports.empty() && p.network != NetworkMode::bridge)
+    n.fail(*t->get("ports"), "ports", "needs mode = \"bridge\"");
+  n.finish();
+}
+
+void read_security(Section& s, Profile& p) {
+  const toml::table* t = s.table("security");
+  if (!t) return;
+  Section sec(*t, "security", s.origin());
+  p.seccomp = sec.choice("seccomp", {"default", "none"}).value_or("default");
+  p.seccomp_allow = sec.strings("seccomp_allow");
+  p.seccomp_deny = sec.strings("seccomp_deny");
+  p.caps_add = sec.strings("caps_add");
+  p.caps_drop = sec.strings("caps_drop");
+  for (const char* key : {"caps_add", "caps_drop"}) {
+    const auto& list = std::string(key) == "caps_add" ? p.caps_add : p.caps_drop;
+    for (size_t i = 0; i < list.size(); ++i)
+      if (!list[i].starts_with("CAP_") || list[i].size() < 5 ||
+          !std::all_of(list[i].begin(), list[i].end(), [](char c) {
+            return std::isupper(static_cast<unsigned char>(c)) ||
+                   std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+          }))
+        sec.fail(*t->get(key)->as_array()->get(i), std::string(key) + "[" + std::to_string(i) + "]",
+                 "expected a capability name such as CAP_NET_RAW, not \"" + list[i] + "\"");
+  }
+  p.no_new_privs = sec.boolean("no_new_privs").value_or(true);
+  p.nested_userns = sec.boolean("nested_userns").value_or(false);
+  sec.finish();
+}
+
+void read_resources(Section& s, Profile& p) {
+  const toml::table* t = s.table("resources");
+  if (!t) return;
+  Section r(*t, "resources", s.origin());
+  if (const toml::node* n = r.node("memory")) p.memory = parse_size(r, "memory", *n);
+  p.cpus = r.number("cpus", 0);
+  p.pids = r.integer("pids", 1);
+  p.resources_required = r.boolean("required").value_or(false);
+  r.finish();
+}
+
+void read_hooks(Section& s, Profile& p) {
+  const toml::table* t = s.table("hooks");
+  if (!t) return;
+  Section h(*t, "hooks", s.origin());
+  for (const char* kind : {"prestart", "createRuntime", "createContainer", "startContainer",
+                           "poststart", "poststop"}) {
+    const toml::array* a = h.table_array(kind);
+    if (!a) continue;
+    for (size_t i = 0; i < a->size(); ++i) {
+      const toml::table& ht = *a->get(i)->as_table();
+      Section one(ht, std::string("hooks.") + kind + "[" + std::to_string(i) + "]", s.origin());
+      HookEntry e;
+      auto path = one.string("path");
+      if (!path || !path->starts_with("/"))
+        one.fail(path ? *ht.get("path") : static_cast<const toml::node&>(ht), "path",
+                 "required, an absolute path");
+      e.path = *path;
+      e.args = one.strings("args");
+      e.timeout = one.integer("timeout", 1).value_or(0);
+      one.finish();
+      p.hooks[kind].push_back(std::move(e));
+    }
+  }
+  h.finish();
+}
+
+}  // namespace
+
+Profile profile_from_table(const toml::table& root, const std::string& origin) {
+  Profile p;
+  p.file = origin;
+  Section s(root, "", origin);
+  read_app(s, p);
+  read_env(s, p);
+  read_simple_sections(s, p);
+  read_mounts(s, p);
+  read_network(s, p);
+  read_security(s, p);
+  read_resources(s, p);
+  read_hooks(s, p);
+  s.node("extends");  // resolved by the loader
+  s.node("include");
+  s.finish();
+  return p;
+}
+
+}  // namespace boxapp

@@ -1,0 +1,90 @@
+// The container's init, from clone to execve. Runs in the cloned child: it must not throw
+// or allocate (the parent may have been multi-threaded), so every step returns false and
+// fills InitContext::error instead, which init_main sends to the parent.
+#pragma once
+
+#include <cstddef>
+
+#include "init/plan.hpp"
+
+namespace boxrt {
+
+// Messages on the sync socket, parent <-> init.
+enum class SyncMsg : char {
+  maps_written = 'M',  // parent → init: id maps are in place, go on
+  ready = 'R',         // init → parent: set up, waiting to be started
+  error = 'E',         // init → parent: followed by InitError
+  exec_now = 'S',      // parent → init: run — exec at once
+  wait_start = 'C',    // parent → init: create — block on exec.fifo until `start`
+  detached = 'A',      // init → parent: no longer tied to the parent's life; it may exit
+  hook_stop = 'H',     // init → parent: namespaces and mounts are set up, before pivot_root
+  hooks_done = 'h',    // parent → init: prestart and createRuntime hooks ran; go on
+};
+
+struct InitError {
+  int err = 0;  // errno, 0 when none
+  char msg[480] = {};
+};
+
+struct InitContext {
+  const InitPlan* plan = nullptr;
+  int sync_fd = -1;
+  int fifo_fd = -1;     // O_PATH descriptor of exec.fifo, or -1
+  int console_fd = -1;  // connected console socket, or -1
+  int start_fd = -1;    // exec.fifo opened for writing once started; closed by execve
+  // The state on the stdin of createContainer and startContainer hooks (memfds the parent
+  // fills after clone), or -1.
+  int creating_state_fd = -1, created_state_fd = -1;
+  // For a seccomp filter with notify actions: a socket connected to linux.seccomp's
+  // listenerPath, and a memfd with the container process state to send with the fd.
+  int listener_fd = -1, listener_state_fd = -1;
+  int rootfd = -1;
+  // A new network namespace is made by the runtime beside us (netns.hpp) and comes on the
+  // sync socket; join_network joins it before the first sysfs mount, or after all mounts.
+  bool netns_pending = false;
+  // Or we are in the session's spare already (netns.hpp): a sysfs of it, detached, which the
+  // first sysfs mount moves into place (the session could mount one; we can't).
+  int sysfs_fd = -1;
+  char exe[4096] = {};  // args[0] as found in the container
+  InitError error;
+};
+
+// Sets *ctx.error from a printf format; always returns false.
+bool init_fail(InitContext& ctx, int err, const char* fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+// The steps, in order (rootfs.cpp, init_process.cpp).
+bool become_namespace_root(InitContext& ctx);
+bool set_root_propagation(InitContext& ctx);
+bool bind_rootfs(InitContext& ctx);
+bool mount_all(InitContext& ctx);
+bool join_network(InitContext& ctx);
+bool create_devices(InitContext& ctx);
+bool link_dev_entries(InitContext& ctx);
+bool set_host_names(InitContext& ctx);
+bool run_create_hooks(InitContext& ctx);  // wait for the runtime's hooks, run createContainer
+bool join_session_keyring(InitContext& ctx);
+bool enter_rootfs(InitContext& ctx);  // pivot_root, or MS_MOVE + chroot with --no-pivot
+bool apply_root_propagation(InitContext& ctx);
+bool make_root_readonly(InitContext& ctx);
+bool apply_sysctls(InitContext& ctx);  // before mask_paths makes /proc/sys read-only
+bool mask_paths(InitContext& ctx);
+bool setup_terminal(InitContext& ctx);
+bool apply_rlimits(InitContext& ctx);
+bool apply_oom_score(InitContext& ctx);  // before PR_SET_DUMPABLE 0: /proc/self is ours till then
+bool close_other_fds(InitContext& ctx);
+bool load_seccomp_with_caps(InitContext& ctx);  // without no_new_privs: needs CAP_SYS_ADMIN
+bool switch_identity(InitContext& ctx);
+bool load_seccomp_last(InitContext& ctx);  // with no_new_privs: right before execve
+bool set_exec_labels(InitContext& ctx);    // AppArmor profile / SELinux label for execve
+bool enter_cwd(InitContext& ctx);
+bool find_executable(InitContext& ctx);
+
+// Runs the steps, reports to the parent, waits to be started and execs. Never returns.
+[[noreturn]] void init_main(InitContext& ctx);
+
+// The same for a process joining a running container (exec): already in its namespaces,
+// it only shapes itself (terminal, limits, fds, identity, cwd) and execs on the parent's word.
+[[noreturn]] void exec_main(InitContext& ctx);
+
+}  // namespace boxrt

@@ -1,0 +1,138 @@
+// The init plan: everything the container's init must do, computed by the parent from the
+// spec before clone. The child then only walks the plan making system calls — no parsing,
+// no allocation — so it is safe even when the parent was multi-threaded (the launcher).
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lifecycle/hooks.hpp"
+#include "ns/idmap.hpp"
+#include "init/seccomp.hpp"
+#include "oci/spec.hpp"
+#include "util/unique_fd.hpp"
+
+namespace boxrt {
+
+// What to do when a mount the spec asks for is refused in a user namespace.
+enum class MountFallback {
+  none,
+  bind_host_sys,       // sysfs needs a network namespace of our own: rbind the host's /sys
+  bind_host_proc,      // procfs needs a pid namespace of our own: rbind the host's /proc
+  bind_host_cgroup,    // cgroup hierarchies a namespace can't mount: rbind the host's
+  devpts_without_gid,  // gid=N unmapped in the container: drop the option
+};
+
+struct MountStep {
+  std::string source;       // host path for binds (absolute), else the fs source name
+  std::string destination;  // absolute path inside the container
+  std::string type;         // fs type; empty for binds
+  bool is_bind = false;
+  bool is_file = false;     // bind of a non-directory: the target is a file
+  unsigned long flags = 0;  // MS_* passed to mount(2)
+  std::string data;         // fs-specific options
+  std::string fallback_data;
+  uint64_t attr_set = 0, attr_clr = 0;  // MOUNT_ATTR_* applied with mount_setattr
+  bool attr_recursive = false;
+  unsigned long propagation = 0;  // MS_PRIVATE/MS_SHARED/... (| MS_REC), 0 = leave
+  MountFallback fallback = MountFallback::none;
+};
+
+struct DeviceStep {
+  std::string path;       // inside the container
+  std::string host_path;  // bind source when binding
+  mode_t mode = 0;        // S_IFCHR/S_IFBLK/S_IFIFO | permissions
+  dev_t dev = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+struct RlimitStep {
+  int resource;
+  struct rlimit limit;
+};
+
+struct InitPlan {
+  // Namespaces created by clone, and those joined by path (type flag, open fd).
+  int clone_flags = 0;
+  std::vector<std::pair<int, unique_fd>> joins;
+
+  // Filesystem.
+  std::string rootfs;  // absolute host path
+  bool readonly_root = false;
+  unsigned long root_propagation = 0;
+  bool no_pivot = false;
+  std::vector<MountStep> mounts;
+  bool bind_devices = true;  // rootless: bind host nodes; real root: mknod
+  std::vector<DeviceStep> devices;
+  std::vector<std::string> masked_paths, readonly_paths;
+  std::vector<std::pair<std::string, std::string>> sysctls;  // /proc/sys/... path, value
+  bool has_dev_pts = false;
+
+  // Identity and host name.
+  std::optional<std::string> hostname, domainname;
+  bool new_keyring = true;  // join a fresh session keyring (off with --no-new-keyring)
+  uid_t uid = 0;
+  gid_t gid = 0;
+  bool set_groups = true;  // false: keep the groups we have (design.md, "keep groups")
+  std::vector<gid_t> groups;
+  std::optional<mode_t> umask;
+
+  // Process.
+  std::vector<std::string> args, env;
+  std::vector<char*> argv, envp;  // point into args/env, null-terminated
+  std::string search_path;        // PATH used to find args[0]
+  std::string cwd;
+  std::vector<RlimitStep> rlimits;
+  std::optional<int> oom_score_adj;
+  bool no_new_privileges = false;
+  bool set_caps = false;
+  int last_cap = 40;  // /proc/sys/kernel/cap_last_cap
+  uint64_t cap_bounding = 0, cap_effective = 0, cap_permitted = 0, cap_inheritable = 0,
+           cap_ambient = 0;
+  bool terminal = false;
+  int preserve_fds = 0;
+  std::optional<SeccompProgram> seccomp;
+  // Written to /proc/self/attr/... right before execve, where the host has the LSM.
+  std::string apparmor_exec;  // "exec PROFILE"
+  std::string selinux_exec;   // the process label
+
+  // Hooks run by the init. With any create-time hook the init stops before pivot_root for
+  // the runtime to run prestart and createRuntime hooks, then runs createContainer ones.
+  bool hook_stop = false;
+  std::vector<HookStep> create_container_hooks, start_container_hooks;
+
+  // Time namespace: created by the runtime before clone (offsets must be written before any
+  // process enters it), as "monotonic S N\nboottime S N\n" for /proc/self/timens_offsets.
+  bool new_time_ns = false;
+  std::string time_offsets;
+};
+
+struct PlanInputs {
+  std::string bundle;  // absolute
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+  int preserve_fds = 0;
+  bool in_session = false;    // ids in the spec are host ids; translate into the session's
+  bool can_setgroups = true;  // see setgroups_allowed()
+  bool can_mknod = false;     // real root in the initial user namespace
+  std::string seccomp_cache;  // directory of compiled filters; empty: always compile
+};
+
+// The maps to write for the container's new user namespace (empty when it has none).
+struct IdMaps {
+  std::vector<IdRange> uids, gids;
+};
+
+InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in);
+// Only the process part (identity, capabilities, rlimits, args, env, cwd, terminal): for a
+// process joining a running container.
+InitPlan make_exec_plan(const oci::Spec& spec, const PlanInputs& in);
+IdMaps make_id_maps(const oci::Spec& spec, const PlanInputs& in);
+
+}  // namespace boxrt
