@@ -14,11 +14,10 @@
 #include <thread>
 
 #include "compile/compile.hpp"
-#include "launch/launch_support.hpp"
-#include "ns/netns.hpp"
-#include "lifecycle/runtime.hpp"
-#include "host/doctor.hpp"
 #include "display/nested_display.hpp"
+#include "host/doctor.hpp"
+#include "lifecycle/runtime.hpp"
+#include "ns/spare_network.hpp"
 #include "profile/profile.hpp"
 #include "sound/sound_socket.hpp"
 #include "util/atomic_file.hpp"
@@ -135,7 +134,7 @@ int cmd_run(const std::string& app, std::string name, bool detach, bool rm,
   // compiled and set up. The app starts once it's there.
   std::optional<boxapp::SoundSocket> sound;
   if (wants_sound(profile)) sound = boxapp::SoundSocket::start(bundle, dir);
-  // And the network namespace the session keeps ready (netns.hpp).
+  // And the network namespace the session keeps ready (ns/spare_network.hpp).
   boxrt::NetworkAhead network;
   if (profile.network == boxapp::NetworkMode::none) network = boxrt::NetworkAhead::ask();
   boxapp::HostFacts host = boxapp::gather_host_facts();

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "display/xauth.hpp"
 #include "oci/spec.hpp"
 #include "profile/profile.hpp"
-#include "display/xauth.hpp"
 
 namespace boxapp {
 

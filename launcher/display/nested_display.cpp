@@ -13,11 +13,11 @@
 #include <cstdio>
 #include <thread>
 
+#include "display/xauth.hpp"
 #include "util/error.hpp"
 #include "util/fd_passing.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
-#include "display/xauth.hpp"
 
 namespace boxapp {
 namespace {

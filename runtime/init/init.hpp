@@ -6,25 +6,9 @@
 #include <cstddef>
 
 #include "init/plan.hpp"
+#include "launch/sync.hpp"
 
 namespace boxrt {
-
-// Messages on the sync socket, parent <-> init.
-enum class SyncMsg : char {
-  maps_written = 'M',  // parent → init: id maps are in place, go on
-  ready = 'R',         // init → parent: set up, waiting to be started
-  error = 'E',         // init → parent: followed by InitError
-  exec_now = 'S',      // parent → init: run — exec at once
-  wait_start = 'C',    // parent → init: create — block on exec.fifo until `start`
-  detached = 'A',      // init → parent: no longer tied to the parent's life; it may exit
-  hook_stop = 'H',     // init → parent: namespaces and mounts are set up, before pivot_root
-  hooks_done = 'h',    // parent → init: prestart and createRuntime hooks ran; go on
-};
-
-struct InitError {
-  int err = 0;  // errno, 0 when none
-  char msg[480] = {};
-};
 
 struct InitContext {
   const InitPlan* plan = nullptr;

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "init/seccomp.hpp"
 #include "lifecycle/hooks.hpp"
 #include "ns/idmap.hpp"
-#include "init/seccomp.hpp"
 #include "oci/spec.hpp"
 #include "util/unique_fd.hpp"
 

@@ -1,4 +1,9 @@
 // create and run: from a bundle to a container init waiting to be started (or running).
+//
+// The parent's side of a start is the list of steps in kStartSteps, each a short function
+// below, in the order they run; the init's side, from clone to execve, is the step table in
+// init/init.cpp. What a step makes belongs to the Start, whose destructor undoes all of it
+// when a later step fails: nothing half-made stays behind (state directory, cgroup, init).
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -6,25 +11,28 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <climits>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include "cgroup/cgroup.hpp"
-#include "lifecycle/hooks.hpp"
+#include "cgroup/systemd_scope.hpp"
 #include "init/init.hpp"
-#include "launch/launch_support.hpp"
+#include "launch/console.hpp"
+#include "launch/pid_file.hpp"
+#include "launch/seccomp_agent.hpp"
+#include "launch/signals.hpp"
+#include "launch/sync.hpp"
+#include "lifecycle/hooks.hpp"
+#include "lifecycle/runtime.hpp"
 #include "ns/namespaces.hpp"
 #include "ns/netns.hpp"
-#include "lifecycle/runtime.hpp"
 #include "ns/session.hpp"
-#include "cgroup/systemd_scope.hpp"
+#include "ns/spare_network.hpp"
 #include "oci/spec.hpp"
-#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/fd_passing.hpp"
 #include "util/log.hpp"
@@ -42,6 +50,69 @@ struct Runtime::Launched {
 
 namespace {
 
+// Everything one start holds, in the order the steps make it.
+struct Start {
+  Start(const std::string& i, const CreateOptions& opts, LaunchMode m, StateStore& st)
+      : id(i), o(opts), mode(m), store(st) {}
+  Start(const Start&) = delete;
+  Start& operator=(const Start&) = delete;
+  ~Start();
+
+  const std::string& id;
+  const CreateOptions& o;
+  const LaunchMode mode;
+  StateStore& store;
+  CgroupManager cgroup_manager = CgroupManager::cgroupfs;
+  bool rootless = false, in_session = false, can_mknod = false;
+
+  std::string bundle, config, pid_file;
+  oci::Spec spec;
+  std::optional<ScopeRequester> scopes;
+  IdMaps maps;
+  InitPlan plan;
+  bool relay_terminal = false;
+
+  bool claimed = false;  // the state directory is ours to remove
+  std::optional<FileLock> lock;
+  std::optional<ContainerCgroup> cgroup;
+  unique_fd fifo, console;
+  std::optional<OwnConsole> own_console;
+  unique_fd creating_state, created_state;  // hooks' stdin in the init
+  SeccompAgent agent;
+  unique_fd mine, theirs;  // the sync socket (launch/sync.hpp)
+  std::optional<SpareNetwork> ahead;
+  bool net_beside = false;
+  unique_fd init_userns;  // for a network namespace made beside the init
+
+  pid_t pid = -1;
+  unique_fd pidfd;
+  std::optional<ExitingChild> intermediate;
+  ContainerRecord record;
+  unique_fd pty_master;
+  bool done = false;
+};
+
+// A start that did not get through is destroyed (runtime-spec lifecycle step 12), so step
+// 13 follows: hooks may have set up things outside (a network, say) that poststop hooks
+// undo. Then the cgroup and the state directory go.
+Start::~Start() {
+  if (done) return;
+  try {
+    if (pid > 0) {
+      ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+      retry_eintr([&] { return ::waitpid(pid, nullptr, 0); });
+      record.state.status = oci::Status::stopped;
+      run_hooks_warning("poststop", record.hooks.poststop, record.state);
+    }
+    intermediate.reset();
+    lock.reset();
+    if (cgroup) destroy_cgroup(cgroup->path);
+    if (claimed) store.erase(id);
+  } catch (const std::exception& e) {
+    log_warning("clean up after a failed start of " + backquoted(id) + ": " + e.what());
+  }
+}
+
 // RFC 3339 in UTC with nanoseconds, as runc's `created`.
 std::string now_rfc3339() {
   struct timespec ts;
@@ -54,258 +125,295 @@ std::string now_rfc3339() {
   return buf;
 }
 
-// Enters the time namespace's "for children" slot with the spec's offsets: the init then
-// starts inside it (offsets can only be set before any process has entered).
-void prepare_time_namespace(const InitPlan& plan) {
-  if (!plan.new_time_ns) return;
-  if (::unshare(CLONE_NEWTIME) != 0) throw_errno("unshare time namespace");
-  if (plan.time_offsets.empty()) return;
-  unique_fd fd = open_file("/proc/self/timens_offsets", O_WRONLY);
-  write_all(fd.get(), plan.time_offsets, "/proc/self/timens_offsets");
-}
+// ---- before the session: in the caller's own user namespace ---------------------------
 
-// The container's scope from systemd with its limits applied, or empty when it has none.
-std::string systemd_scope(ScopeRequester& scopes, const oci::Spec& spec, const std::string& id,
-                          pid_t pid) {
-  auto [slice, name] =
-      systemd_unit_of(spec.linux && spec.linux->cgroups_path ? *spec.linux->cgroups_path : "", id);
-  std::string path;
-  try {
-    path = scopes.start(name, slice, pid);
-  } catch (const Error& e) {
-    no_cgroup(spec, std::string("no scope from systemd: ") + e.what());
-    return "";
-  }
-  apply_container_resources(path, spec);
-  return path;
-}
-
-}  // namespace
-
-Runtime::Runtime(RuntimeOptions options)
-    : store_(options.root.empty() ? default_root() : options.root),
-      cgroup_manager_(options.cgroup_manager) {
-  const bool is_root = ::geteuid() == 0;
-  rootless_ = options.rootless == RootlessMode::yes ||
-              (options.rootless == RootlessMode::automatic && !is_root);
-  can_mknod_ = is_root && !rootless_ && in_initial_user_namespace();
-}
-
-std::string Runtime::default_root() {
-  if (::geteuid() == 0) return "/run/boxapp-runtime";
-  const char* xdg = ::getenv("XDG_RUNTIME_DIR");
-  if (xdg && *xdg) return std::string(xdg) + "/boxapp-runtime";
-  return "/tmp/boxapp-runtime-" + std::to_string(::getuid());
-}
-
-void Runtime::enter_session_once() {
-  if (joined_session_ || ::geteuid() == 0) return;
-  Session s = ensure_session();
-  join_session(s);
-  joined_session_ = true;
-}
-
-Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o, Mode mode) {
-  validate_id(id);
-  const std::string bundle = absolute_path(o.bundle);
+void read_bundle(Start& s) {
+  validate_id(s.id);
+  s.bundle = absolute_path(s.o.bundle);
   struct stat st;
-  if (::stat(bundle.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    throw Error("bundle " + backquoted(bundle) + " does not exist");
-  const std::string config = o.config.empty() ? bundle + "/config.json" : absolute_path(o.config);
-  if (!o.spec && ::access(config.c_str(), F_OK) != 0)
-    throw Error("bundle " + backquoted(bundle) + " has no " + base_name(config));
-  const std::string pid_file = o.pid_file.empty() ? "" : absolute_path(o.pid_file);
-  oci::Spec spec = o.spec ? *o.spec : oci::load_spec(config);
+  if (::stat(s.bundle.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw Error("bundle " + backquoted(s.bundle) + " does not exist");
+  s.config = s.o.config.empty() ? s.bundle + "/config.json" : absolute_path(s.o.config);
+  if (!s.o.spec && ::access(s.config.c_str(), F_OK) != 0)
+    throw Error("bundle " + backquoted(s.bundle) + " has no " + base_name(s.config));
+  s.pid_file = s.o.pid_file.empty() ? "" : absolute_path(s.o.pid_file);
+  s.spec = s.o.spec ? *s.o.spec : oci::load_spec(s.config);
+}
 
-  // systemd is asked from outside the session user namespace (systemd_scope.hpp).
-  std::optional<ScopeRequester> scopes;
-  if (cgroup_manager_ == CgroupManager::systemd) scopes.emplace(rootless_);
-  if (rootless_) enter_session_once();
+// systemd is asked from outside the session user namespace (cgroup/systemd_scope.hpp).
+void connect_systemd(Start& s) {
+  if (s.cgroup_manager == CgroupManager::systemd) s.scopes.emplace(s.rootless);
+}
+
+// ---- the steps -----------------------------------------------------------------------
+
+void plan_init(Start& s) {
   PlanInputs in;
-  in.bundle = bundle;
-  in.no_pivot = o.no_pivot;
-  in.no_new_keyring = o.no_new_keyring;
-  in.preserve_fds = o.preserve_fds;
-  in.in_session = joined_session_;
+  in.bundle = s.bundle;
+  in.no_pivot = s.o.no_pivot;
+  in.no_new_keyring = s.o.no_new_keyring;
+  in.preserve_fds = s.o.preserve_fds;
+  in.in_session = s.in_session;
   in.can_setgroups = setgroups_allowed();
-  in.can_mknod = can_mknod_;
-  in.seccomp_cache = store_.seccomp_cache();
-  IdMaps maps = make_id_maps(spec, in);
-  InitPlan plan = make_plan(spec, in);
-  const bool relay_terminal = plan.terminal && o.console_socket.empty();
-  if (relay_terminal && mode != Mode::run)
+  in.can_mknod = s.can_mknod;
+  in.seccomp_cache = s.store.seccomp_cache();
+  s.maps = make_id_maps(s.spec, in);
+  s.plan = make_plan(s.spec, in);
+  s.relay_terminal = s.plan.terminal && s.o.console_socket.empty();
+  if (s.relay_terminal && s.mode != LaunchMode::run)
     throw Error(
         "process.terminal: a container that runs detached needs --console-socket to "
         "send its terminal to");
+}
 
-  // The id is ours from here; anything that fails below must leave nothing behind.
-  store_.claim(id);
-  Launched child;
-  std::optional<ContainerCgroup> cgroup;
-  try {
-    FileLock lock = store_.lock(id);
-    if (cgroup_manager_ == CgroupManager::disabled)
-      no_cgroup(spec, "cgroups are disabled (--cgroup-manager=disabled)");
-    else if (cgroup_manager_ == CgroupManager::cgroupfs)
-      cgroup = create_container_cgroup(spec, id);
-    unique_fd fifo;
-    if (mode == Mode::create) {
-      if (::mkfifo(store_.fifo_of(id).c_str(), 0600) != 0) throw_errno("mkfifo exec.fifo");
-      fifo = open_file(store_.fifo_of(id), O_PATH);
-    }
-    unique_fd console;
-    std::optional<OwnConsole> own_console;
-    if (!o.console_socket.empty()) console = connect_console_socket(o.console_socket);
-    if (relay_terminal) console = std::move(own_console.emplace().theirs);
-    prepare_time_namespace(plan);
-    for (auto& [flag, fd] : plan.joins)
-      if (::setns(fd.get(), flag) != 0)
-        throw_errno(std::string("join the ") + namespace_spec_type(flag) +
-                    " namespace named in linux.namespaces");
-    // Filled once the init's pid is known; the init keeps them for its own hooks.
-    unique_fd creating_state, created_state;
-    if (!plan.create_container_hooks.empty()) creating_state = new_state_fd();
-    if (!plan.start_container_hooks.empty()) created_state = new_state_fd();
-    SeccompAgent agent = connect_seccomp_agent(spec, plan);
-    int sv[2];
-    check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
-    unique_fd mine(sv[0]), theirs(sv[1]);
+// The id is ours from here, and locked: commands that change the box wait until it is
+// created (or running).
+void claim_id(Start& s) {
+  s.store.claim(s.id);
+  s.claimed = true;
+  s.lock.emplace(s.store.lock(s.id));
+}
 
-    int pidfd = -1;
-    struct clone_args args = {};
-    // A new network namespace: the session's spare, asked for ahead by the caller, or else
-    // one made beside the init while it mounts (netns.hpp).
-    const bool new_net = plan.clone_flags & CLONE_NEWNET;
-    std::optional<SpareNetwork> ahead;
-    if (new_net && o.network_ahead && joined_session_) ahead = o.network_ahead->take();
-    const bool net_beside = new_net && !ahead;
-    args.flags = static_cast<uint64_t>(plan.clone_flags & ~CLONE_NEWNET) | CLONE_PIDFD;
-    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    args.exit_signal = SIGCHLD;
-    if (cgroup) {  // the init starts inside it: nothing runs unlimited, even briefly
-      args.flags |= CLONE_INTO_CGROUP;
-      args.cgroup = static_cast<uint64_t>(cgroup->dir.get());
-    }
-    InitContext ctx;  // the init's copy is its own
-    ctx.plan = &plan;
-    ctx.sync_fd = theirs.get();
-    ctx.fifo_fd = fifo ? fifo.get() : -1;
-    ctx.console_fd = console ? console.get() : -1;
-    ctx.creating_state_fd = creating_state.get();
-    ctx.created_state_fd = created_state.get();
-    ctx.listener_fd = agent.socket.get();
-    ctx.listener_state_fd = agent.state.get();
-    ctx.netns_pending = net_beside;
-    ctx.sysfs_fd = ahead ? ahead->sysfs.get() : -1;
-    auto run_init = [](void* c) { init_main(*static_cast<InitContext*>(c)); };
-    pid_t intermediate = -1;
-    long pid = ahead ? clone3_in_network(args, ahead->net.get(), run_init, &ctx, intermediate)
-                     : ::syscall(SYS_clone3, &args, sizeof args);
-    ExitingChild intermediate_exit(intermediate);
-    if (pid < 0) throw_errno("clone3 (create the container's namespaces)");
-    if (pid == 0) run_init(&ctx);
-    child.pid = static_cast<pid_t>(pid);
-    child.pidfd.reset(pidfd);
-    if (log_enabled(LogLevel::debug))
-      log_debug("container " + backquoted(id) + ": init is process " + std::to_string(pid) +
-                ", uid map " + describe_id_map(maps.uids) + ", gid map " +
-                describe_id_map(maps.gids));
-    theirs.reset();
-    ContainerRecord& rec = child.record;
-    rec.state.oci_version = std::string(oci::kVersion);
-    rec.state.id = id;
-    rec.state.status = oci::Status::creating;
-    rec.state.pid = child.pid;
-    rec.state.bundle = bundle;
-    rec.state.annotations = spec.annotations;
-    rec.state.extra["rootfs"] = plan.rootfs;
-    rec.state.extra["created"] = now_rfc3339();
-    if (cgroup) rec.cgroup = cgroup->path;
-    if (spec.hooks) {
-      rec.hooks.poststart = spec.hooks->poststart;
-      rec.hooks.poststop = spec.hooks->poststop;
-    }
-    try {
-      if (scopes) {  // the init waits for maps_written: nothing runs before its limits
-        std::string path = systemd_scope(*scopes, spec, id, child.pid);
-        if (!path.empty()) {
-          cgroup.emplace().path = path;
-          rec.cgroup = path;
-        }
-      }
-      write_agent_state(agent, spec, rec.state, child.pid);
-      // Opened while the init is still dumpable (it waits for maps_written).
-      unique_fd init_userns;
-      if (net_beside && (plan.clone_flags & CLONE_NEWUSER))
-        init_userns = open_file("/proc/" + std::to_string(child.pid) + "/ns/user", O_RDONLY);
-      if (!maps.uids.empty())
-        write_id_maps(child.pid, maps.uids, maps.gids, /*deny_setgroups=*/false);
-      send_msg(mine.get(), SyncMsg::maps_written);
-      if (net_beside) {
-        unique_fd net = create_network_namespace(init_userns ? init_userns.get() : -1);
-        if (!send_fd(mine.get(), net.get()))
-          throw_errno("send the network namespace to the container's init");
-      }
-      if (plan.hook_stop) {
-        expect_msg(mine.get(), SyncMsg::hook_stop, "during setup");
-        run_hooks("prestart", spec.hooks->prestart, rec.state);
-        run_hooks("createRuntime", spec.hooks->create_runtime, rec.state);
-        if (creating_state) write_state_fd(creating_state.get(), rec.state);
-        send_msg(mine.get(), SyncMsg::hooks_done);
-      }
-      auto ps = read_proc_stat(child.pid);
-      if (!ps) throw Error("container init died during setup");
-      rec.start_time = ps->start_time;
-      // create: the init stops once ready and the record says so. run: the record is made and
-      // the init told to go on while it still sets up, so its process starts the moment it is
-      // ready; commands that change the box wait on its lock until then.
-      if (mode == Mode::create) expect_msg(mine.get(), SyncMsg::ready, "during setup");
-      if (mode != Mode::create && o.before_start) o.before_start(child.pid);
-      rec.state.status = oci::Status::created;
-      if (created_state) write_state_fd(created_state.get(), rec.state);
-      store_.save(rec);
-      if (!pid_file.empty()) write_pid_file(pid_file, child.pid);
-      send_msg(mine.get(), mode == Mode::create ? SyncMsg::wait_start : SyncMsg::exec_now);
-      if (mode != Mode::create) expect_msg(mine.get(), SyncMsg::ready, "during setup");
-      if (own_console) child.pty_master = own_console->receive_master();
-      if (mode != Mode::create)
-        expect_msg(mine.get(), SyncMsg::error, "at exec");  // EOF: exec'd
-      else
-        expect_msg(mine.get(), SyncMsg::detached, "after setup");
-    } catch (...) {
-      ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
-      retry_eintr([&] { return ::waitpid(child.pid, nullptr, 0); });
-      // Destroyed (runtime-spec lifecycle step 12), so step 13 follows: hooks may have set up
-      // things outside (a network, say) that poststop hooks undo.
-      rec.state.status = oci::Status::stopped;
-      run_hooks_warning("poststop", rec.hooks.poststop, rec.state);
-      throw;
-    }
-    if (mode != Mode::create) {
-      rec.state.status = oci::Status::running;
-      run_hooks_warning("poststart", rec.hooks.poststart, rec.state);
-    }
-  } catch (...) {
-    if (cgroup) destroy_cgroup(cgroup->path);
-    store_.erase(id);
-    throw;
+// cgroupfs: made before clone, so that the init starts inside it and nothing runs
+// unlimited, even briefly. systemd's scope comes after clone (join_systemd_scope).
+void make_cgroup(Start& s) {
+  if (s.cgroup_manager == CgroupManager::disabled)
+    no_cgroup(s.spec, "cgroups are disabled (--cgroup-manager=disabled)");
+  else if (s.cgroup_manager == CgroupManager::cgroupfs)
+    s.cgroup = create_container_cgroup(s.spec, s.id);
+}
+
+// What the init is given: exec.fifo (create), the console, hooks' state, the seccomp
+// agent, and its end of the sync socket.
+void open_init_fds(Start& s) {
+  if (s.mode == LaunchMode::create) {
+    if (::mkfifo(s.store.fifo_of(s.id).c_str(), 0600) != 0) throw_errno("mkfifo exec.fifo");
+    s.fifo = open_file(s.store.fifo_of(s.id), O_PATH);
   }
-  return child;
+  if (!s.o.console_socket.empty()) s.console = connect_console_socket(s.o.console_socket);
+  if (s.relay_terminal) s.console = std::move(s.own_console.emplace().theirs);
+  // Filled once the init's pid is known; the init keeps them for its own hooks.
+  if (!s.plan.create_container_hooks.empty()) s.creating_state = new_state_fd();
+  if (!s.plan.start_container_hooks.empty()) s.created_state = new_state_fd();
+  s.agent = connect_seccomp_agent(s.spec, s.plan);
+  int sv[2];
+  check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
+  s.mine.reset(sv[0]);
+  s.theirs.reset(sv[1]);
+}
+
+// The namespaces the init starts in rather than makes: a new time namespace entered in its
+// "for children" slot with the spec's offsets (they can only be set before any process has
+// entered), and those linux.namespaces names by path, user namespace first.
+void enter_given_namespaces(Start& s) {
+  if (s.plan.new_time_ns) {
+    if (::unshare(CLONE_NEWTIME) != 0) throw_errno("unshare time namespace");
+    if (!s.plan.time_offsets.empty()) {
+      unique_fd fd = open_file("/proc/self/timens_offsets", O_WRONLY);
+      write_all(fd.get(), s.plan.time_offsets, "/proc/self/timens_offsets");
+    }
+  }
+  for (auto& [flag, fd] : s.plan.joins)
+    if (::setns(fd.get(), flag) != 0)
+      throw_errno(std::string("join the ") + namespace_spec_type(flag) +
+                  " namespace named in linux.namespaces");
+}
+
+// The init, in its new namespaces. A new network namespace is the session's spare, asked
+// for ahead by the caller (ns/spare_network.hpp), or else one made beside the init while it
+// mounts (ns/netns.hpp).
+void clone_init(Start& s) {
+  const bool new_net = s.plan.clone_flags & CLONE_NEWNET;
+  if (new_net && s.o.network_ahead && s.in_session) s.ahead = s.o.network_ahead->take();
+  s.net_beside = new_net && !s.ahead;
+  int pidfd = -1;
+  struct clone_args args = {};
+  args.flags = static_cast<uint64_t>(s.plan.clone_flags & ~CLONE_NEWNET) | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  if (s.cgroup) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(s.cgroup->dir.get());
+  }
+  InitContext ctx;  // the init's copy is its own
+  ctx.plan = &s.plan;
+  ctx.sync_fd = s.theirs.get();
+  ctx.fifo_fd = s.fifo ? s.fifo.get() : -1;
+  ctx.console_fd = s.console ? s.console.get() : -1;
+  ctx.creating_state_fd = s.creating_state.get();
+  ctx.created_state_fd = s.created_state.get();
+  ctx.listener_fd = s.agent.socket.get();
+  ctx.listener_state_fd = s.agent.state.get();
+  ctx.netns_pending = s.net_beside;
+  ctx.sysfs_fd = s.ahead ? s.ahead->sysfs.get() : -1;
+  auto run_init = [](void* c) { init_main(*static_cast<InitContext*>(c)); };
+  pid_t intermediate = -1;
+  long pid = s.ahead ? clone3_in_network(args, s.ahead->net.get(), run_init, &ctx, intermediate)
+                     : ::syscall(SYS_clone3, &args, sizeof args);
+  s.intermediate.emplace(intermediate);
+  if (pid < 0) throw_errno("clone3 (create the container's namespaces)");
+  if (pid == 0) run_init(&ctx);
+  s.pid = static_cast<pid_t>(pid);
+  s.pidfd.reset(pidfd);
+  s.theirs.reset();
+  if (log_enabled(LogLevel::debug))
+    log_debug("container " + backquoted(s.id) + ": init is process " + std::to_string(pid) +
+              ", uid map " + describe_id_map(s.maps.uids) + ", gid map " +
+              describe_id_map(s.maps.gids));
+}
+
+// The state record, as `state` will show it once saved.
+void make_record(Start& s) {
+  ContainerRecord& rec = s.record;
+  rec.state.oci_version = std::string(oci::kVersion);
+  rec.state.id = s.id;
+  rec.state.status = oci::Status::creating;
+  rec.state.pid = s.pid;
+  rec.state.bundle = s.bundle;
+  rec.state.annotations = s.spec.annotations;
+  rec.state.extra["rootfs"] = s.plan.rootfs;
+  rec.state.extra["created"] = now_rfc3339();
+  if (s.cgroup) rec.cgroup = s.cgroup->path;
+  if (s.spec.hooks) {
+    rec.hooks.poststart = s.spec.hooks->poststart;
+    rec.hooks.poststop = s.spec.hooks->poststop;
+  }
+}
+
+// systemd: the scope, with its limits, while the init waits for maps_written: nothing runs
+// before it is limited.
+void join_systemd_scope(Start& s) {
+  if (!s.scopes) return;
+  auto [slice, name] = systemd_unit_of(
+      s.spec.linux && s.spec.linux->cgroups_path ? *s.spec.linux->cgroups_path : "", s.id);
+  std::string path;
+  try {
+    path = s.scopes->start(name, slice, s.pid);
+  } catch (const Error& e) {
+    no_cgroup(s.spec, std::string("no scope from systemd: ") + e.what());
+    return;
+  }
+  apply_container_resources(path, s.spec);
+  s.cgroup.emplace().path = path;
+  s.record.cgroup = path;
+}
+
+// The init's user namespace gets its maps (we are privileged over it: it is a child of
+// ours), and it goes on.
+void write_maps(Start& s) {
+  write_agent_state(s.agent, s.spec, s.record.state, s.pid);
+  // Opened while the init is still dumpable (it waits for maps_written).
+  if (s.net_beside && (s.plan.clone_flags & CLONE_NEWUSER))
+    s.init_userns = open_file("/proc/" + std::to_string(s.pid) + "/ns/user", O_RDONLY);
+  if (!s.maps.uids.empty())
+    write_id_maps(s.pid, s.maps.uids, s.maps.gids, /*deny_setgroups=*/false);
+  send_msg(s.mine.get(), SyncMsg::maps_written);
+}
+
+// Made while the init mounts what doesn't need it; it joins it at its first sysfs mount.
+void send_network_beside(Start& s) {
+  if (!s.net_beside) return;
+  unique_fd net = create_network_namespace(s.init_userns ? s.init_userns.get() : -1);
+  if (!send_fd(s.mine.get(), net.get()))
+    throw_errno("send the network namespace to the container's init");
+}
+
+// prestart and createRuntime hooks, while the init waits at its hook stop (namespaces and
+// mounts made, before pivot_root).
+void run_runtime_hooks(Start& s) {
+  if (!s.plan.hook_stop) return;
+  expect_msg(s.mine.get(), SyncMsg::hook_stop, "during setup");
+  run_hooks("prestart", s.spec.hooks->prestart, s.record.state);
+  run_hooks("createRuntime", s.spec.hooks->create_runtime, s.record.state);
+  if (s.creating_state) write_state_fd(s.creating_state.get(), s.record.state);
+  send_msg(s.mine.get(), SyncMsg::hooks_done);
+}
+
+// create: the init stops once ready and the record says so. run: the record is made and
+// the init told to go on while it still sets up, so its process starts the moment it is
+// ready (before_start's work overlaps the init's).
+void save_record(Start& s) {
+  auto ps = read_proc_stat(s.pid);
+  if (!ps) throw Error("container init died during setup");
+  s.record.start_time = ps->start_time;
+  if (s.mode == LaunchMode::create) expect_msg(s.mine.get(), SyncMsg::ready, "during setup");
+  if (s.mode != LaunchMode::create && s.o.before_start) s.o.before_start(s.pid);
+  s.record.state.status = oci::Status::created;
+  if (s.created_state) write_state_fd(s.created_state.get(), s.record.state);
+  s.store.save(s.record);
+  if (!s.pid_file.empty()) write_pid_file(s.pid_file, s.pid);
+}
+
+// create: the init waits on exec.fifo for `start`, no longer tied to our life. run: it
+// execs, and the socket's EOF says it did.
+void let_go(Start& s) {
+  const bool create = s.mode == LaunchMode::create;
+  send_msg(s.mine.get(), create ? SyncMsg::wait_start : SyncMsg::exec_now);
+  if (!create) expect_msg(s.mine.get(), SyncMsg::ready, "during setup");
+  if (s.own_console) s.pty_master = s.own_console->receive_master();
+  if (create)
+    expect_msg(s.mine.get(), SyncMsg::detached, "after setup");
+  else
+    expect_msg(s.mine.get(), SyncMsg::error, "at exec");  // EOF: exec'd
+}
+
+// The parent's side of a start, in order, once the bundle is read and the session joined.
+using StartStep = void (*)(Start&);
+constexpr StartStep kStartSteps[] = {
+    plan_init,               // id maps and the init plan, before anything is made
+    claim_id,                // the state directory and its lock: undone from here on
+    make_cgroup,             // cgroupfs: before clone, the init starts inside it
+    open_init_fds,           // exec.fifo, console, hooks' state, seccomp agent, sync socket
+    enter_given_namespaces,  // time namespace offsets; linux.namespaces given by path
+    clone_init,              // the init, in its new namespaces; it waits for its maps
+    make_record,             // the state record
+    join_systemd_scope,      // --systemd-cgroup: the scope, before the init runs on
+    write_maps,              // uid/gid maps; the init goes on
+    send_network_beside,     // a network namespace made while the init mounts
+    run_runtime_hooks,       // prestart, createRuntime at the init's hook stop
+    save_record,             // start time, before_start, state.json, --pid-file
+    let_go,                  // create: wait for `start`; run: exec
+};
+
+}  // namespace
+
+Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o, LaunchMode mode) {
+  Start s(id, o, mode, store_);
+  s.cgroup_manager = cgroup_manager_;
+  s.rootless = rootless_;
+  s.can_mknod = can_mknod_;
+  read_bundle(s);
+  connect_systemd(s);
+  if (rootless_) enter_session_once();
+  s.in_session = joined_session_;
+  for (StartStep step : kStartSteps)
+    step(s);
+  if (mode != LaunchMode::create) {
+    s.record.state.status = oci::Status::running;
+    run_hooks_warning("poststart", s.record.hooks.poststart, s.record.state);
+  }
+  s.done = true;
+  Launched launched;
+  launched.pid = s.pid;
+  launched.pidfd = std::move(s.pidfd);
+  launched.pty_master = std::move(s.pty_master);
+  launched.record = std::move(s.record);
+  return launched;
 }
 
 void Runtime::create(const std::string& id, const CreateOptions& options) {
-  launch(id, options, Mode::create);
+  launch(id, options, LaunchMode::create);
 }
 
 int Runtime::run(const std::string& id, const CreateOptions& options, bool detach, bool keep) {
   if (detach) {
-    launch(id, options, Mode::run_detached);
+    launch(id, options, LaunchMode::run_detached);
     return 0;
   }
   int status;
   {
     ForwardedSignals signals;
-    Launched c = launch(id, options, Mode::run);
+    Launched c = launch(id, options, LaunchMode::run);
     status = signals.wait_forwarding(c.pid, c.pidfd.get(), c.pty_master ? c.pty_master.get() : -1);
     if (!keep) destroy(c.record);
   }

@@ -6,8 +6,8 @@
 #include <chrono>
 
 #include "cgroup/cgroup.hpp"
-#include "lifecycle/runtime.hpp"
 #include "cgroup/stats.hpp"
+#include "lifecycle/runtime.hpp"
 #include "util/error.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"

@@ -15,9 +15,13 @@
 #include <unistd.h>
 
 #include "init/init.hpp"
-#include "launch/launch_support.hpp"
-#include "ns/namespaces.hpp"
+#include "launch/console.hpp"
+#include "launch/pid_file.hpp"
+#include "launch/seccomp_agent.hpp"
+#include "launch/signals.hpp"
+#include "launch/sync.hpp"
 #include "lifecycle/runtime.hpp"
+#include "ns/namespaces.hpp"
 #include "ns/session.hpp"
 #include "util/error.hpp"
 #include "util/proc.hpp"
@@ -61,7 +65,7 @@ std::vector<NsFd> open_namespaces(pid_t init) {
     init_fail(ctx, errno, "join the container's cgroup");
     helper_fail(ctx);
   }
-  // A network namespace the session made ahead (netns.hpp) is the session's, not the
+  // A network namespace the session made ahead (ns/spare_network.hpp) is the session's, not the
   // container's: joined while we are still in the session's user namespace, or never.
   bool net_joined = false;
   for (const auto& ns : nss)

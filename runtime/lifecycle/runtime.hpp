@@ -12,9 +12,12 @@
 
 namespace boxrt {
 
-class NetworkAhead;  // netns.hpp
+class NetworkAhead;  // ns/spare_network.hpp
 
 enum class RootlessMode { automatic, yes, no };
+// How far a start goes: create (the init waits for `start`), run in the foreground, or run
+// detached.
+enum class LaunchMode { create, run, run_detached };
 // Who makes the container's cgroup: we, in the tree delegated to us; the systemd manager,
 // as a transient scope; or nobody.
 enum class CgroupManager { cgroupfs, systemd, disabled };
@@ -98,8 +101,8 @@ class Runtime {
 
  private:
   struct Launched;
-  enum class Mode { create, run, run_detached };
-  Launched launch(const std::string& id, const CreateOptions& options, Mode mode);
+  // The steps of a start (lifecycle/create.cpp).
+  Launched launch(const std::string& id, const CreateOptions& options, LaunchMode mode);
   void enter_session_once();
   // Kills what is left, removes the cgroup and the state, runs poststop hooks.
   void destroy(ContainerRecord& record);

@@ -10,8 +10,8 @@
 #include <cstring>
 
 #include "cgroup/cgroup.hpp"
-#include "lifecycle/hooks.hpp"
 #include "init/init.hpp"
+#include "lifecycle/hooks.hpp"
 #include "lifecycle/runtime.hpp"
 #include "oci/spec.hpp"
 #include "util/error.hpp"

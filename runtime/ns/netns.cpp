@@ -16,12 +16,8 @@
 #include <memory>
 #include <utility>
 
-#include "ns/session.hpp"
 #include "util/error.hpp"
-#include "util/fd_passing.hpp"
-#include "util/log.hpp"
 #include "util/sys.hpp"
-#include "util/unix_socket.hpp"
 
 namespace boxrt {
 namespace {
@@ -118,29 +114,6 @@ unique_fd create_network_namespace(int userns_fd) {
 
 SpareNetwork make_spare_network() {
   return run_helper(-1, true);
-}
-
-std::string spare_network_socket() {
-  return session_dir() + "/netns.sock";
-}
-
-NetworkAhead NetworkAhead::ask() {
-  NetworkAhead a;
-  a.conn_ = connect_unix(spare_network_socket(), SOCK_SEQPACKET);
-  return a;
-}
-
-std::optional<SpareNetwork> NetworkAhead::take() {
-  if (!conn_) return std::nullopt;
-  SpareNetwork s;
-  s.net.reset(receive_fd_raw(conn_.get()));
-  if (s.net) s.sysfs.reset(receive_fd_raw(conn_.get()));
-  conn_.reset();
-  if (!s.sysfs) {
-    log_debug("the session had no spare network namespace; making one beside the init");
-    return std::nullopt;
-  }
-  return s;
 }
 
 ExitingChild::~ExitingChild() {

@@ -1,20 +1,13 @@
 // The container's new network namespace, made beside the init rather than by it: creating
 // one costs about a millisecond of kernel work (sysctl tables, the loopback device), which
 // a helper does while the init sets up its mounts. The init joins it before the first mount
-// that needs it (sysfs) — see join_network in init_process.cpp.
+// that needs it (sysfs) — see join_network in init/process.cpp.
 //
-// Or made ahead, before the container exists: the session process (session.hpp) keeps a
-// spare one, made while nothing waits for it, and hands it to the next start that asks.
-// It belongs to the session's user namespace, so the container's root has no say over it:
-// it can't reconfigure it (there is `lo`, up, and nothing else to configure), nor mount a
-// sysfs of it, so a detached sysfs mount comes with it, which the init moves into place.
+// Or made ahead, before the container exists, by the session (spare_network.hpp).
 #pragma once
 
 #include <linux/sched.h>
 #include <sys/types.h>
-
-#include <optional>
-#include <string>
 
 #include "util/unique_fd.hpp"
 
@@ -31,24 +24,6 @@ struct SpareNetwork {
 // For the session process: a new network namespace owned by the caller's user namespace,
 // with `lo` up and a sysfs of it, mounted nowhere yet. Throws with the failing step.
 SpareNetwork make_spare_network();
-
-// The session's socket that hands out its spare: SESSION_DIR/netns.sock.
-std::string spare_network_socket();
-
-// A start's request for the session's spare: asked at once, taken when the container is
-// created (the session answers meanwhile).
-class NetworkAhead {
- public:
-  NetworkAhead() = default;
-  // Connects to the session's socket; an empty request when there is none (no session yet,
-  // or one started by an older boxapp).
-  static NetworkAhead ask();
-  // The spare, or nullopt (logged) when the session had none to give.
-  std::optional<SpareNetwork> take();
-
- private:
-  unique_fd conn_;
-};
 
 // A child of ours that has exited or is about to, waited for when this goes: later than at
 // once, when its last moments can overlap our own work.

@@ -17,7 +17,7 @@
 #include <cstring>
 #include <optional>
 
-#include "ns/netns.hpp"
+#include "ns/spare_network.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/fd_passing.hpp"
@@ -82,41 +82,6 @@ bool session_dir_gone(int watch) {
   return n == 0 || (errno != EAGAIN && errno != EINTR);
 }
 
-// The session's one service: a network namespace made ahead for the next start (netns.hpp),
-// handed out over SESSION_DIR/netns.sock; the next is made right after. Without the socket
-// (or where the kernel won't make one), starts make their own as before.
-class SpareNetworks {
- public:
-  explicit SpareNetworks(const std::string& path) {
-    try {
-      spare_ = make_spare_network();
-    } catch (const Error&) {
-      return;
-    }
-    ::unlink(path.c_str());
-    listener_ = listen_unix(path, SOCK_SEQPACKET);
-  }
-  int fd() const { return listener_.get(); }
-
-  // One asker gets the spare; the next is made.
-  void serve() {
-    unique_fd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (!conn) return;
-    if (spare_.net && send_fd(conn.get(), spare_.net.get()))
-      send_fd(conn.get(), spare_.sysfs.get());
-    conn.reset();  // no spare: the asker makes its own
-    spare_ = {};
-    try {
-      spare_ = make_spare_network();
-    } catch (const Error&) {
-    }
-  }
-
- private:
-  unique_fd listener_;
-  SpareNetwork spare_;
-};
-
 // The pinned process: owns the user namespace, and keeps a network namespace ready.
 [[noreturn]] void session_main(int ready_fd, int go_fd) {
   ::setsid();
@@ -146,7 +111,7 @@ class SpareNetworks {
   ::signal(SIGINT, SIG_IGN);
   const std::string dir = session_dir();
   unique_fd watch = watch_session_dir(dir);
-  SpareNetworks spares(spare_network_socket());
+  SpareNetworkService spares(spare_network_socket());
   for (;;) {
     struct pollfd p[2] = {{watch.get(), POLLIN, 0}, {spares.fd(), POLLIN, 0}};
     if (::poll(p, 2, -1) < 0) continue;

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
+
 #include "util/error.hpp"
 
 namespace boxrt {
@@ -66,6 +68,13 @@ void make_dirs(const std::string& path, mode_t mode) {
     if (i == path.size() || path[i] == '/')
       if (::mkdir(path.substr(0, i).c_str(), mode) != 0 && errno != EEXIST)
         throw_errno("create " + backquoted(path.substr(0, i)));
+}
+
+std::string absolute_path(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char cwd[PATH_MAX];
+  if (!::getcwd(cwd, sizeof cwd)) throw_errno("getcwd");
+  return path.empty() || path == "." ? std::string(cwd) : std::string(cwd) + "/" + path;
 }
 
 }  // namespace boxrt

@@ -49,6 +49,9 @@ void write_all(int fd, std::string_view data, std::string_view what);
 std::string dir_name(const std::string& path);
 std::string base_name(const std::string& path);
 
+// A path made absolute against the current directory ("" and "." are the directory itself).
+std::string absolute_path(const std::string& path);
+
 // mkdir -p: each missing component of an absolute path, with `mode`.
 void make_dirs(const std::string& path, mode_t mode);
 

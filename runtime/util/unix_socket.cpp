@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include "util/error.hpp"
+
 namespace boxrt {
 namespace {
 
@@ -26,6 +28,13 @@ unique_fd connect_unix(const std::string& path, int type) {
   struct sockaddr_un addr;
   unique_fd fd = open_unix(path, type, addr);
   if (fd && ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) fd.reset();
+  return fd;
+}
+
+unique_fd connect_unix_named(const std::string& path, int type, const std::string& what) {
+  unique_fd fd = connect_unix(path, type);
+  if (!fd && errno == ENAMETOOLONG) throw Error(what + " path too long: " + backquoted(path));
+  if (!fd) throw_errno("connect to " + what + " " + backquoted(path));
   return fd;
 }
 

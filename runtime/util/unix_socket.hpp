@@ -10,6 +10,8 @@ namespace boxrt {
 
 // Empty, with errno set, when it can't be (ENAMETOOLONG for a path that doesn't fit).
 unique_fd connect_unix(const std::string& path, int type);
+// The same, throwing: "connect to WHAT `PATH`: Connection refused", or "WHAT path too long".
+unique_fd connect_unix_named(const std::string& path, int type, const std::string& what);
 unique_fd listen_unix(const std::string& path, int type, int backlog = 16);
 
 }  // namespace boxrt

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <thread>
 
-#include "ns/idmap.hpp"
 #include "harness.hpp"
+#include "ns/idmap.hpp"
 #include "util/sys.hpp"
 
 using namespace itest;

@@ -5,8 +5,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "ns/idmap.hpp"
 #include "harness.hpp"
+#include "ns/idmap.hpp"
 #include "util/sys.hpp"
 
 using namespace itest;

@@ -1,0 +1,33 @@
+#include "launch/sync.hpp"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+
+#include "util/error.hpp"
+#include "util/sys.hpp"
+
+namespace boxrt {
+
+void send_msg(int sync_fd, SyncMsg msg) {
+  char c = static_cast<char>(msg);
+  check(::write(sync_fd, &c, 1), "signal the container process");
+}
+
+void expect_msg(int sync_fd, SyncMsg want, const char* when) {
+  char buf[1 + sizeof(InitError)];
+  ssize_t n = retry_eintr([&] { return ::read(sync_fd, buf, sizeof buf); });
+  if (n == 1 && buf[0] == static_cast<char>(want)) return;
+  if (n == static_cast<ssize_t>(sizeof buf) && buf[0] == static_cast<char>(SyncMsg::error)) {
+    InitError e;
+    std::memcpy(&e, buf + 1, sizeof e);
+    e.msg[sizeof e.msg - 1] = '\0';
+    if (e.err) throw sys_error(e.err, e.msg);
+    throw Error(e.msg);
+  }
+  if (n == 0 && want == SyncMsg::error) return;  // EOF: exec closed the socket
+  throw Error(std::string("the container process died ") + when);
+}
+
+}  // namespace boxrt

@@ -1,0 +1,33 @@
+// The Runtime object: its options, the state root, and joining the session once.
+#include "lifecycle/runtime.hpp"
+
+#include <unistd.h>
+
+#include "ns/session.hpp"
+
+namespace boxrt {
+
+Runtime::Runtime(RuntimeOptions options)
+    : store_(options.root.empty() ? default_root() : options.root),
+      cgroup_manager_(options.cgroup_manager) {
+  const bool is_root = ::geteuid() == 0;
+  rootless_ = options.rootless == RootlessMode::yes ||
+              (options.rootless == RootlessMode::automatic && !is_root);
+  can_mknod_ = is_root && !rootless_ && in_initial_user_namespace();
+}
+
+std::string Runtime::default_root() {
+  if (::geteuid() == 0) return "/run/boxapp-runtime";
+  const char* xdg = ::getenv("XDG_RUNTIME_DIR");
+  if (xdg && *xdg) return std::string(xdg) + "/boxapp-runtime";
+  return "/tmp/boxapp-runtime-" + std::to_string(::getuid());
+}
+
+void Runtime::enter_session_once() {
+  if (joined_session_ || ::geteuid() == 0) return;
+  Session s = ensure_session();
+  join_session(s);
+  joined_session_ = true;
+}
+
+}  // namespace boxrt
