@@ -25,11 +25,7 @@ bool init_fail(InitContext& ctx, int err, const char* fmt, ...) {
 namespace {
 
 [[noreturn]] void report_and_exit(InitContext& ctx, int status) {
-  char buf[1 + sizeof(InitError)];
-  buf[0] = static_cast<char>(SyncMsg::error);
-  __builtin_memcpy(buf + 1, &ctx.error, sizeof(InitError));
-  (void)!::write(ctx.sync_fd, buf, sizeof buf);
-  ::_exit(status);
+  report_error_and_exit(ctx.sync_fd, ctx.error, status);
 }
 
 char read_msg(int fd) {

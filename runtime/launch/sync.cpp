@@ -30,4 +30,12 @@ void expect_msg(int sync_fd, SyncMsg want, const char* when) {
   throw Error(std::string("the container process died ") + when);
 }
 
+void report_error_and_exit(int sync_fd, const InitError& error, int status) {
+  char buf[1 + sizeof(InitError)];
+  buf[0] = static_cast<char>(SyncMsg::error);
+  __builtin_memcpy(buf + 1, &error, sizeof(InitError));
+  (void)!::write(sync_fd, buf, sizeof buf);
+  ::_exit(status);
+}
+
 }  // namespace boxrt

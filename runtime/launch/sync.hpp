@@ -29,4 +29,7 @@ void send_msg(int sync_fd, SyncMsg msg);
 // one, or says it died `when`. want == SyncMsg::error means "EOF is success" (after exec).
 void expect_msg(int sync_fd, SyncMsg want, const char* when);
 
+// The child's side, allocation-free: SyncMsg::error followed by `error`, then _exit(status).
+[[noreturn]] void report_error_and_exit(int sync_fd, const InitError& error, int status);
+
 }  // namespace boxrt

@@ -1,58 +1,17 @@
-// pause, resume, update, stats and events: the operations on a container's cgroup.
+// stats and events: runc's stats document, and a container's OOM kills, stats and exit as
+// they happen.
 #include <poll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include <chrono>
-
-#include "cgroup/cgroup.hpp"
 #include "cgroup/stats.hpp"
+#include "lifecycle/container.hpp"
 #include "lifecycle/runtime.hpp"
 #include "util/error.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
 
 namespace boxrt {
-namespace {
-
-// The record of a live container that has a cgroup, for an operation that needs one.
-ContainerRecord with_cgroup(const StateStore& store, const std::string& id, const char* op) {
-  validate_id(id);
-  ContainerRecord r = store.load(id);
-  if (live_status(store, r) == oci::Status::stopped)
-    throw Error("container " + backquoted(id) + " is not running");
-  if (r.cgroup.empty())
-    throw Error("container " + backquoted(id) + " has no cgroup, which " + op +
-                " needs: this host gave it no cgroup v2 tree to write (see the warning at "
-                "create, or run with --debug)");
-  return r;
-}
-
-}  // namespace
-
-void Runtime::pause(const std::string& id) {
-  FileLock lock = store_.lock(id);
-  ContainerRecord r = with_cgroup(store_, id, "pause");
-  oci::Status st = live_status(store_, r);
-  if (st != oci::Status::running)
-    throw Error("container " + backquoted(id) + " is " + std::string(oci::to_string(st)) +
-                ": only a running container can be paused");
-  freeze_cgroup(r.cgroup, true);
-}
-
-void Runtime::resume(const std::string& id) {
-  FileLock lock = store_.lock(id);
-  ContainerRecord r = with_cgroup(store_, id, "resume");
-  if (live_status(store_, r) != oci::Status::paused)
-    throw Error("container " + backquoted(id) + " is not paused");
-  freeze_cgroup(r.cgroup, false);
-}
-
-void Runtime::update(const std::string& id, const oci::Resources& resources) {
-  FileLock lock = store_.lock(id);
-  ContainerRecord r = with_cgroup(store_, id, "update");
-  update_cgroup(r.cgroup, resources);
-}
 
 nlohmann::json Runtime::stats(const std::string& id) const {
   validate_id(id);
@@ -68,11 +27,7 @@ void Runtime::events(const std::string& id, int interval_ms,
                      const std::function<void(const nlohmann::json&)>& emit) const {
   validate_id(id);
   ContainerRecord r = store_.load(id);
-  unique_fd pidfd;
-  if (r.state.pid && is_same_live_process(*r.state.pid, r.start_time)) {
-    pidfd = open_pidfd(*r.state.pid);
-    if (pidfd && !is_same_live_process(*r.state.pid, r.start_time)) pidfd.reset();
-  }
+  unique_fd pidfd = init_pidfd(r);
   if (!pidfd) throw Error("container " + backquoted(id) + " is not running");
 
   // OOM kills show in memory.events, which signals changes with POLLPRI.

@@ -48,11 +48,7 @@ std::vector<NsFd> open_namespaces(pid_t init) {
 }
 
 [[noreturn]] void helper_fail(InitContext& ctx) {
-  char buf[1 + sizeof(InitError)];
-  buf[0] = static_cast<char>(SyncMsg::error);
-  __builtin_memcpy(buf + 1, &ctx.error, sizeof ctx.error);
-  (void)!::write(ctx.sync_fd, buf, sizeof buf);
-  ::_exit(1);
+  report_error_and_exit(ctx.sync_fd, ctx.error, 1);
 }
 
 // In the helper: join, clone the process, report its pid, exit. Never returns.
@@ -87,12 +83,17 @@ std::vector<NsFd> open_namespaces(pid_t init) {
   ::_exit(pid < 0 ? 1 : 0);
 }
 
-}  // namespace
+// The running container a process joins, with its spec and the process in it.
+struct Joining {
+  ContainerRecord record;
+  oci::Spec spec;
+  std::string pid_file;
+};
 
-int Runtime::exec(const std::string& id, const ExecOptions& o) {
+Joining load_running(const StateStore& store, const std::string& id, const ExecOptions& o) {
   validate_id(id);
-  ContainerRecord r = store_.load(id);
-  const oci::Status state_now = live_status(store_, r);
+  Joining j{store.load(id), {}, {}};
+  const oci::Status state_now = live_status(store, j.record);
   if (state_now == oci::Status::stopped)
     throw Error("container " + backquoted(id) + " is stopped: cannot exec in it");
   // Until it starts, the init is the runtime's own copy and closed to everyone (init.cpp).
@@ -100,21 +101,28 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     throw Error("container " + backquoted(id) + " is created but not started: start it first");
   if (state_now == oci::Status::paused)
     throw Error("container " + backquoted(id) + " is paused: resume it first");
-  oci::Spec spec = oci::load_spec(r.state.bundle + "/config.json");
-  spec.process = o.process;
-  const std::string pid_file = o.pid_file.empty() ? "" : absolute_path(o.pid_file);
+  j.spec = oci::load_spec(j.record.state.bundle + "/config.json");
+  j.spec.process = o.process;
+  j.pid_file = o.pid_file.empty() ? "" : absolute_path(o.pid_file);
+  return j;
+}
 
-  if (rootless_) enter_session_once();
-  PlanInputs in;
-  in.preserve_fds = o.preserve_fds;
-  in.in_session = joined_session_;
-  in.can_setgroups = setgroups_allowed();
-  in.seccomp_cache = store_.seccomp_cache();
-  InitPlan plan = make_exec_plan(spec, in);
+// What the helper is given: the init's namespaces and cgroup, the console, the seccomp
+// agent, the sync socket and a pipe for the new process's pid.
+struct ExecFds {
+  std::vector<NsFd> nss;
+  unique_fd cgroup_procs, console;
+  std::optional<OwnConsole> own_console;
+  SeccompAgent agent;
+  unique_fd mine, theirs, report_r, report_w;
+};
 
-  std::vector<NsFd> nss = open_namespaces(*r.state.pid);
-  unique_fd cgroup_procs;
-  if (!r.cgroup.empty()) cgroup_procs = open_file(r.cgroup + "/cgroup.procs", O_WRONLY);
+ExecFds open_exec_fds(const std::string& id, const Joining& j, const InitPlan& plan,
+                      const ExecOptions& o) {
+  ExecFds f;
+  const ContainerRecord& r = j.record;
+  f.nss = open_namespaces(*r.state.pid);
+  if (!r.cgroup.empty()) f.cgroup_procs = open_file(r.cgroup + "/cgroup.procs", O_WRONLY);
   // Opened after the checks above: if the init is still the same process now, the
   // namespace descriptors are its.
   if (!is_same_live_process(*r.state.pid, r.start_time))
@@ -122,57 +130,83 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
   const bool relay_terminal = plan.terminal && o.console_socket.empty();
   if (relay_terminal && o.detach)
     throw Error("exec -t -d needs --console-socket to send the terminal to");
-  unique_fd console;
-  std::optional<OwnConsole> own_console;
-  if (!o.console_socket.empty()) console = connect_console_socket(o.console_socket);
-  if (relay_terminal) console = std::move(own_console.emplace().theirs);
-  SeccompAgent agent = connect_seccomp_agent(spec, plan);
+  if (!o.console_socket.empty()) f.console = connect_console_socket(o.console_socket);
+  if (relay_terminal) f.console = std::move(f.own_console.emplace().theirs);
+  f.agent = connect_seccomp_agent(j.spec, plan);
   int sv[2], rep[2];
   check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
-  unique_fd mine(sv[0]), theirs(sv[1]);
+  f.mine.reset(sv[0]);
+  f.theirs.reset(sv[1]);
   check(::pipe2(rep, O_CLOEXEC), "pipe");
-  unique_fd report_r(rep[0]), report_w(rep[1]);
+  f.report_r.reset(rep[0]);
+  f.report_w.reset(rep[1]);
+  return f;
+}
 
-  std::optional<ForwardedSignals> signals;
-  if (!o.detach) signals.emplace();
+// Forks the helper, which clones the process into the container; its pid.
+pid_t spawn_in_container(const std::string& id, const InitPlan& plan, ExecFds& f) {
   pid_t helper = check(::fork(), "fork");
   if (helper == 0) {
     InitContext ctx;
     ctx.plan = &plan;
-    ctx.sync_fd = theirs.release();
-    ctx.console_fd = console ? console.release() : -1;
-    ctx.listener_fd = agent.socket.get();
-    ctx.listener_state_fd = agent.state.get();
-    helper_main(nss, cgroup_procs ? cgroup_procs.get() : -1, ctx, report_w.get());
+    ctx.sync_fd = f.theirs.release();
+    ctx.console_fd = f.console ? f.console.release() : -1;
+    ctx.listener_fd = f.agent.socket.get();
+    ctx.listener_state_fd = f.agent.state.get();
+    helper_main(f.nss, f.cgroup_procs ? f.cgroup_procs.get() : -1, ctx, f.report_w.get());
   }
-  theirs.reset();
-  report_w.reset();
+  f.theirs.reset();
+  f.report_w.reset();
   int status = 0;
   retry_eintr([&] { return ::waitpid(helper, &status, 0); });
   int32_t word = 0;
-  if (retry_eintr([&] { return ::read(report_r.get(), &word, sizeof word); }) != sizeof word) {
-    expect_msg(mine.get(), SyncMsg::ready, "while joining the container");  // its error
+  if (retry_eintr([&] { return ::read(f.report_r.get(), &word, sizeof word); }) != sizeof word) {
+    expect_msg(f.mine.get(), SyncMsg::ready, "while joining the container");  // its error
     throw Error("exec in " + backquoted(id) + ": the helper process died");
   }
   if (word < 0) throw sys_error(-word, "exec in " + backquoted(id) + ": clone3");
-  const pid_t pid = word;
-  unique_fd pidfd = open_pidfd(pid);
+  return word;
+}
+
+// The process sets itself up and execs on our word; killed if anything fails first. Its
+// pty master, when we relay its terminal.
+unique_fd let_exec(pid_t pid, int pidfd, const Joining& j, ExecFds& f) {
   unique_fd master;
   try {
-    oci::State st = r.state;
+    oci::State st = j.record.state;
     st.status = oci::Status::running;
-    write_agent_state(agent, spec, st, pid);
-    send_msg(mine.get(), SyncMsg::maps_written);
-    expect_msg(mine.get(), SyncMsg::ready, "during setup");
-    if (own_console) master = own_console->receive_master();
-    if (!pid_file.empty()) write_pid_file(pid_file, pid);
-    send_msg(mine.get(), SyncMsg::exec_now);
-    expect_msg(mine.get(), SyncMsg::error, "at exec");
+    write_agent_state(f.agent, j.spec, st, pid);
+    send_msg(f.mine.get(), SyncMsg::maps_written);
+    expect_msg(f.mine.get(), SyncMsg::ready, "during setup");
+    if (f.own_console) master = f.own_console->receive_master();
+    if (!j.pid_file.empty()) write_pid_file(j.pid_file, pid);
+    send_msg(f.mine.get(), SyncMsg::exec_now);
+    expect_msg(f.mine.get(), SyncMsg::error, "at exec");
   } catch (...) {
-    ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+    ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
     retry_eintr([&] { return ::waitpid(pid, nullptr, 0); });
     throw;
   }
+  return master;
+}
+
+}  // namespace
+
+int Runtime::exec(const std::string& id, const ExecOptions& o) {
+  Joining j = load_running(store_, id, o);
+  if (rootless_) enter_session_once();
+  PlanInputs in;
+  in.preserve_fds = o.preserve_fds;
+  in.in_session = joined_session_;
+  in.can_setgroups = setgroups_allowed();
+  in.seccomp_cache = store_.seccomp_cache();
+  InitPlan plan = make_exec_plan(j.spec, in);
+  ExecFds fds = open_exec_fds(id, j, plan, o);
+  std::optional<ForwardedSignals> signals;
+  if (!o.detach) signals.emplace();
+  const pid_t pid = spawn_in_container(id, plan, fds);
+  unique_fd pidfd = open_pidfd(pid);
+  unique_fd master = let_exec(pid, pidfd.get(), j, fds);
   if (o.detach) return 0;
   return signals->wait_forwarding(pid, pidfd.get(), master ? master.get() : -1);
 }
