@@ -1,17 +1,14 @@
 #include "init/plan.hpp"
 
 #include <sched.h>
-#include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include <chrono>
 #include <cstring>
 
 #include "init/mount_options.hpp"
 #include "ns/namespaces.hpp"
-#include "ns/session.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/sys.hpp"
@@ -21,8 +18,6 @@ namespace {
 
 using oci::items;
 
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
 std::string member(const std::string& list, size_t i) {
   return list + "[" + std::to_string(i) + "]";
 }
@@ -31,7 +26,7 @@ std::string absolute_in(const std::string& base, const std::string& path) {
   return !path.empty() && path[0] == '/' ? path : base + "/" + path;
 }
 
-void plan_namespaces(const oci::Spec& spec, InitPlan& plan) {
+void plan_namespaces(const oci::Spec& spec, const PlanHost& host, InitPlan& plan) {
   const auto& nss = oci::linux_items(spec, &oci::Linux::namespaces);
   for (size_t i = 0; i < nss.size(); ++i) {
     int flag = namespace_flag(nss[i].type);
@@ -43,14 +38,14 @@ void plan_namespaces(const oci::Spec& spec, InitPlan& plan) {
       plan.clone_flags |= flag;
       continue;
     }
-    int fd = ::open(nss[i].path->c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    unique_fd fd = host.open_namespace(*nss[i].path);
+    if (!fd)
       throw sys_error(errno,
                       member("linux.namespaces", i) + ".path: open " + backquoted(*nss[i].path));
     // A user namespace is joined first: it grants the capabilities needed to join the
     // others, and the namespaces created afterwards belong to it.
     auto at = flag == CLONE_NEWUSER ? plan.joins.begin() : plan.joins.end();
-    plan.joins.emplace(at, flag, unique_fd(fd));
+    plan.joins.emplace(at, flag, std::move(fd));
   }
   if ((plan.clone_flags & CLONE_NEWNS) == 0)
     throw Error(
@@ -93,10 +88,10 @@ MountStep plan_mount(const oci::Mount& m, size_t i, const PlanInputs& in) {
   if (s.is_bind) {
     if (!m.source) throw Error(where + ".source: is required for a bind mount");
     s.source = absolute_in(in.bundle, *m.source);
-    struct stat st;
-    if (::stat(s.source.c_str(), &st) != 0)
-      throw sys_error(errno, where + ".source: " + backquoted(s.source));
-    s.is_file = !S_ISDIR(st.st_mode);
+    mode_t mode = 0;
+    if (int err = in.probe().stat_mode(s.source, mode))
+      throw sys_error(err, where + ".source: " + backquoted(s.source));
+    s.is_file = !S_ISDIR(mode);
     s.type.clear();
     s.flags = MS_BIND | (o.recursive_bind ? MS_REC : 0);
     s.data = o.data;
@@ -158,10 +153,7 @@ void plan_sysctls(const oci::Spec& spec, InitPlan& plan) {
       throw Error(where + ": not a sysctl name");
     const int ns = sysctl_namespace(key);
     if (ns == 0) throw Error(where + ": not namespaced: setting it would change the host");
-    bool owned = plan.clone_flags & ns;
-    for (const auto& [flag, fd] : plan.joins)
-      owned |= flag == ns;
-    if (!owned)
+    if (!has_namespace(plan, ns))
       throw Error(where + ": the container has no " +
                   (ns == CLONE_NEWNET   ? "network"
                    : ns == CLONE_NEWIPC ? "ipc"
@@ -177,10 +169,7 @@ void plan_sysctls(const oci::Spec& spec, InitPlan& plan) {
 void plan_devices(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
   // mknod needs CAP_MKNOD in the initial user namespace: real root, and no user namespace
   // of the container's own (made or joined).
-  bool has_userns = plan.clone_flags & CLONE_NEWUSER;
-  for (const auto& [flag, fd] : plan.joins)
-    has_userns |= flag == CLONE_NEWUSER;
-  plan.bind_devices = !in.can_mknod || has_userns;
+  plan.bind_devices = !in.can_mknod || has_namespace(plan, CLONE_NEWUSER);
   struct Default {
     const char* path;
     unsigned major, minor;
@@ -205,88 +194,20 @@ void plan_devices(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
     s.dev = makedev(d.major.value_or(0), d.minor.value_or(0));
     s.uid = d.uid.value_or(0);
     s.gid = d.gid.value_or(0);
-    if (plan.bind_devices) {
-      struct stat st;
-      if (::stat(s.host_path.c_str(), &st) != 0)
-        throw sys_error(errno, member("linux.devices", i) + ": host device " +
-                                   backquoted(s.host_path) + " (rootless containers bind it)");
-    }
+    mode_t mode = 0;
+    if (int err = plan.bind_devices ? in.probe().stat_mode(s.host_path, mode) : 0)
+      throw sys_error(err, member("linux.devices", i) + ": host device " + backquoted(s.host_path) +
+                               " (rootless containers bind it)");
     plan.devices.push_back(s);
-  }
-}
-
-uint64_t cap_mask(const std::optional<oci::StringList>& names, const std::string& where) {
-  uint64_t mask = 0;
-  const auto& list = items(names);
-  for (size_t i = 0; i < list.size(); ++i) {
-    cap_value_t v;
-    if (cap_from_name(list[i].c_str(), &v) != 0)
-      throw Error(member(where, i) + ": unknown capability " + list[i]);
-    mask |= uint64_t{1} << v;
-  }
-  return mask;
-}
-
-int rlimit_resource(const std::string& name) {
-  static const std::pair<const char*, int> table[] = {{"RLIMIT_AS", RLIMIT_AS},
-                                                      {"RLIMIT_CORE", RLIMIT_CORE},
-                                                      {"RLIMIT_CPU", RLIMIT_CPU},
-                                                      {"RLIMIT_DATA", RLIMIT_DATA},
-                                                      {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-                                                      {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-                                                      {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-                                                      {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-                                                      {"RLIMIT_NICE", RLIMIT_NICE},
-                                                      {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-                                                      {"RLIMIT_NPROC", RLIMIT_NPROC},
-                                                      {"RLIMIT_RSS", RLIMIT_RSS},
-                                                      {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-                                                      {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-                                                      {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-                                                      {"RLIMIT_STACK", RLIMIT_STACK}};
-  for (auto& [n, r] : table)
-    if (name == n) return r;
-  return -1;
-}
-
-bool apparmor_enabled() {
-  try {
-    return read_file("/sys/module/apparmor/parameters/enabled").rfind("Y", 0) == 0;
-  } catch (const Error&) {
-    return false;
-  }
-}
-
-bool selinux_enabled() {
-  return ::access("/sys/fs/selinux/enforce", F_OK) == 0;
-}
-
-// AppArmor and SELinux labels apply where the host has the LSM; elsewhere the container runs
-// without them, and says so.
-void plan_security_labels(const oci::Spec& spec, InitPlan& plan) {
-  const auto& p = *spec.process;
-  if (p.apparmor_profile && !p.apparmor_profile->empty()) {
-    if (apparmor_enabled())
-      plan.apparmor_exec = "exec " + *p.apparmor_profile;
-    else
-      log_warning("process.apparmorProfile: AppArmor is not enabled on this host; " +
-                  backquoted(*p.apparmor_profile) + " is not applied");
-  }
-  if (p.selinux_label && !p.selinux_label->empty()) {
-    if (selinux_enabled())
-      plan.selinux_exec = *p.selinux_label;
-    else
-      log_warning("process.selinuxLabel: SELinux is not enabled on this host; " +
-                  backquoted(*p.selinux_label) + " is not applied");
   }
 }
 
 // SELinux labels the file systems the container mounts itself (binds keep their own), as
 // a context= mount option.
-void plan_mount_label(const oci::Spec& spec, InitPlan& plan) {
+void plan_mount_label(const oci::Spec& spec, const PlanHost& host, InitPlan& plan) {
   if (!spec.linux || !spec.linux->mount_label || spec.linux->mount_label->empty()) return;
   const std::string& label = *spec.linux->mount_label;
-  if (!selinux_enabled()) {
+  if (!host.selinux_enabled()) {
     log_warning("linux.mountLabel: " + backquoted(label) +
                 " is not applied: SELinux is not enabled on this host");
     return;
@@ -299,89 +220,55 @@ void plan_mount_label(const oci::Spec& spec, InitPlan& plan) {
   }
 }
 
-void plan_process(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
-  if (!spec.process) throw Error("process: is required to create a container");
-  const oci::Process& p = *spec.process;
-  if (!p.args) throw Error("process.args: is required to create a container");
-  plan.args = *p.args;
-  plan.env = items(p.env);
-  plan.search_path = kDefaultPath;
-  for (const auto& e : plan.env)
-    if (e.rfind("PATH=", 0) == 0) plan.search_path = e.substr(5);
-  for (auto& a : plan.args)
-    plan.argv.push_back(a.data());
-  plan.argv.push_back(nullptr);
-  for (auto& e : plan.env)
-    plan.envp.push_back(e.data());
-  plan.envp.push_back(nullptr);
-  plan.cwd = p.cwd;
-  plan.terminal = p.terminal.value_or(false);
-  plan.no_new_privileges = p.no_new_privileges.value_or(false);
-  plan.oom_score_adj = p.oom_score_adj;
-  if (p.user) {
-    plan.uid = p.user->uid;
-    plan.gid = p.user->gid;
-    if (p.user->umask) plan.umask = static_cast<mode_t>(*p.user->umask);
-    for (uint32_t g : items(p.user->additional_gids))
-      plan.groups.push_back(g);
-  }
-  // crun's annotation: keep the supplementary groups we have (so /dev/snd access through
-  // the user's audio group keeps working) instead of setting the spec's.
-  bool keep_groups = spec.annotations && spec.annotations->count("run.oci.keep_original_groups") &&
-                     spec.annotations->at("run.oci.keep_original_groups") == "1";
-  plan.set_groups = !keep_groups && in.can_setgroups;
-  if (!in.can_setgroups && !plan.groups.empty() && !keep_groups)
-    throw Error(
-        "process.user.additionalGids: setgroups is denied in this user namespace (it was "
-        "mapped without newgidmap: install uidmap and get an /etc/subgid range)");
-  const auto& rl = items(p.rlimits);
-  for (size_t i = 0; i < rl.size(); ++i) {
-    RlimitStep step;
-    step.resource = rlimit_resource(rl[i].type);
-    step.limit.rlim_cur = static_cast<rlim_t>(rl[i].soft);
-    step.limit.rlim_max = static_cast<rlim_t>(rl[i].hard);
-    plan.rlimits.push_back(step);
-  }
-  if (spec.linux && spec.linux->seccomp) {
-    auto t0 = std::chrono::steady_clock::now();
-    bool cached = false;
-    plan.seccomp = in.seccomp_cache.empty()
-                       ? compile_seccomp(*spec.linux->seccomp)
-                       : compile_seccomp_cached(*spec.linux->seccomp, in.seccomp_cache, &cached);
-    if (log_enabled(LogLevel::debug)) {
-      auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - t0);
-      log_debug("linux.seccomp: " + std::to_string(plan.seccomp->code.size()) +
-                " BPF instructions, " + (cached ? "from the cache" : "compiled") + " in " +
-                std::to_string(us.count()) + " us");
-    }
-  }
-  plan_security_labels(spec, plan);
-  plan.set_caps = true;  // absent capabilities mean none, not "keep everything"
-  try {
-    plan.last_cap = std::stoi(read_file("/proc/sys/kernel/cap_last_cap"));
-  } catch (const std::exception&) {
-    plan.last_cap = CAP_LAST_CAP;
-  }
-  if (p.capabilities) {
-    const auto& c = *p.capabilities;
-    plan.cap_bounding = cap_mask(c.bounding, "process.capabilities.bounding");
-    plan.cap_effective = cap_mask(c.effective, "process.capabilities.effective");
-    plan.cap_permitted = cap_mask(c.permitted, "process.capabilities.permitted");
-    plan.cap_inheritable = cap_mask(c.inheritable, "process.capabilities.inheritable");
-    // The kernel allows an ambient capability only if it is permitted and inheritable.
-    // `runc spec` lists ambient ones with an empty inheritable set and runc runs it, dropping
-    // them; do the same rather than refuse such configs.
-    const uint64_t ambient = cap_mask(c.ambient, "process.capabilities.ambient");
-    plan.cap_ambient = ambient & plan.cap_permitted & plan.cap_inheritable;
-    if (plan.cap_ambient != ambient)
-      log_debug(
-          "process.capabilities.ambient: dropping those not both permitted and "
-          "inheritable");
-  }
+void plan_root(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
+  if (!spec.root) throw Error("root: is required to create a container");
+  plan.rootfs = absolute_in(in.bundle, spec.root->path);
+  mode_t mode = 0;
+  if (int err = in.probe().stat_mode(plan.rootfs, mode))
+    throw sys_error(err, "root.path: " + backquoted(plan.rootfs));
+  if (!S_ISDIR(mode)) throw Error("root.path: " + backquoted(plan.rootfs) + " is not a directory");
+  plan.readonly_root = spec.root->readonly.value_or(false);
+  plan.root_propagation = MS_SLAVE | MS_REC;
+  if (spec.linux && spec.linux->rootfs_propagation)
+    plan.root_propagation = propagation_flags(*spec.linux->rootfs_propagation) | MS_REC;
+}
+
+void plan_host_names(const oci::Spec& spec, InitPlan& plan) {
+  if ((spec.hostname || spec.domainname) && !has_namespace(plan, CLONE_NEWUTS))
+    throw Error(std::string(spec.hostname ? "hostname" : "domainname") +
+                ": needs a uts namespace of the container's own");
+  plan.hostname = spec.hostname;
+  plan.domainname = spec.domainname;
+}
+
+void plan_time_offsets(const oci::Spec& spec, InitPlan& plan) {
+  if (!plan.new_time_ns || !spec.linux || !spec.linux->time_offsets) return;
+  for (auto [name, off] : {std::pair{"monotonic", spec.linux->time_offsets->monotonic},
+                           std::pair{"boottime", spec.linux->time_offsets->boottime}})
+    if (off)
+      plan.time_offsets += std::string(name) + " " + std::to_string(off->secs.value_or(0)) + " " +
+                           std::to_string(off->nanosecs.value_or(0)) + "\n";
+}
+
+// createContainer and startContainer hooks run in the init; with any create-time hook it
+// stops before pivot_root for the runtime's own.
+void plan_init_hooks(const oci::Spec& spec, InitPlan& plan) {
+  if (!spec.hooks) return;
+  const oci::Hooks& h = *spec.hooks;
+  plan.create_container_hooks = make_hook_steps(h.create_container);
+  plan.start_container_hooks = make_hook_steps(h.start_container);
+  plan.hook_stop = !items(h.prestart).empty() || !items(h.create_runtime).empty() ||
+                   !plan.create_container_hooks.empty();
 }
 
 }  // namespace
+
+bool has_namespace(const InitPlan& plan, int flag) {
+  if (plan.clone_flags & flag) return true;
+  for (const auto& [f, fd] : plan.joins)
+    if (f == flag) return true;
+  return false;
+}
 
 InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in) {
   using oci::items;
@@ -389,64 +276,24 @@ InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in) {
   plan.no_pivot = in.no_pivot;
   plan.new_keyring = !in.no_new_keyring;
   plan.preserve_fds = in.preserve_fds;
-  plan_namespaces(spec, plan);
-  if (!spec.root) throw Error("root: is required to create a container");
-  plan.rootfs = absolute_in(in.bundle, spec.root->path);
-  struct stat st;
-  if (::stat(plan.rootfs.c_str(), &st) != 0)
-    throw sys_error(errno, "root.path: " + backquoted(plan.rootfs));
-  if (!S_ISDIR(st.st_mode))
-    throw Error("root.path: " + backquoted(plan.rootfs) + " is not a directory");
-  plan.readonly_root = spec.root->readonly.value_or(false);
-  plan.root_propagation = MS_SLAVE | MS_REC;
-  if (spec.linux && spec.linux->rootfs_propagation)
-    plan.root_propagation = propagation_flags(*spec.linux->rootfs_propagation) | MS_REC;
-
+  plan_namespaces(spec, in.probe(), plan);
+  plan_root(spec, in, plan);
   const auto& mounts = items(spec.mounts);
   for (size_t i = 0; i < mounts.size(); ++i) {
     plan.mounts.push_back(plan_mount(mounts[i], i, in));
     if (plan.mounts.back().destination == "/dev/pts") plan.has_dev_pts = true;
   }
-  plan_mount_label(spec, plan);
+  plan_mount_label(spec, in.probe(), plan);
   plan_devices(spec, in, plan);
   if (spec.linux) {
     plan.masked_paths = items(spec.linux->masked_paths);
     plan.readonly_paths = items(spec.linux->readonly_paths);
   }
-  bool own_uts = plan.clone_flags & CLONE_NEWUTS;
-  if ((spec.hostname || spec.domainname) && !own_uts) {
-    bool joined = false;
-    for (auto& [flag, fd] : plan.joins)
-      joined |= flag == CLONE_NEWUTS;
-    if (!joined)
-      throw Error(std::string(spec.hostname ? "hostname" : "domainname") +
-                  ": needs a uts namespace of the container's own");
-  }
-  if (plan.new_time_ns && spec.linux && spec.linux->time_offsets) {
-    for (auto [name, off] : {std::pair{"monotonic", spec.linux->time_offsets->monotonic},
-                             std::pair{"boottime", spec.linux->time_offsets->boottime}})
-      if (off)
-        plan.time_offsets += std::string(name) + " " + std::to_string(off->secs.value_or(0)) + " " +
-                             std::to_string(off->nanosecs.value_or(0)) + "\n";
-  }
+  plan_host_names(spec, plan);
+  plan_time_offsets(spec, plan);
   plan_sysctls(spec, plan);
-  plan.hostname = spec.hostname;
-  plan.domainname = spec.domainname;
   plan_process(spec, in, plan);
-  if (spec.hooks) {
-    const oci::Hooks& h = *spec.hooks;
-    plan.create_container_hooks = make_hook_steps(h.create_container);
-    plan.start_container_hooks = make_hook_steps(h.start_container);
-    plan.hook_stop = !items(h.prestart).empty() || !items(h.create_runtime).empty() ||
-                     !plan.create_container_hooks.empty();
-  }
-  return plan;
-}
-
-InitPlan make_exec_plan(const oci::Spec& spec, const PlanInputs& in) {
-  InitPlan plan;
-  plan.preserve_fds = in.preserve_fds;
-  plan_process(spec, in, plan);
+  plan_init_hooks(spec, plan);
   return plan;
 }
 
@@ -462,8 +309,9 @@ IdMaps make_id_maps(const oci::Spec& spec, const PlanInputs& in) {
   if (uids.empty()) throw Error("linux.uidMappings: required with a new user namespace");
   if (gids.empty()) throw Error("linux.gidMappings: required with a new user namespace");
   if (in.in_session) {
-    maps.uids = translate_to_namespace(uids, own_uid_map(), "linux.uidMappings", "uid");
-    maps.gids = translate_to_namespace(gids, own_gid_map(), "linux.gidMappings", "gid");
+    const PlanHost& host = in.probe();
+    maps.uids = translate_to_namespace(uids, host.own_id_map(false), "linux.uidMappings", "uid");
+    maps.gids = translate_to_namespace(gids, host.own_id_map(true), "linux.gidMappings", "gid");
   } else {
     maps.uids = as_ranges(uids);
     maps.gids = as_ranges(gids);

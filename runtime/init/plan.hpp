@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "init/plan_host.hpp"
 #include "init/seccomp.hpp"
 #include "lifecycle/hooks.hpp"
 #include "ns/idmap.hpp"
@@ -122,6 +123,9 @@ struct PlanInputs {
   bool can_setgroups = true;  // see setgroups_allowed()
   bool can_mknod = false;     // real root in the initial user namespace
   std::string seccomp_cache;  // directory of compiled filters; empty: always compile
+  // What the plan asks of the host (init/plan_host.hpp); null: live_plan_host().
+  const PlanHost* host = nullptr;
+  const PlanHost& probe() const { return host ? *host : live_plan_host(); }
 };
 
 // The maps to write for the container's new user namespace (empty when it has none).
@@ -129,10 +133,16 @@ struct IdMaps {
   std::vector<IdRange> uids, gids;
 };
 
+// Whether the plan gives the container a namespace of this kind (CLONE_NEW*) of its own,
+// made by clone or joined by path, rather than sharing the runtime's.
+bool has_namespace(const InitPlan& plan, int flag);
+
 InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in);
 // Only the process part (identity, capabilities, rlimits, args, env, cwd, terminal): for a
 // process joining a running container.
 InitPlan make_exec_plan(const oci::Spec& spec, const PlanInputs& in);
+// That part of either (init/plan_process.cpp).
+void plan_process(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan);
 IdMaps make_id_maps(const oci::Spec& spec, const PlanInputs& in);
 
 }  // namespace boxrt
