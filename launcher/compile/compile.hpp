@@ -14,6 +14,7 @@
 #include "display/xauth.hpp"
 #include "oci/spec.hpp"
 #include "profile/profile.hpp"
+#include "util/sys.hpp"
 
 namespace boxapp {
 
@@ -41,6 +42,8 @@ struct HostFacts {
   // Devices present: /dev/dri/*, /dev/snd/*, /dev/video*, and the profile's extra paths.
   std::vector<oci::Device> gpu_devices, sound_devices, video_devices;
   std::function<std::optional<oci::Device>(const std::string&)> device_at;
+  // Whether a host path is there: a shared folder's, checked as the profile is compiled.
+  std::function<bool(const std::string&)> path_exists = boxrt::path_exists;
 };
 
 // Reads the facts from this host and session (environment, /etc/group, /dev, /).

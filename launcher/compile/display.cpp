@@ -1,6 +1,9 @@
 // Display, sound and devices: the sockets of the user's display and sound servers, and the
 // device nodes the app may use.
 #include "compile/compile.hpp"
+#include "display/x11.hpp"
+#include "host/box_paths.hpp"
+#include "sound/pulse.hpp"
 #include "util/error.hpp"
 #include "util/sys.hpp"
 
@@ -35,7 +38,7 @@ bool use_wayland(const Profile& p, const HostFacts& h) {
 }
 
 std::string box_dir(const Profile& p, const HostFacts& h, const CompileOptions& o) {
-  return o.box_dir.empty() ? h.xdg_runtime_dir + "/boxapp/bundles/" + p.name : o.box_dir;
+  return o.box_dir.empty() ? bundle_dir(h.xdg_runtime_dir, p.name) : o.box_dir;
 }
 
 void compile_display(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s) {
@@ -46,7 +49,7 @@ void compile_display(const Profile& p, const HostFacts& h, const CompileOptions&
                   ": display.mode: \"x11-isolated\": the box's nested X server exists only "
                   "while `boxapp run` runs it, so there is no spec or bundle of it");
     const std::string number = o.nested_display.substr(1);
-    s.mounts->push_back(socket_bind("/tmp/.X11-unix/X" + number, "/tmp/.X11-unix/X" + number));
+    s.mounts->push_back(socket_bind(x11_socket(number), x11_socket(number)));
     add_env(s, "DISPLAY=:" + number);
     const std::string inside = h.xdg_runtime_dir + "/Xauthority";
     s.mounts->push_back(socket_bind(box_dir(p, h, o) + "/Xauthority", inside));
@@ -64,16 +67,16 @@ void compile_display(const Profile& p, const HostFacts& h, const CompileOptions&
                 std::string(p.display == Display::x11 ? "x11" : "auto") +
                 "\", but there is no X display to show it on (DISPLAY is not set)");
   // ":1.0" → /tmp/.X11-unix/X1; only local displays have a socket to share.
-  size_t colon = h.display.find(':');
-  if (colon != 0)
+  const std::optional<std::string> local = local_display_number(h.display);
+  if (!local)
     throw Error(p.file + ": display.mode: DISPLAY=" + h.display +
                 " is not a local display (only :N is shared into a box)");
-  const std::string number = h.display.substr(1, h.display.find('.') - 1);
-  const std::string sock = "/tmp/.X11-unix/X" + number;
+  const std::string& number = *local;
+  const std::string sock = x11_socket(number);
   s.mounts->push_back(socket_bind(sock, sock));
   add_env(s, "DISPLAY=:" + number);
-  // The box's own Xauthority with only this display's cookie (write_box_files), not the
-  // user's file with every cookie they have.
+  // The box's own Xauthority with only this display's cookie (prepare_box writes it), not
+  // the user's file with every cookie they have.
   if (h.x_cookie) {
     const std::string inside = h.xdg_runtime_dir + "/Xauthority";
     s.mounts->push_back(socket_bind(box_dir(p, h, o) + "/Xauthority", inside));
@@ -90,8 +93,8 @@ void compile_audio(const Profile& p, const HostFacts& h, const CompileOptions& o
   // A directory of the box's own: the server puts the box's socket there once the box is
   // set up (sound_socket.hpp), or, when it won't, a link to the session's socket goes there
   // with a copy of the cookie. The app starts after either.
-  const std::string inside = h.xdg_runtime_dir + "/pulse";
-  s.mounts->push_back(socket_bind(box_dir(p, h, o) + "/pulse", inside));
+  const std::string inside = pulse_dir_in(h.xdg_runtime_dir);
+  s.mounts->push_back(socket_bind(pulse_dir_in(box_dir(p, h, o)), inside));
   add_env(s, "PULSE_SERVER=unix:" + inside + "/native");
   add_env(s, "PULSE_COOKIE=" + inside + "/cookie");
   add_env(s, "PULSE_CLIENTCONFIG=" + inside + "/client.conf");

@@ -38,11 +38,6 @@ oci::Mount bind_mount(const std::string& host, const std::string& container, boo
   return mount(container, "bind", host, opts);
 }
 
-bool exists(const std::string& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0;
-}
-
 }  // namespace
 
 std::string expand(const std::string& text, const Profile& p, const HostFacts& h,
@@ -148,7 +143,7 @@ void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptio
     if (dest.empty() || dest[0] != '/')
       throw Error(p.file + ": " + f + ".container: expected an absolute path, not " +
                   backquoted(dest));
-    if (!exists(host)) {
+    if (!h.path_exists(host)) {
       if (e.optional) continue;
       throw Error(p.file + ": " + f + ".host: " + backquoted(host) +
                   " does not exist (set optional = true to skip it)");

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "display/x11.hpp"
 #include "display/xauth.hpp"
 #include "util/error.hpp"
 #include "util/fd_passing.hpp"
@@ -26,10 +27,6 @@ using boxrt::Error;
 
 constexpr const char* kXephyr = "/usr/bin/Xephyr";
 
-bool exists(const std::string& path) {
-  return ::access(path.c_str(), F_OK) == 0;
-}
-
 // Xephyr on display `number` with the box's cookie in `xauthority`; its pid once it listens,
 // or -1 when it ended first (the number was taken after all, or no host display).
 pid_t start_xephyr(int number, const std::string& xauthority) {
@@ -41,9 +38,9 @@ pid_t start_xephyr(int number, const std::string& xauthority) {
     ::_exit(127);
   }
   if (pid < 0) return -1;
-  const std::string sock = "/tmp/.X11-unix/X" + std::to_string(number);
+  const std::string sock = x11_socket(std::to_string(number));
   for (int i = 0; i < 100; ++i) {
-    if (exists(sock)) return pid;
+    if (boxrt::path_exists(sock)) return pid;
     if (::waitpid(pid, nullptr, WNOHANG) == pid) return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -73,9 +70,8 @@ pid_t start_xephyr(int number, const std::string& xauthority) {
   pid_t xephyr = -1;
   int number = 100;
   for (int tries = 0; xephyr < 0 && tries < 20; ++number) {
-    if (exists("/tmp/.X11-unix/X" + std::to_string(number)) ||
-        exists("/tmp/.X" + std::to_string(number) + "-lock"))
-      continue;
+    const std::string n = std::to_string(number);
+    if (boxrt::path_exists(x11_socket(n)) || boxrt::path_exists(x11_lock_file(n))) continue;
     ++tries;
     cookie.number = std::to_string(number);
     write_xauthority(xauthority, cookie);

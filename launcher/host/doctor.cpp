@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "cgroup/cgroup.hpp"
+#include "display/x11.hpp"
+#include "host/box_paths.hpp"
 #include "ns/idmap.hpp"
 #include "sound/pulse.hpp"
 #include "util/sys.hpp"
@@ -81,7 +83,7 @@ void check_display(const HostFacts& h, std::vector<Finding>& out) {
         "only local displays (:N) are shared into boxes");
     return;
   }
-  const std::string sock = "/tmp/.X11-unix/X" + h.display.substr(1, h.display.find('.') - 1);
+  const std::string sock = x11_socket(*local_display_number(h.display));
   struct stat st;
   if (::stat(sock.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) {
     add(out, Level::problem, "display", "DISPLAY=" + h.display + " but no socket " + sock,
@@ -103,7 +105,7 @@ void check_display(const HostFacts& h, std::vector<Finding>& out) {
 void check_sound(const HostFacts& h, std::vector<Finding>& out) {
   if (h.pulse_socket.empty()) {
     add(out, Level::problem, "sound",
-        "no PulseAudio server: nothing at " + h.xdg_runtime_dir + "/pulse/native",
+        "no PulseAudio server: nothing at " + pulse_socket_in(h.xdg_runtime_dir),
         "start it: `systemctl --user start pulseaudio.socket` (or pipewire-pulse.socket)");
     return;
   }
@@ -115,8 +117,8 @@ void check_sound(const HostFacts& h, std::vector<Finding>& out) {
     return;
   }
   // The way each box gets a socket of its own: load one, and unload it at once.
-  const std::string dir = h.xdg_runtime_dir + "/boxapp/doctor-" + std::to_string(::getpid());
-  ::mkdir((h.xdg_runtime_dir + "/boxapp").c_str(), 0700);
+  const std::string dir = boxes_dir(h.xdg_runtime_dir) + "/doctor-" + std::to_string(::getpid());
+  ::mkdir(boxes_dir(h.xdg_runtime_dir).c_str(), 0700);
   ::mkdir(dir.c_str(), 0700);
   auto index = server->load_socket_module(dir + "/native", why);
   if (index) server->unload_module(*index);

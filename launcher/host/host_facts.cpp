@@ -10,8 +10,11 @@
 #include <span>
 
 #include "compile/compile.hpp"
+#include "display/x11.hpp"
 #include "ns/idmap.hpp"
+#include "sound/pulse.hpp"
 #include "util/sys.hpp"
+#include "util/user_dirs.hpp"
 
 namespace boxapp {
 namespace {
@@ -19,10 +22,6 @@ namespace {
 std::string env(const char* name, const std::string& fallback = "") {
   const char* v = ::getenv(name);
   return v && *v ? v : fallback;
-}
-
-bool exists(const std::string& p) {
-  return ::access(p.c_str(), F_OK) == 0;
 }
 
 std::optional<oci::Device> device_node(const std::string& path) {
@@ -93,12 +92,13 @@ std::string downloads_dir(const std::string& home, const std::string& config) {
 
 // The cookie of local display ":N[.S]" as a wildcard entry, from the user's Xauthority.
 std::optional<XauthEntry> display_cookie(const std::string& display, const std::string& file) {
-  if (display.size() < 2 || display[0] != ':' || file.empty()) return std::nullopt;
+  std::optional<std::string> number = local_display_number(display);
+  if (!number || file.empty()) return std::nullopt;
   std::optional<std::string> text = boxrt::try_read_file(file);
   if (!text) return std::nullopt;
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
-  auto e = find_display_cookie(*text, display.substr(1, display.find('.') - 1), host);
+  auto e = find_display_cookie(*text, *number, host);
   if (!e) return std::nullopt;
   e->family = kFamilyWild;
   e->address.clear();
@@ -118,28 +118,28 @@ HostFacts gather_host_facts() {
     if (h.user.empty()) h.user = pw ? pw->pw_name : std::to_string(h.uid);
     if (h.home.empty()) h.home = pw ? pw->pw_dir : "/";
   }
-  h.xdg_runtime_dir = env("XDG_RUNTIME_DIR", "/run/user/" + std::to_string(h.uid));
+  h.xdg_runtime_dir = boxrt::user_runtime_dir();
   h.xdg_data_home = env("XDG_DATA_HOME", h.home + "/.local/share");
   h.downloads = downloads_dir(h.home, env("XDG_CONFIG_HOME", h.home + "/.config"));
   find_device_groups(h);
 
   h.display = env("DISPLAY");
   std::string xauth = env("XAUTHORITY", h.home + "/.Xauthority");
-  if (exists(xauth)) h.xauthority = xauth;
+  if (boxrt::path_exists(xauth)) h.xauthority = xauth;
   h.x_cookie = display_cookie(h.display, h.xauthority);
-  h.has_machine_id = exists("/etc/machine-id");
+  h.has_machine_id = boxrt::path_exists("/etc/machine-id");
   if (std::string w = env("WAYLAND_DISPLAY"); !w.empty()) {
     std::string sock = w[0] == '/' ? w : h.xdg_runtime_dir + "/" + w;
-    if (exists(sock)) h.wayland_display = sock;
+    if (boxrt::path_exists(sock)) h.wayland_display = sock;
   }
   std::string pulse = env("PULSE_SERVER");
   if (pulse.rfind("unix:", 0) == 0) pulse = pulse.substr(5);
-  if (pulse.empty() || pulse[0] != '/') pulse = h.xdg_runtime_dir + "/pulse/native";
-  if (exists(pulse)) h.pulse_socket = pulse;
+  if (pulse.empty() || pulse[0] != '/') pulse = pulse_socket_in(h.xdg_runtime_dir);
+  if (boxrt::path_exists(pulse)) h.pulse_socket = pulse;
   for (const std::string& c :
        {env("PULSE_COOKIE"), env("XDG_CONFIG_HOME", h.home + "/.config") + "/pulse/cookie",
         h.home + "/.pulse-cookie"})
-    if (!c.empty() && exists(c)) {
+    if (!c.empty() && boxrt::path_exists(c)) {
       h.pulse_cookie = c;
       break;
     }

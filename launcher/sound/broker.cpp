@@ -125,7 +125,7 @@ class Broker {
     } else if (!server()) {
       reply = "refused " + last_error_;
     } else {
-      const std::string socket = request.substr(5) + "/pulse/native";
+      const std::string socket = pulse_socket_in(request.substr(5));
       std::string why;
       box.module = server_->load_socket_module(socket, why);
       if (!box.module && why.find("Connection terminated") != std::string::npos) {

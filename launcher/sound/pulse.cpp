@@ -11,6 +11,14 @@
 #include <cstring>
 
 namespace boxapp {
+
+std::string pulse_dir_in(const std::string& dir) {
+  return dir + "/pulse";
+}
+
+std::string pulse_socket_in(const std::string& dir) {
+  return pulse_dir_in(dir) + "/native";
+}
 namespace {
 
 // Every reply must come within this; a hung server must not hang the app's start.

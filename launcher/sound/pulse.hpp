@@ -12,6 +12,11 @@
 
 namespace boxapp {
 
+// PulseAudio's layout under a runtime directory (the session's, a box's): DIR/pulse, whose
+// native-protocol socket is DIR/pulse/native.
+std::string pulse_dir_in(const std::string& dir);
+std::string pulse_socket_in(const std::string& dir);
+
 struct PulseModule {
   uint32_t index = 0;
   std::string socket;  // the socket= argument

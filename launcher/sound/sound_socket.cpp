@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "sound/pulse.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/fd_passing.hpp"
@@ -83,7 +84,7 @@ void write_random_cookie(const std::string& path) {
 }  // namespace
 
 SoundSocket SoundSocket::start(const std::string& box_dir, const std::string& session_dir) {
-  const std::string dir = box_dir + "/pulse";
+  const std::string dir = pulse_dir_in(box_dir);
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     boxrt::throw_errno("create " + backquoted(dir));
   ::unlink((dir + "/native").c_str());  // an earlier box's
@@ -105,9 +106,9 @@ void SoundSocket::ready(const HostFacts& host, pid_t box_pid) {
   unsigned index = 0;
   if (std::sscanf(answer.c_str(), "module %u", &index) == 1) {
     boxrt::log_debug("sound: the box has socket module " + std::to_string(index) + " at " +
-                     box_dir_ + "/pulse/native");
-    write_random_cookie(box_dir_ + "/pulse/cookie");
-    write_client_conf(box_dir_ + "/pulse");
+                     pulse_socket_in(box_dir_));
+    write_random_cookie(pulse_dir_in(box_dir_) + "/cookie");
+    write_client_conf(pulse_dir_in(box_dir_));
     unique_fd pidfd = boxrt::open_pidfd(box_pid);
     if (!pidfd || !boxrt::send_fd(broker_.get(), pidfd.get()))
       throw Error("sound: hand the box's process to the sound broker: " +
@@ -122,7 +123,7 @@ void SoundSocket::ready(const HostFacts& host, pid_t box_pid) {
 }
 
 void share_session_sound(const std::string& box_dir, const HostFacts& host) {
-  const std::string dir = box_dir + "/pulse";
+  const std::string dir = pulse_dir_in(box_dir);
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     boxrt::throw_errno("create " + backquoted(dir));
   const std::string sock = dir + "/native";

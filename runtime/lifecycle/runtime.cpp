@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "ns/session.hpp"
+#include "util/user_dirs.hpp"
 
 namespace boxrt {
 
@@ -18,9 +19,7 @@ Runtime::Runtime(RuntimeOptions options)
 
 std::string Runtime::default_root() {
   if (::geteuid() == 0) return "/run/boxapp-runtime";
-  const char* xdg = ::getenv("XDG_RUNTIME_DIR");
-  if (xdg && *xdg) return std::string(xdg) + "/boxapp-runtime";
-  return "/tmp/boxapp-runtime-" + std::to_string(::getuid());
+  return user_runtime_dir() + "/boxapp-runtime";
 }
 
 void Runtime::enter_session_once() {

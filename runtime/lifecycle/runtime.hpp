@@ -64,7 +64,8 @@ class Runtime {
  public:
   explicit Runtime(RuntimeOptions options);
 
-  // $XDG_RUNTIME_DIR/boxapp-runtime for a user, /run/boxapp-runtime for root.
+  // USER_RUNTIME_DIR/boxapp-runtime for a user (util/user_dirs.hpp), /run/boxapp-runtime
+  // for root.
   static std::string default_root();
 
   void create(const std::string& id, const CreateOptions& options);

@@ -26,6 +26,7 @@
 #include "util/proc.hpp"
 #include "util/sys.hpp"
 #include "util/unix_socket.hpp"
+#include "util/user_dirs.hpp"
 
 extern char** environ;
 
@@ -222,10 +223,12 @@ Session start_session() {
 
 }  // namespace
 
+std::string session_dir_under(const std::string& runtime_dir) {
+  return runtime_dir + "/boxapp";
+}
+
 std::string session_dir() {
-  const char* xdg = ::getenv("XDG_RUNTIME_DIR");
-  if (xdg && *xdg) return std::string(xdg) + "/boxapp";
-  return "/tmp/boxapp-" + std::to_string(::getuid());
+  return session_dir_under(user_runtime_dir());
 }
 
 Session ensure_session() {

@@ -1,9 +1,9 @@
-// The per-user session user namespace (../../shared/design.md, "The rootless session
-// namespace"): one tiny pinned process per user owning a user namespace that maps the
-// user's uid plus their /etc/subuid range. The runtime setns()es into it and creates each
-// container's user namespace as its child, writing the child's maps itself: no setuid
-// helper per container, and the network helper can plumb veths into any container because
-// the bridge's namespace has the same parent.
+// The per-user session user namespace (docs/design.md, "The session user namespace"):
+// one tiny pinned process per user owning a user namespace that maps the user's uid plus
+// their /etc/subuid range. The runtime setns()es into it and creates each container's user
+// namespace as its child, writing the child's maps itself: no setuid helper per container,
+// and the network helper can plumb veths into any container because the bridge's
+// namespace has the same parent.
 #pragma once
 
 #include <sys/types.h>
@@ -24,7 +24,9 @@ struct Session {
   bool has_subids = false;
 };
 
-// $XDG_RUNTIME_DIR/boxapp, or /tmp/boxapp-UID when XDG_RUNTIME_DIR is unset.
+// RUNTIME_DIR/boxapp: the session's directory, and boxapp's own files, under a user's
+// runtime directory; session_dir() is this under user_runtime_dir() (util/user_dirs.hpp).
+std::string session_dir_under(const std::string& runtime_dir);
 std::string session_dir();
 
 // The live session, started first if there is none. Safe against concurrent callers.

@@ -52,6 +52,9 @@ std::string base_name(const std::string& path);
 // A path made absolute against the current directory ("" and "." are the directory itself).
 std::string absolute_path(const std::string& path);
 
+// Whether anything is at `path` (following symlinks).
+bool path_exists(const std::string& path);
+
 // mkdir -p: each missing component of an absolute path, with `mode`.
 void make_dirs(const std::string& path, mode_t mode);
 

@@ -1,0 +1,91 @@
+#include "profile/catalog.hpp"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include "compile/compile.hpp"
+#include "profile/profile.hpp"
+#include "sound/pulse.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
+#include "util/sys.hpp"
+
+namespace boxapp {
+
+std::vector<ProfileEntry> list_profiles() {
+  std::vector<ProfileEntry> out;
+  std::set<std::string> seen;
+  for (const auto& dir : profile_search_path()) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) continue;
+    std::vector<std::string> names;
+    while (auto* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n.size() > 5 && n.ends_with(".toml")) names.push_back(n.substr(0, n.size() - 5));
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names) {
+      if (!seen.insert(n).second) continue;  // an earlier directory's profile wins
+      ProfileEntry p{n, "", dir};
+      try {
+        p.description = load_profile(dir + "/" + n + ".toml").description;
+      } catch (const boxrt::Error& e) {
+        p.description = std::string("(broken: ") + e.what() + ")";
+      }
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string check_profile(const std::string& file, const HostFacts& host) {
+  try {
+    Profile p = load_profile(file);
+    CompileOptions o;
+    o.rootfs = "/nonexistent";
+    o.nested_display = ":99";
+    for (auto& m : p.mounts)
+      m.optional = true;  // a check doesn't depend on this host's folders
+    oci::Spec spec = compile_profile(p, host, o);
+    oci::parse_spec(oci::dump_spec(spec), file + " (compiled)");
+  } catch (const boxrt::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+std::vector<std::string> check_profiles(const std::vector<std::string>& files) {
+  HostFacts host = gather_host_facts();
+  host.display = ":0";
+  host.wayland_display = host.xdg_runtime_dir + "/wayland-0";
+  host.pulse_socket = pulse_socket_in(host.xdg_runtime_dir);
+  std::vector<std::string> out;
+  for (const auto& f : files)
+    out.push_back(check_profile(f, host));
+  return out;
+}
+
+std::string user_profile_copy(const std::string& app) {
+  const char* cfg = ::getenv("XDG_CONFIG_HOME");
+  const char* home = ::getenv("HOME");
+  const std::string dir =
+      (cfg && *cfg ? std::string(cfg) : std::string(home ? home : "/") + "/.config") +
+      "/boxapp/profiles";
+  const std::string mine = dir + "/" + app + ".toml";
+  if (::access(mine.c_str(), F_OK) != 0) {
+    std::string shipped = find_profile(app);
+    boxrt::make_dirs(dir, 0755);
+    boxrt::write_file_atomic(mine, boxrt::read_file(shipped), 0644);
+  }
+  return mine;
+}
+
+}  // namespace boxapp

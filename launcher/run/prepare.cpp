@@ -1,0 +1,59 @@
+#include "run/prepare.hpp"
+
+#include "display/xauth.hpp"
+#include "host/box_paths.hpp"
+#include "sound/sound_socket.hpp"
+#include "util/atomic_file.hpp"
+#include "util/sys.hpp"
+
+namespace boxapp {
+
+bool wants_sound(const Profile& p) {
+  return p.audio != Audio::none;
+}
+
+PreparedBox prepare_box(Profile profile, HostFacts host, const PrepareOptions& po) {
+  PreparedBox c{std::move(profile), std::move(host), {}};
+  CompileOptions o;
+  o.rootfs = po.rootfs;
+  o.box_dir = po.box_dir;
+  o.nested_display = po.nested_display;
+  o.args = po.args;
+  o.terminal = po.terminal;
+  c.spec = compile_profile(c.profile, c.host, o);
+  if (po.box_dir.empty()) return c;
+  prepare_host_rootfs(po.rootfs, c.host);
+  prepare_app_data(c.profile, c.host);
+  boxrt::make_dirs(po.box_dir, 0700);
+  // The user's Downloads folder, as xdg-user-dirs makes it, when the app may share it.
+  if (c.profile.downloads) boxrt::make_dirs(c.host.downloads, 0755);
+  // The nested server's keeper writes its own cookie there.
+  if (c.host.x_cookie && c.profile.display != Display::none &&
+      c.profile.display != Display::x11_isolated)
+    write_xauthority(po.box_dir + "/Xauthority", *c.host.x_cookie);
+  return c;
+}
+
+oci::Spec spec_of(const std::string& app) {
+  HostFacts host = gather_host_facts();
+  PrepareOptions o;
+  o.rootfs = host_root_dir(host.xdg_runtime_dir);
+  return prepare_box(load_profile(find_profile(app)), std::move(host), o).spec;
+}
+
+std::string write_bundle(const std::string& app, const std::string& dir) {
+  boxrt::make_dirs(dir, 0755);
+  const std::string abs = boxrt::absolute_path(dir);
+  PrepareOptions o;
+  o.rootfs = abs + "/rootfs";
+  o.box_dir = abs;
+  PreparedBox c = prepare_box(load_profile(find_profile(app)), gather_host_facts(), o);
+  // Whatever runs this bundle can't unload a sound socket when it ends: the session's is
+  // shared.
+  if (wants_sound(c.profile)) share_session_sound(abs, c.host);
+  c.spec.root->path = "rootfs";
+  boxrt::write_file_atomic(abs + "/config.json", oci::dump_spec(c.spec), 0644);
+  return abs;
+}
+
+}  // namespace boxapp

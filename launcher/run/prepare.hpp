@@ -1,0 +1,40 @@
+// A profile made ready to run: compiled against this host into a spec, with what the box
+// needs on the host's side made (the host image's root, the app's data, the box's own
+// directory with its Xauthority).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compile/compile.hpp"
+#include "profile/profile.hpp"
+
+namespace boxapp {
+
+struct PreparedBox {
+  Profile profile;
+  HostFacts host;
+  oci::Spec spec;
+};
+
+struct PrepareOptions {
+  std::string rootfs;   // root.path
+  std::string box_dir;  // the box's own files; empty: compile only, make nothing
+  std::optional<std::vector<std::string>> args;
+  bool terminal = false;
+  std::string nested_display;  // x11-isolated: the box's own server, ":N"
+};
+
+PreparedBox prepare_box(Profile profile, HostFacts host, const PrepareOptions& options);
+
+// Whether a profile's box gets a sound socket.
+bool wants_sound(const Profile& profile);
+
+// `boxapp spec APP`: the spec as it would run here, nothing made.
+oci::Spec spec_of(const std::string& app);
+// `boxapp spec APP --bundle DIR`: a bundle runc or boxapp-runtime runs unchanged; its
+// absolute path.
+std::string write_bundle(const std::string& app, const std::string& dir);
+
+}  // namespace boxapp

@@ -1,0 +1,37 @@
+#include "util/user_dirs.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "util/error.hpp"
+
+namespace boxrt {
+namespace {
+
+bool is_private_dir_of_ours(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::getuid() &&
+         (st.st_mode & 077) == 0;
+}
+
+}  // namespace
+
+std::string user_runtime_dir() {
+  const char* xdg = ::getenv("XDG_RUNTIME_DIR");
+  if (xdg && *xdg) return xdg;
+  const std::string uid = std::to_string(::getuid());
+  const std::string logind = "/run/user/" + uid;
+  if (is_private_dir_of_ours(logind)) return logind;
+  const std::string tmp = "/tmp/boxapp-" + uid;
+  if (::mkdir(tmp.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("create " + backquoted(tmp));
+  if (!is_private_dir_of_ours(tmp))
+    throw Error("XDG_RUNTIME_DIR is not set, and " + backquoted(tmp) +
+                " is not a private directory of yours: set XDG_RUNTIME_DIR (a 0700 directory "
+                "you own)");
+  return tmp;
+}
+
+}  // namespace boxrt

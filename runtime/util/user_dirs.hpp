@@ -1,0 +1,15 @@
+// The user's runtime directory, which every per-user path of ours (the session, the
+// runtime's state, boxapp's bundles) lives under: defined here once, as crun's
+// get_run_directory does.
+#pragma once
+
+#include <string>
+
+namespace boxrt {
+
+// $XDG_RUNTIME_DIR; without it, /run/user/UID where logind made it ours; else
+// /tmp/boxapp-UID, created private (0700) and refused when someone else made it first:
+// another user could otherwise plant a session or state files there for us to trust.
+std::string user_runtime_dir();
+
+}  // namespace boxrt
