@@ -1,53 +1,18 @@
-// Profile + host facts → oci::Spec. One function per concern (compile_*.cpp), each adding
-// its part of the spec; none reads the host itself: everything it needs is in HostFacts,
-// so compiled specs are reproducible (golden tests inject the facts).
+// Profile + host facts → oci::Spec. One function per concern, a file each under compile/
+// as the profile schema's sections are, each adding its part of the spec; none reads the
+// host itself: everything it needs is in HostFacts (host/host_facts.hpp), so compiled
+// specs are reproducible (golden tests inject the facts).
 #pragma once
 
-#include <sys/types.h>
-
-#include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "display/xauth.hpp"
+#include "host/host_facts.hpp"
 #include "oci/spec.hpp"
 #include "profile/profile.hpp"
-#include "util/sys.hpp"
 
 namespace boxapp {
-
-struct HostFacts {
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::string user, home;
-  std::string xdg_runtime_dir, xdg_data_home, downloads;
-  std::optional<gid_t> audio_gid, video_gid;  // the host's groups, when the user is in them
-  // Host gids /etc/subgid grants the user as they are (an admin's "alice:29:1"): the session
-  // maps them, so a box can have the audio or video group itself (design.md, "gid mapping").
-  std::map<std::string, gid_t> granted_groups;  // "audio" → 29
-  // The display and sound servers the user's session offers.
-  std::string display, xauthority, wayland_display, pulse_socket;
-  // The display's cookie from the user's Xauthority, made a wildcard entry for the box's own
-  // file; and the sound server's cookie file (shared only when the server won't give the
-  // box a socket of its own).
-  std::optional<XauthEntry> x_cookie;
-  std::string pulse_cookie;
-  bool has_machine_id = false;  // /etc/machine-id, which each box sees one of its own in place of
-  // Top-level host directories the host image shares, and those that are symlinks
-  // (merged /usr: bin -> usr/bin) to recreate in the image's root.
-  std::vector<std::string> root_dirs;
-  std::vector<std::pair<std::string, std::string>> root_links;
-  // Devices present: /dev/dri/*, /dev/snd/*, /dev/video*, and the profile's extra paths.
-  std::vector<oci::Device> gpu_devices, sound_devices, video_devices;
-  std::function<std::optional<oci::Device>(const std::string&)> device_at;
-  // Whether a host path is there: a shared folder's, checked as the profile is compiled.
-  std::function<bool(const std::string&)> path_exists = boxrt::path_exists;
-};
-
-// Reads the facts from this host and session (environment, /etc/group, /dev, /).
-HostFacts gather_host_facts();
 
 struct CompileOptions {
   std::string rootfs;                            // root.path: the host image's root directory
@@ -57,7 +22,7 @@ struct CompileOptions {
   // The box's own files (its Xauthority, its sound socket directory): the bundle directory.
   // Default: $XDG_RUNTIME_DIR/boxapp/bundles/APP, where `boxapp run` puts it.
   std::string box_dir;
-  // display = "x11-isolated": the box's own nested X server (nested_display.hpp), ":N".
+  // display = "x11-isolated": the box's own nested X server (display/nested_display.hpp).
   std::string nested_display;
 };
 
@@ -70,14 +35,17 @@ oci::Spec compile_profile(const Profile& profile, const HostFacts& host,
 std::string expand(const std::string& text, const Profile& profile, const HostFacts& host,
                    const std::string& field);
 
-// The per-concern parts (compile_*.cpp).
+// The per-concern parts, a file each under compile/, as the profile schema's sections are.
 void compile_process(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s);
 void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptions& o,
                         oci::Spec& s);
-void compile_desktop(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s);
+void compile_display(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s);
+void compile_audio(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s);
+void compile_devices(const Profile& p, const HostFacts& h, oci::Spec& s);
 void compile_network(const Profile& p, oci::Spec& s);
 void compile_security(const Profile& p, oci::Spec& s);
 void compile_resources(const Profile& p, oci::Spec& s);
+void compile_hooks(const Profile& p, oci::Spec& s);
 
 // Creates the host image's root at `dir`: the top-level symlinks, nothing else (the
 // runtime makes the mount points).

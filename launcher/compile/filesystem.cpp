@@ -1,5 +1,5 @@
-// The process, the file system (host image, home, shared folders, mounts) and the network
-// part of a compiled profile.
+// [image], [home], [[mounts]] and the usual file systems: what the box sees of the host's
+// directories, its own home, and what is made on the host for it.
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "compile/compile.hpp"
+#include "compile/spec_parts.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/sys.hpp"
@@ -17,85 +18,7 @@ namespace {
 using boxrt::backquoted;
 using boxrt::Error;
 
-oci::Mount mount(std::string destination, std::string type, std::string source,
-                 oci::StringList options) {
-  oci::Mount m;
-  m.destination = std::move(destination);
-  m.type = std::move(type);
-  m.source = std::move(source);
-  m.options = std::move(options);
-  return m;
-}
-
-// $XDG_DATA_HOME/boxapp/APP: what of the app's own outlives its box.
-std::string app_data_dir(const Profile& p, const HostFacts& h) {
-  return h.xdg_data_home + "/boxapp/" + p.name;
-}
-
-oci::Mount bind_mount(const std::string& host, const std::string& container, bool read_only) {
-  oci::StringList opts = {"rbind", "nosuid", "nodev"};
-  opts.push_back(read_only ? "ro" : "rw");
-  return mount(container, "bind", host, opts);
-}
-
 }  // namespace
-
-std::string expand(const std::string& text, const Profile& p, const HostFacts& h,
-                   const std::string& field) {
-  const std::pair<const char*, std::string> vars[] = {{"HOME", h.home},
-                                                      {"UID", std::to_string(h.uid)},
-                                                      {"APP", p.name},
-                                                      {"XDG_RUNTIME_DIR", h.xdg_runtime_dir},
-                                                      {"XDG_DATA_HOME", h.xdg_data_home},
-                                                      {"DOWNLOADS", h.downloads}};
-  std::string out;
-  for (size_t i = 0; i < text.size();) {
-    if (text.compare(i, 2, "${") != 0) {
-      out += text[i++];
-      continue;
-    }
-    size_t end = text.find('}', i);
-    if (end == std::string::npos) throw Error(p.file + ": " + field + ": unclosed `${`");
-    const std::string name = text.substr(i + 2, end - i - 2);
-    bool found = false;
-    for (const auto& [n, v] : vars)
-      if (name == n) out += v, found = true;
-    if (!found)
-      throw Error(p.file + ": " + field + ": unknown variable ${" + name +
-                  "} (there are HOME, UID, APP, XDG_RUNTIME_DIR, XDG_DATA_HOME, DOWNLOADS)");
-    i = end + 1;
-  }
-  return out;
-}
-
-void compile_process(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s) {
-  oci::Process proc;
-  proc.terminal = o.terminal;
-  proc.user = oci::User{};
-  proc.user->uid = h.uid;
-  proc.user->gid = h.gid;
-  oci::StringList args = {p.command};
-  const auto& extra = o.args ? *o.args : p.args;
-  args.insert(args.end(), extra.begin(), extra.end());
-  proc.args = args;
-  oci::StringList env = {"PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
-                         "HOME=" + h.home, "USER=" + h.user, "XDG_RUNTIME_DIR=" + h.xdg_runtime_dir,
-                         "LANG=C.UTF-8"};
-  if (const char* term = ::getenv("TERM"); term && o.terminal)
-    env.push_back(std::string("TERM=") + term);
-  for (const auto& [k, v] : p.env)
-    env.push_back(k + "=" + expand(v, p, h, "env." + k));
-  proc.env = env;
-  proc.cwd = p.workdir.empty() ? h.home : expand(p.workdir, p, h, "app.workdir");
-  if (proc.cwd.empty() || proc.cwd[0] != '/')
-    throw Error(p.file + ": app.workdir: expected an absolute path, not " + backquoted(proc.cwd));
-  s.process = proc;
-  s.hostname = o.hostname.empty() ? p.name : o.hostname;
-  // Host ids inside: the app's files and sockets belong to the same user on both sides.
-  oci::IdMapping uid_map{h.uid, h.uid, 1, {}}, gid_map{h.gid, h.gid, 1, {}};
-  s.linux->uid_mappings = std::vector<oci::IdMapping>{uid_map};
-  s.linux->gid_mappings = std::vector<oci::IdMapping>{gid_map};
-}
 
 void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptions& o,
                         oci::Spec& s) {
@@ -151,33 +74,6 @@ void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptio
     m.push_back(bind_mount(host, dest, e.read_only));
   }
   s.mounts = m;
-}
-
-void compile_network(const Profile& p, oci::Spec& s) {
-  auto& ns = *s.linux->namespaces;
-  if (p.network == NetworkMode::bridge)
-    throw Error(p.file +
-                ": network.mode: \"bridge\" is not yet available (it comes with the "
-                "netns helper); use \"none\" or \"host\"");
-  if (p.network == NetworkMode::none) ns.push_back({"network", std::nullopt, {}});
-}
-
-oci::Spec compile_profile(const Profile& p, const HostFacts& h, const CompileOptions& o) {
-  oci::Spec s;
-  s.oci_version = std::string(oci::kVersion);
-  s.linux = oci::Linux{};
-  s.linux->namespaces = std::vector<oci::Namespace>{
-      {"user", std::nullopt, {}}, {"mount", std::nullopt, {}}, {"pid", std::nullopt, {}},
-      {"ipc", std::nullopt, {}},  {"uts", std::nullopt, {}},   {"cgroup", std::nullopt, {}}};
-  s.annotations = std::map<std::string, std::string>{{"org.boxapp.app", p.name},
-                                                     {"org.boxapp.profile", p.file}};
-  compile_process(p, h, o, s);
-  compile_filesystem(p, h, o, s);
-  compile_desktop(p, h, o, s);
-  compile_network(p, s);
-  compile_security(p, s);
-  compile_resources(p, s);
-  return s;
 }
 
 void prepare_app_data(const Profile& p, const HostFacts& h) {

@@ -1,5 +1,5 @@
-// Security and limits: the seccomp preset with the profile's allow/deny lists, capabilities,
-// no_new_privs, the usual masked paths; resources and hooks.
+// [security]: the seccomp preset with the profile's allow/deny lists, capabilities,
+// no_new_privs, the usual masked paths.
 #include <sched.h>
 
 #include <algorithm>
@@ -142,42 +142,6 @@ void compile_security(const Profile& p, oci::Spec& s) {
                                           "/sys/devices/virtual/powercap"};
   s.linux->readonly_paths =
       oci::StringList{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
-}
-
-void compile_resources(const Profile& p, oci::Spec& s) {
-  if (p.memory || p.cpus || p.pids) {
-    oci::Resources r;
-    if (p.memory) r.memory.emplace().limit = *p.memory;
-    if (p.cpus) {
-      auto& cpu = r.cpu.emplace();
-      cpu.period = 100000;
-      cpu.quota = static_cast<int64_t>(*p.cpus * 100000);
-    }
-    if (p.pids) r.pids.emplace().limit = *p.pids;
-    s.linux->resources = r;
-  }
-  if (p.resources_required) (*s.annotations)["boxapp.resources.required"] = "true";
-  if (p.hooks.empty()) return;
-  oci::Hooks hooks;
-  for (const auto& [kind, list] : p.hooks) {
-    std::vector<oci::Hook> out;
-    for (const auto& e : list) {
-      oci::Hook h;
-      h.path = e.path;
-      oci::StringList args = {e.path};
-      args.insert(args.end(), e.args.begin(), e.args.end());
-      h.args = args;
-      if (e.timeout) h.timeout = e.timeout;
-      out.push_back(h);
-    }
-    if (kind == "prestart") hooks.prestart = out;
-    if (kind == "createRuntime") hooks.create_runtime = out;
-    if (kind == "createContainer") hooks.create_container = out;
-    if (kind == "startContainer") hooks.start_container = out;
-    if (kind == "poststart") hooks.poststart = out;
-    if (kind == "poststop") hooks.poststop = out;
-  }
-  s.hooks = hooks;
 }
 
 }  // namespace boxapp

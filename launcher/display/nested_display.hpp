@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "compile/compile.hpp"
+#include "host/host_facts.hpp"
 #include "util/unique_fd.hpp"
 
 namespace boxapp {

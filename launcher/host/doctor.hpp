@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "compile/compile.hpp"
+#include "host/host_facts.hpp"
 
 namespace boxapp {
 

@@ -1,4 +1,5 @@
-// What the compiler needs to know about this host and session, read in one place.
+#include "host/host_facts.hpp"
+
 #include <dirent.h>
 #include <grp.h>
 #include <pwd.h>
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <span>
 
-#include "compile/compile.hpp"
 #include "display/x11.hpp"
 #include "ns/idmap.hpp"
 #include "sound/pulse.hpp"

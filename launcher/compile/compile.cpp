@@ -1,0 +1,64 @@
+// compile_profile: a profile's sections, one compiler each, in the order they build the
+// spec; and the ${...} variables a profile's paths and values may use.
+#include "compile/compile.hpp"
+
+#include "util/error.hpp"
+
+namespace boxapp {
+namespace {
+
+using boxrt::backquoted;
+using boxrt::Error;
+
+}  // namespace
+
+std::string expand(const std::string& text, const Profile& p, const HostFacts& h,
+                   const std::string& field) {
+  const std::pair<const char*, std::string> vars[] = {{"HOME", h.home},
+                                                      {"UID", std::to_string(h.uid)},
+                                                      {"APP", p.name},
+                                                      {"XDG_RUNTIME_DIR", h.xdg_runtime_dir},
+                                                      {"XDG_DATA_HOME", h.xdg_data_home},
+                                                      {"DOWNLOADS", h.downloads}};
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    if (text.compare(i, 2, "${") != 0) {
+      out += text[i++];
+      continue;
+    }
+    size_t end = text.find('}', i);
+    if (end == std::string::npos) throw Error(p.file + ": " + field + ": unclosed `${`");
+    const std::string name = text.substr(i + 2, end - i - 2);
+    bool found = false;
+    for (const auto& [n, v] : vars)
+      if (name == n) out += v, found = true;
+    if (!found)
+      throw Error(p.file + ": " + field + ": unknown variable ${" + name +
+                  "} (there are HOME, UID, APP, XDG_RUNTIME_DIR, XDG_DATA_HOME, DOWNLOADS)");
+    i = end + 1;
+  }
+  return out;
+}
+
+oci::Spec compile_profile(const Profile& p, const HostFacts& h, const CompileOptions& o) {
+  oci::Spec s;
+  s.oci_version = std::string(oci::kVersion);
+  s.linux = oci::Linux{};
+  s.linux->namespaces = std::vector<oci::Namespace>{
+      {"user", std::nullopt, {}}, {"mount", std::nullopt, {}}, {"pid", std::nullopt, {}},
+      {"ipc", std::nullopt, {}},  {"uts", std::nullopt, {}},   {"cgroup", std::nullopt, {}}};
+  s.annotations = std::map<std::string, std::string>{{"org.boxapp.app", p.name},
+                                                     {"org.boxapp.profile", p.file}};
+  compile_process(p, h, o, s);
+  compile_filesystem(p, h, o, s);
+  compile_display(p, h, o, s);
+  compile_audio(p, h, o, s);
+  compile_devices(p, h, s);
+  compile_network(p, s);
+  compile_security(p, s);
+  compile_resources(p, s);
+  compile_hooks(p, s);
+  return s;
+}
+
+}  // namespace boxapp

@@ -1,0 +1,50 @@
+// What the compiler needs to know about this host and session, read in one place
+// (host_facts.cpp) and handed to it whole: tests and the fuzzer inject their own.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "display/xauth.hpp"
+#include "oci/spec.hpp"
+#include "util/sys.hpp"
+
+namespace boxapp {
+
+struct HostFacts {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string user, home;
+  std::string xdg_runtime_dir, xdg_data_home, downloads;
+  std::optional<gid_t> audio_gid, video_gid;  // the host's groups, when the user is in them
+  // Host gids /etc/subgid grants the user as they are (an admin's "alice:29:1"): the session
+  // maps them, so a box can have the audio or video group itself (design.md, "gid mapping").
+  std::map<std::string, gid_t> granted_groups;  // "audio" → 29
+  // The display and sound servers the user's session offers.
+  std::string display, xauthority, wayland_display, pulse_socket;
+  // The display's cookie from the user's Xauthority, made a wildcard entry for the box's own
+  // file; and the sound server's cookie file (shared only when the server won't give the
+  // box a socket of its own).
+  std::optional<XauthEntry> x_cookie;
+  std::string pulse_cookie;
+  bool has_machine_id = false;  // /etc/machine-id, which each box sees one of its own in place of
+  // Top-level host directories the host image shares, and those that are symlinks
+  // (merged /usr: bin -> usr/bin) to recreate in the image's root.
+  std::vector<std::string> root_dirs;
+  std::vector<std::pair<std::string, std::string>> root_links;
+  // Devices present: /dev/dri/*, /dev/snd/*, /dev/video*, and the profile's extra paths.
+  std::vector<oci::Device> gpu_devices, sound_devices, video_devices;
+  std::function<std::optional<oci::Device>(const std::string&)> device_at;
+  // Whether a host path is there: a shared folder's, checked as the profile is compiled.
+  std::function<bool(const std::string&)> path_exists = boxrt::path_exists;
+};
+
+// Reads the facts from this host and session (environment, /etc/group, /dev, /).
+HostFacts gather_host_facts();
+
+}  // namespace boxapp
