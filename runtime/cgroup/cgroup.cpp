@@ -89,21 +89,15 @@ void enable_controllers(const std::string& dir, const std::set<std::string>& wan
     if (want.count(name) && std::find(enabled.begin(), enabled.end(), name) == enabled.end())
       add += (add.empty() ? "+" : " +") + name;
   if (add.empty()) return;
-  int fd = ::open((dir + "/cgroup.subtree_control").c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || ::write(fd, add.data(), add.size()) < 0)
+  unique_fd fd(::open((dir + "/cgroup.subtree_control").c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd || ::write(fd.get(), add.data(), add.size()) < 0)
     log_debug("cgroup " + backquoted(dir) + ": enable " + add + ": " + std::strerror(errno));
-  if (fd >= 0) ::close(fd);
 }
 
 // Writes one value; false with errno set on failure.
 bool write_value(const std::string& dir, const std::string& file, const std::string& value) {
-  int fd = ::open((dir + "/" + file).c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  ssize_t n = ::write(fd, value.data(), value.size());
-  int err = errno;
-  ::close(fd);
-  errno = err;
-  return n == static_cast<ssize_t>(value.size());
+  unique_fd fd(::open((dir + "/" + file).c_str(), O_WRONLY | O_CLOEXEC));
+  return fd && ::write(fd.get(), value.data(), value.size()) == static_cast<ssize_t>(value.size());
 }
 
 // Applies the writes; the problems, one line each, with the spec field first.

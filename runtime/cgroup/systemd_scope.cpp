@@ -78,17 +78,12 @@ std::string cgroup_of(pid_t pid) {
 ScopeRequester::ScopeRequester(bool user_manager) {
   int sv[2];
   check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
-  helper_ = ::fork();
-  if (helper_ < 0) {
-    int err = errno;
-    ::close(sv[0]);
-    ::close(sv[1]);
-    throw sys_error(err, "fork");
-  }
+  unique_fd ours(sv[0]), theirs(sv[1]);
+  helper_ = check(::fork(), "fork");
   if (helper_ == 0) {
-    ::close(sv[0]);
+    ours.reset();
     char buf[4096];
-    ssize_t n = ::read(sv[1], buf, sizeof buf - 1);
+    ssize_t n = ::read(theirs.get(), buf, sizeof buf - 1);
     if (n <= 0) ::_exit(0);
     buf[n] = '\0';
     // NAME \n SLICE \n PID
@@ -100,23 +95,22 @@ ScopeRequester::ScopeRequester(bool user_manager) {
     } catch (const std::exception& e) {
       answer = std::string("-") + e.what();
     }
-    (void)!::write(sv[1], answer.data(), answer.size());
+    (void)!::write(theirs.get(), answer.data(), answer.size());
     ::_exit(0);
   }
-  ::close(sv[1]);
-  fd_ = sv[0];
+  fd_ = std::move(ours);
 }
 
 ScopeRequester::~ScopeRequester() {
-  ::close(fd_);
+  fd_.reset();
   retry_eintr([&] { return ::waitpid(helper_, nullptr, 0); });
 }
 
 std::string ScopeRequester::start(const std::string& name, const std::string& slice, pid_t pid) {
   std::string req = name + "\n" + slice + "\n" + std::to_string(pid);
-  check(::write(fd_, req.data(), req.size()), "ask for a systemd scope");
+  check(::write(fd_.get(), req.data(), req.size()), "ask for a systemd scope");
   char buf[4096];
-  ssize_t n = retry_eintr([&] { return ::read(fd_, buf, sizeof buf); });
+  ssize_t n = retry_eintr([&] { return ::read(fd_.get(), buf, sizeof buf); });
   if (n <= 0) throw Error("the systemd scope helper died");
   std::string answer(buf, static_cast<size_t>(n));
   if (answer[0] != '+') throw Error(answer.substr(1));

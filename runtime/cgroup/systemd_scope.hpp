@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "util/unique_fd.hpp"
+
 namespace boxrt {
 
 // Starts the scope NAME.scope (in SLICE when not empty) holding `pid`, delegated to us, and
@@ -29,7 +31,7 @@ class ScopeRequester {
 
  private:
   pid_t helper_ = -1;
-  int fd_ = -1;
+  unique_fd fd_;
 };
 
 // linux.cgroupsPath in systemd's "slice:prefix:name" form → (slice, unit name without

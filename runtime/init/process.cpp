@@ -44,12 +44,10 @@ bool become_namespace_root(InitContext& ctx) {
 bool join_network(InitContext& ctx) {
   if (!ctx.netns_pending) return true;
   ctx.netns_pending = false;
-  int fd = receive_fd_raw(ctx.sync_fd);
-  if (fd < 0) return init_fail(ctx, errno, "receive the network namespace from the runtime");
-  int rc = ::setns(fd, CLONE_NEWNET);
-  int err = errno;
-  ::close(fd);
-  return rc == 0 || init_fail(ctx, err, "join the container's network namespace");
+  unique_fd fd(receive_fd_raw(ctx.sync_fd));
+  if (!fd) return init_fail(ctx, errno, "receive the network namespace from the runtime");
+  return ::setns(fd.get(), CLONE_NEWNET) == 0 ||
+         init_fail(ctx, errno, "join the container's network namespace");
 }
 
 bool join_session_keyring(InitContext& ctx) {
@@ -65,22 +63,23 @@ bool join_session_keyring(InitContext& ctx) {
 bool setup_terminal(InitContext& ctx) {
   if (!ctx.plan->terminal) return true;
   if (ctx.console_fd < 0) return init_fail(ctx, EINVAL, "process.terminal needs a console socket");
-  int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0) return init_fail(ctx, errno, "open /dev/ptmx (is /dev/pts mounted?)");
+  unique_fd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!master) return init_fail(ctx, errno, "open /dev/ptmx (is /dev/pts mounted?)");
   int unlock = 0;
-  if (::ioctl(master, TIOCSPTLCK, &unlock) != 0) return init_fail(ctx, errno, "unlock pty");
+  if (::ioctl(master.get(), TIOCSPTLCK, &unlock) != 0) return init_fail(ctx, errno, "unlock pty");
   // The peer by descriptor, not by /dev/pts/N path: nothing in the rootfs can swap it.
-  int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
-  if (slave < 0) return init_fail(ctx, errno, "open pty peer");
-  if (!send_fd(ctx.console_fd, master)) return init_fail(ctx, errno, "send pty to console socket");
-  ::close(master);
-  ::close(ctx.console_fd);
-  ctx.console_fd = -1;
+  unique_fd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY));
+  if (!slave) return init_fail(ctx, errno, "open pty peer");
+  if (!send_fd(ctx.console_fd, master.get()))
+    return init_fail(ctx, errno, "send pty to console socket");
+  master.reset();
+  ::close(std::exchange(ctx.console_fd, -1));
   if (::setsid() < 0) return init_fail(ctx, errno, "setsid");
-  if (::ioctl(slave, TIOCSCTTY, 0) != 0) return init_fail(ctx, errno, "set controlling terminal");
+  if (::ioctl(slave.get(), TIOCSCTTY, 0) != 0)
+    return init_fail(ctx, errno, "set controlling terminal");
   for (int fd = 0; fd < 3; ++fd)
-    if (::dup2(slave, fd) < 0) return init_fail(ctx, errno, "dup2 pty");
-  if (slave > 2) ::close(slave);
+    if (::dup2(slave.get(), fd) < 0) return init_fail(ctx, errno, "dup2 pty");
+  if (slave.get() <= 2) (void)slave.release();  // it is one of stdio now
   return true;
 }
 
@@ -95,13 +94,11 @@ bool apply_rlimits(InitContext& ctx) {
 
 bool apply_oom_score(InitContext& ctx) {
   if (!ctx.plan->oom_score_adj) return true;
-  int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  unique_fd fd(::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
   char buf[16];
   int n = std::snprintf(buf, sizeof buf, "%d", *ctx.plan->oom_score_adj);
-  bool ok = fd >= 0 && ::write(fd, buf, static_cast<size_t>(n)) == n;
-  int saved = errno;
-  if (fd >= 0) ::close(fd);
-  if (!ok) return init_fail(ctx, saved, "set oom_score_adj %d", *ctx.plan->oom_score_adj);
+  if (!fd || ::write(fd.get(), buf, static_cast<size_t>(n)) != n)
+    return init_fail(ctx, errno, "set oom_score_adj %d", *ctx.plan->oom_score_adj);
   return true;
 }
 
@@ -129,7 +126,8 @@ namespace {
 
 // Sends the filter's notify fd to the seccomp agent, with the container process state
 // (runtime-spec "containerProcessState") as the message.
-bool send_to_agent(InitContext& ctx, int notify_fd) {
+bool send_to_agent(InitContext& ctx, unique_fd notify) {
+  const int notify_fd = notify.get();
   char state[16384];
   ssize_t n = ::pread(ctx.listener_state_fd, state, sizeof state, 0);
   if (n <= 0) return init_fail(ctx, errno, "read the state for the seccomp agent");
@@ -146,11 +144,8 @@ bool send_to_agent(InitContext& ctx, int notify_fd) {
   c->cmsg_len = CMSG_LEN(sizeof(int));
   __builtin_memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
   bool ok = retry_eintr([&] { return ::sendmsg(ctx.listener_fd, &msg, MSG_NOSIGNAL); }) == n;
-  int err = errno;
-  ::close(notify_fd);
-  ::close(ctx.listener_fd);
-  ctx.listener_fd = -1;
-  return ok || init_fail(ctx, err, "send the seccomp notify fd to linux.seccomp.listenerPath");
+  const unique_fd listener(std::exchange(ctx.listener_fd, -1));
+  return ok || init_fail(ctx, errno, "send the seccomp notify fd to linux.seccomp.listenerPath");
 }
 
 bool load_seccomp(InitContext& ctx) {
@@ -159,7 +154,8 @@ bool load_seccomp(InitContext& ctx) {
                             const_cast<struct sock_filter*>(p.code.data())};
   long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p.flags, &prog);
   if (rc < 0) return init_fail(ctx, errno, "load the seccomp filter (linux.seccomp)");
-  if (p.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) return send_to_agent(ctx, static_cast<int>(rc));
+  if (p.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+    return send_to_agent(ctx, unique_fd(static_cast<int>(rc)));
   return true;
 }
 
@@ -178,11 +174,8 @@ bool load_seccomp_last(InitContext& ctx) {
 namespace {
 
 bool write_attr(const char* path, const std::string& value) {
-  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool ok = ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
-  ::close(fd);
-  return ok;
+  unique_fd fd(::open(path, O_WRONLY | O_CLOEXEC));
+  return fd && ::write(fd.get(), value.data(), value.size()) == static_cast<ssize_t>(value.size());
 }
 
 }  // namespace

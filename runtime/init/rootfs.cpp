@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "init/init.hpp"
+#include "util/unique_fd.hpp"
 
 namespace boxrt {
 namespace {
@@ -56,13 +57,13 @@ bool substitute_link(char* path, size_t prefix_len, const char* target) {
 // followed inside the root and its target created there, as the kernel would resolve it
 // (so the image can point a mount anywhere in itself, and nowhere outside). Returns -1 with
 // errno set.
-int open_target(int rootfd, const char* path, bool is_file) {
-  int fd = openat2_in_root(rootfd, path, O_PATH);
-  if (fd >= 0 || errno != ENOENT) return fd;
+unique_fd open_target(int rootfd, const char* path, bool is_file) {
+  unique_fd fd(openat2_in_root(rootfd, path, O_PATH));
+  if (fd || errno != ENOENT) return fd;
   char cur[4096], prefix[4096], link[4096];
   if (std::snprintf(cur, sizeof cur, "%s", path) >= static_cast<int>(sizeof cur)) {
     errno = ENAMETOOLONG;
-    return -1;
+    return {};
   }
   for (int hops = 0; hops < 40; ++hops) {
     bool substituted = false;
@@ -72,43 +73,35 @@ int open_target(int rootfd, const char* path, bool is_file) {
       if (cur[i - 1] == '/') continue;  // empty component
       std::memcpy(prefix, cur, i);
       prefix[i] = '\0';
-      int probe = openat2_in_root(rootfd, prefix, O_PATH);
-      if (probe >= 0) {
-        ::close(probe);
-        continue;
-      }
-      if (errno != ENOENT) return -1;
+      if (unique_fd(openat2_in_root(rootfd, prefix, O_PATH))) continue;
+      if (errno != ENOENT) return {};
       // The component is missing, or a link to something missing. Work in its parent,
       // itself opened inside the root.
       char* slash = std::strrchr(prefix, '/');
       *slash = '\0';
-      int parent = prefix[0] ? openat2_in_root(rootfd, prefix, O_PATH | O_DIRECTORY)
-                             : ::fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-      if (parent < 0) return -1;
+      unique_fd parent(prefix[0] ? openat2_in_root(rootfd, prefix, O_PATH | O_DIRECTORY)
+                                 : ::fcntl(rootfd, F_DUPFD_CLOEXEC, 3));
+      if (!parent) return {};
       const char* name = slash + 1;
-      ssize_t n = ::readlinkat(parent, name, link, sizeof link - 1);
+      ssize_t n = ::readlinkat(parent.get(), name, link, sizeof link - 1);
       int rc = 0;
       if (n >= 0) {
         link[n] = '\0';
         substituted = substitute_link(cur, i, link);
-        if (!substituted) errno = ENAMETOOLONG;
+        if (!substituted) return errno = ENAMETOOLONG, unique_fd();
       } else if (i == len && is_file) {
-        rc = ::openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (rc >= 0) rc = ::close(rc);
+        unique_fd made(::openat(parent.get(), name,
+                                O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
+        rc = made ? 0 : -1;
       } else {
-        rc = ::mkdirat(parent, name, 0755);
+        rc = ::mkdirat(parent.get(), name, 0755);
       }
-      int saved = errno;
-      ::close(parent);
-      if ((n >= 0 && !substituted) || (rc < 0 && saved != EEXIST)) {
-        errno = saved;
-        return -1;
-      }
+      if (rc < 0 && errno != EEXIST) return {};
     }
-    if (!substituted) return openat2_in_root(rootfd, cur, O_PATH);
+    if (!substituted) return unique_fd(openat2_in_root(rootfd, cur, O_PATH));
   }
   errno = ELOOP;
-  return -1;
+  return {};
 }
 
 struct FdPath {
@@ -142,9 +135,9 @@ int mount_fallback(const MountStep& m, const char* target) {
 }
 
 bool mount_one(InitContext& ctx, const MountStep& m) {
-  int target = open_target(ctx.rootfd, m.destination.c_str(), m.is_bind && m.is_file);
-  if (target < 0) return init_fail(ctx, errno, "mount target %s", m.destination.c_str());
-  FdPath tpath(target);
+  unique_fd target = open_target(ctx.rootfd, m.destination.c_str(), m.is_bind && m.is_file);
+  if (!target) return init_fail(ctx, errno, "mount target %s", m.destination.c_str());
+  FdPath tpath(target.get());
   int rc;
   if (m.is_bind) {
     rc = ::mount(m.source.c_str(), tpath.text, nullptr, m.flags, nullptr);
@@ -158,23 +151,17 @@ bool mount_one(InitContext& ctx, const MountStep& m) {
     rc = mount_fallback(m, tpath.text);
     fell_back = rc == 0 && m.fallback != MountFallback::devpts_without_gid;
   }
-  int saved = errno;
+  if (rc != 0)
+    return init_fail(ctx, errno, "mount %s (%s) onto %s", m.source.c_str(),
+                     m.is_bind ? "bind" : m.type.c_str(), m.destination.c_str());
   // What is on /proc now must really be procfs, whatever the mount call was told
   // (CVE-2019-19921: a racing symlink swap could have put something else there).
-  if (rc == 0 && m.type == "proc" && !fell_back) {
+  if (m.type == "proc" && !fell_back) {
     struct statfs sfs;
-    int top = openat2_in_root(ctx.rootfd, m.destination.c_str(), O_PATH);
-    bool ok = top >= 0 && ::fstatfs(top, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
-    if (top >= 0) ::close(top);
-    if (!ok) {
-      ::close(target);
+    unique_fd top(openat2_in_root(ctx.rootfd, m.destination.c_str(), O_PATH));
+    if (!top || ::fstatfs(top.get(), &sfs) != 0 || sfs.f_type != PROC_SUPER_MAGIC)
       return init_fail(ctx, EPERM, "mount %s: what is there is not procfs", m.destination.c_str());
-    }
   }
-  ::close(target);
-  if (rc != 0)
-    return init_fail(ctx, saved, "mount %s (%s) onto %s", m.source.c_str(),
-                     m.is_bind ? "bind" : m.type.c_str(), m.destination.c_str());
 
   uint64_t set = m.attr_set, clr = m.attr_clr;
   // A bind of the host's tree gets the options the fs mount would have had, all the way down.
@@ -182,25 +169,22 @@ bool mount_one(InitContext& ctx, const MountStep& m) {
   bool need_attrs = (m.is_bind || fell_back || m.attr_recursive) && (set || clr);
   if (!need_attrs && !m.propagation) return true;
   // Reopen: the descriptor must name the new mount, not the directory under it.
-  int mnt = openat2_in_root(ctx.rootfd, m.destination.c_str(), O_PATH);
-  if (mnt < 0) return init_fail(ctx, errno, "reopen mount %s", m.destination.c_str());
-  rc = need_attrs ? set_attrs(mnt, set, clr, recursive) : 0;
+  unique_fd mnt(openat2_in_root(ctx.rootfd, m.destination.c_str(), O_PATH));
+  if (!mnt) return init_fail(ctx, errno, "reopen mount %s", m.destination.c_str());
+  rc = need_attrs ? set_attrs(mnt.get(), set, clr, recursive) : 0;
   if (rc == 0 && m.propagation)
-    rc = ::mount(nullptr, FdPath(mnt).text, nullptr, m.propagation, nullptr);
-  saved = errno;
-  ::close(mnt);
-  if (rc != 0) return init_fail(ctx, saved, "set options of mount %s", m.destination.c_str());
+    rc = ::mount(nullptr, FdPath(mnt.get()).text, nullptr, m.propagation, nullptr);
+  if (rc != 0) return init_fail(ctx, errno, "set options of mount %s", m.destination.c_str());
   return true;
 }
 
 bool make_device(InitContext& ctx, const DeviceStep& d) {
   if (ctx.plan->bind_devices) {
-    int target = open_target(ctx.rootfd, d.path.c_str(), /*is_file=*/true);
-    if (target < 0) return init_fail(ctx, errno, "create %s", d.path.c_str());
-    int rc = ::mount(d.host_path.c_str(), FdPath(target).text, nullptr, MS_BIND, nullptr);
-    int saved = errno;
-    ::close(target);
-    return rc == 0 || init_fail(ctx, saved, "bind device %s", d.path.c_str());
+    unique_fd target = open_target(ctx.rootfd, d.path.c_str(), /*is_file=*/true);
+    if (!target) return init_fail(ctx, errno, "create %s", d.path.c_str());
+    return ::mount(d.host_path.c_str(), FdPath(target.get()).text, nullptr, MS_BIND, nullptr) ==
+               0 ||
+           init_fail(ctx, errno, "bind device %s", d.path.c_str());
   }
   // mknod in the parent directory, itself opened inside the root.
   char parent_path[4096];
@@ -208,14 +192,12 @@ bool make_device(InitContext& ctx, const DeviceStep& d) {
   char* slash = std::strrchr(parent_path, '/');
   const char* name = d.path.c_str() + (slash - parent_path) + 1;
   *slash = '\0';
-  int parent = open_target(ctx.rootfd, parent_path[0] ? parent_path : "/", false);
-  if (parent < 0) return init_fail(ctx, errno, "open parent of %s", d.path.c_str());
-  ::unlinkat(parent, name, 0);
-  int rc = ::mknodat(parent, name, d.mode, d.dev);
-  if (rc == 0) rc = ::fchownat(parent, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW);
-  int saved = errno;
-  ::close(parent);
-  return rc == 0 || init_fail(ctx, saved, "mknod %s", d.path.c_str());
+  unique_fd parent = open_target(ctx.rootfd, parent_path[0] ? parent_path : "/", false);
+  if (!parent) return init_fail(ctx, errno, "open parent of %s", d.path.c_str());
+  ::unlinkat(parent.get(), name, 0);
+  int rc = ::mknodat(parent.get(), name, d.mode, d.dev);
+  if (rc == 0) rc = ::fchownat(parent.get(), name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW);
+  return rc == 0 || init_fail(ctx, errno, "mknod %s", d.path.c_str());
 }
 
 }  // namespace
@@ -250,21 +232,17 @@ bool bind_rootfs(InitContext& ctx) {
 // The sysfs that came with the session's spare network namespace (netns.hpp): moved into
 // place with the step's options.
 bool move_sysfs_into_place(InitContext& ctx, const MountStep& m) {
-  const int sysfs = std::exchange(ctx.sysfs_fd, -1);
-  int target = open_target(ctx.rootfd, m.destination.c_str(), false);
-  int rc = target < 0 ? -1 : set_attrs(sysfs, m.attr_set, m.attr_clr, false);
+  const unique_fd sysfs(std::exchange(ctx.sysfs_fd, -1));
+  unique_fd target = open_target(ctx.rootfd, m.destination.c_str(), false);
+  int rc = !target ? -1 : set_attrs(sysfs.get(), m.attr_set, m.attr_clr, false);
   if (rc == 0)
-    rc = ::move_mount(sysfs, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-  int saved = errno;
-  ::close(sysfs);
-  if (target >= 0) ::close(target);
-  if (rc != 0) return init_fail(ctx, saved, "move sysfs onto %s", m.destination.c_str());
+    rc = ::move_mount(sysfs.get(), "", target.get(), "",
+                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+  if (rc != 0) return init_fail(ctx, errno, "move sysfs onto %s", m.destination.c_str());
   if (!m.propagation) return true;
-  int mnt = openat2_in_root(ctx.rootfd, m.destination.c_str(), O_PATH);
-  rc = mnt < 0 ? -1 : ::mount(nullptr, FdPath(mnt).text, nullptr, m.propagation, nullptr);
-  saved = errno;
-  if (mnt >= 0) ::close(mnt);
-  return rc == 0 || init_fail(ctx, saved, "set propagation of mount %s", m.destination.c_str());
+  unique_fd mnt(openat2_in_root(ctx.rootfd, m.destination.c_str(), O_PATH));
+  rc = !mnt ? -1 : ::mount(nullptr, FdPath(mnt.get()).text, nullptr, m.propagation, nullptr);
+  return rc == 0 || init_fail(ctx, errno, "set propagation of mount %s", m.destination.c_str());
 }
 
 bool mount_all(InitContext& ctx) {
@@ -288,8 +266,8 @@ bool create_devices(InitContext& ctx) {
 }
 
 bool link_dev_entries(InitContext& ctx) {
-  int dev = open_target(ctx.rootfd, "/dev", false);
-  if (dev < 0) return init_fail(ctx, errno, "open /dev");
+  unique_fd dev = open_target(ctx.rootfd, "/dev", false);
+  if (!dev) return init_fail(ctx, errno, "open /dev");
   struct Link {
     const char* target;
     const char* name;
@@ -301,15 +279,11 @@ bool link_dev_entries(InitContext& ctx) {
                         {"pts/ptmx", "ptmx"}};
   for (const auto& l : links) {
     if (std::strcmp(l.name, "ptmx") == 0 && !ctx.plan->has_dev_pts) continue;
-    if (::symlinkat(l.target, dev, l.name) != 0 && errno != EEXIST) {
-      int saved = errno;
-      ::close(dev);
-      return init_fail(ctx, saved, "symlink /dev/%s", l.name);
-    }
+    if (::symlinkat(l.target, dev.get(), l.name) != 0 && errno != EEXIST)
+      return init_fail(ctx, errno, "symlink /dev/%s", l.name);
   }
   // /dev/shm for POSIX shared memory, when no mount provided it.
-  ::mkdirat(dev, "shm", 01777);
-  ::close(dev);
+  ::mkdirat(dev.get(), "shm", 01777);
   return true;
 }
 
@@ -331,18 +305,15 @@ bool enter_rootfs(InitContext& ctx) {
       return init_fail(ctx, errno, "move %s to /", rootfs);
     if (::chroot(".") != 0) return init_fail(ctx, errno, "chroot %s", rootfs);
   } else {
-    int old_root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (old_root < 0) return init_fail(ctx, errno, "open old root");
+    unique_fd old_root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!old_root) return init_fail(ctx, errno, "open old root");
     // pivot_root(".", "."): the old root ends up stacked on the new one; detach it.
-    if (::syscall(SYS_pivot_root, ".", ".") != 0) {
-      ::close(old_root);
+    if (::syscall(SYS_pivot_root, ".", ".") != 0)
       return init_fail(ctx, errno, "pivot_root %s", rootfs);
-    }
     // From the old root's directory, "." is the old root mount, not the new one under it.
     // Slave first, so that unmounting it doesn't propagate to the host.
-    int rc = ::fchdir(old_root);
-    ::close(old_root);
-    if (rc != 0) return init_fail(ctx, errno, "chdir to the old root");
+    if (::fchdir(old_root.get()) != 0) return init_fail(ctx, errno, "chdir to the old root");
+    old_root.reset();
     if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0)
       return init_fail(ctx, errno, "make old root rslave");
     if (::umount2(".", MNT_DETACH) != 0) return init_fail(ctx, errno, "detach old root");
@@ -355,23 +326,17 @@ bool enter_rootfs(InitContext& ctx) {
 
 bool make_root_readonly(InitContext& ctx) {
   if (!ctx.plan->readonly_root) return true;
-  int fd = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  int rc = fd < 0 ? -1 : set_attrs(fd, MOUNT_ATTR_RDONLY, 0, false);
-  int saved = errno;
-  if (fd >= 0) ::close(fd);
-  return rc == 0 || init_fail(ctx, saved, "make / read-only");
+  unique_fd fd(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  int rc = !fd ? -1 : set_attrs(fd.get(), MOUNT_ATTR_RDONLY, 0, false);
+  return rc == 0 || init_fail(ctx, errno, "make / read-only");
 }
 
 bool apply_sysctls(InitContext& ctx) {
   // /proc is the container's now: its /proc/sys shows the container's own namespaces.
   for (const auto& [path, value] : ctx.plan->sysctls) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-    bool ok =
-        fd >= 0 && ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
-    int saved = errno;
-    if (fd >= 0) ::close(fd);
-    if (!ok)
-      return init_fail(ctx, saved, "linux.sysctl: write %s to %s", value.c_str(), path.c_str());
+    unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd || ::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
+      return init_fail(ctx, errno, "linux.sysctl: write %s to %s", value.c_str(), path.c_str());
   }
   return true;
 }
@@ -408,11 +373,9 @@ bool mask_paths(InitContext& ctx) {
       if (errno == ENOENT) continue;
       return init_fail(ctx, errno, "bind read-only path %s", p.c_str());
     }
-    int fd = ::open(p.c_str(), O_PATH | O_CLOEXEC);
-    int rc = fd < 0 ? -1 : set_attrs(fd, MOUNT_ATTR_RDONLY, 0, true);
-    int saved = errno;
-    if (fd >= 0) ::close(fd);
-    if (rc != 0) return init_fail(ctx, saved, "make %s read-only", p.c_str());
+    unique_fd fd(::open(p.c_str(), O_PATH | O_CLOEXEC));
+    if (!fd || set_attrs(fd.get(), MOUNT_ATTR_RDONLY, 0, true) != 0)
+      return init_fail(ctx, errno, "make %s read-only", p.c_str());
   }
   return true;
 }

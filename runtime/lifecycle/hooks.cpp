@@ -89,26 +89,21 @@ std::vector<HookStep> make_hook_steps(const std::optional<std::vector<oci::Hook>
 }
 
 bool run_hook_step(const HookStep& h, int state_fd, HookFailure& f) {
-  int out = ::memfd_create("hook-output", MFD_CLOEXEC);
-  if (out < 0) return fail(f, errno, "capture its output: memfd_create");
+  unique_fd out(::memfd_create("hook-output", MFD_CLOEXEC));
+  if (!out) return fail(f, errno, "capture its output: memfd_create");
   pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(out);
-    return fail(f, errno, "fork");
-  }
-  if (pid == 0) exec_hook(h, state_fd, out);
+  if (pid < 0) return fail(f, errno, "fork");
+  if (pid == 0) exec_hook(h, state_fd, out.get());
 
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   bool timed_out = false;
-  if (pidfd >= 0) {
-    struct pollfd p = {pidfd, POLLIN, 0};
+  if (unique_fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); pidfd) {
+    struct pollfd p = {pidfd.get(), POLLIN, 0};
     int ms = h.timeout_s > 0 ? h.timeout_s * 1000 : -1;
     int r = retry_eintr([&] { return ::poll(&p, 1, ms); });
     if (r == 0) {
-      ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+      ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
       timed_out = true;
     }
-    ::close(pidfd);
   }
   int status = 0;
   retry_eintr([&] { return ::waitpid(pid, &status, 0); });
@@ -121,9 +116,8 @@ bool run_hook_step(const HookStep& h, int state_fd, HookFailure& f) {
       std::snprintf(f.msg, sizeof f.msg, "exited with status %d", WEXITSTATUS(status));
     else
       std::snprintf(f.msg, sizeof f.msg, "was killed by signal %d", WTERMSIG(status));
-    append_output_tail(out, f.msg, sizeof f.msg);
+    append_output_tail(out.get(), f.msg, sizeof f.msg);
   }
-  ::close(out);
   return ok;
 }
 

@@ -18,18 +18,16 @@ constexpr const char* kPrivate = "org.boxapp.runtime";  // our fields inside sta
 
 // Removes a directory tree without following symlinks.
 void remove_tree(int parent, const char* name) {
-  int fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd >= 0) {
-    if (DIR* d = ::fdopendir(fd)) {
-      while (auto* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n == "." || n == "..") continue;
-        if (::unlinkat(fd, n.c_str(), 0) != 0 && errno == EISDIR) remove_tree(fd, n.c_str());
-      }
-      ::closedir(d);
-    } else {
-      ::close(fd);
+  unique_fd fd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  // The stream owns the descriptor once it is made.
+  if (DIR* d = fd ? ::fdopendir(fd.get()) : nullptr) {
+    const int dir = fd.release();
+    while (auto* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n == "." || n == "..") continue;
+      if (::unlinkat(dir, n.c_str(), 0) != 0 && errno == EISDIR) remove_tree(dir, n.c_str());
     }
+    ::closedir(d);
   }
   ::unlinkat(parent, name, AT_REMOVEDIR);
 }
@@ -106,10 +104,8 @@ void StateStore::save(const ContainerRecord& record) const {
 }
 
 void StateStore::erase(const std::string& id) const {
-  int fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  remove_tree(fd, id.c_str());
-  ::close(fd);
+  unique_fd fd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd) remove_tree(fd.get(), id.c_str());
 }
 
 std::vector<std::string> StateStore::ids() const {

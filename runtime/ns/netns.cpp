@@ -41,33 +41,23 @@ int fail(HelperJob& job, const char* step) {
 // A new network namespace starts with `lo` down: 127.0.0.1 would not answer even inside
 // the box. Up it goes, as crun and bubblewrap do; everything else is for hooks to plumb.
 bool bring_up_loopback() {
-  int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (sock < 0) return false;
+  unique_fd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock) return false;
   struct ifreq ifr = {};
   __builtin_memcpy(ifr.ifr_name, "lo", 3);
-  bool ok = ::ioctl(sock, SIOCGIFFLAGS, &ifr) == 0;
-  if (ok && !(ifr.ifr_flags & IFF_UP)) {
-    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
-    ok = ::ioctl(sock, SIOCSIFFLAGS, &ifr) == 0;
-  }
-  int err = errno;
-  ::close(sock);
-  errno = err;
-  return ok;
+  if (::ioctl(sock.get(), SIOCGIFFLAGS, &ifr) != 0) return false;
+  if (ifr.ifr_flags & IFF_UP) return true;
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+  return ::ioctl(sock.get(), SIOCSIFFLAGS, &ifr) == 0;
 }
 
 // A sysfs of the helper's network namespace, attached nowhere. fsopen wants a mount
 // namespace the helper's user namespace owns: it made one of its own, which goes with it.
 int detached_sysfs() {
-  int fs = ::fsopen("sysfs", FSOPEN_CLOEXEC);
-  if (fs < 0) return -1;
-  int mnt = ::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0
-                ? ::fsmount(fs, FSMOUNT_CLOEXEC, 0)
-                : -1;
-  int err = errno;
-  ::close(fs);
-  errno = err;
-  return mnt;
+  unique_fd fs(::fsopen("sysfs", FSOPEN_CLOEXEC));
+  if (!fs) return -1;
+  if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) return -1;
+  return ::fsmount(fs.get(), FSMOUNT_CLOEXEC, 0);
 }
 
 // The helper: system calls only, on its own small stack. Joining a user namespace needs

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <utility>
 
 namespace boxrt {
@@ -29,9 +30,14 @@ class unique_fd {
 
   // Closes the held descriptor (if any) and takes ownership of `fd`. close() errors are
   // ignored on purpose: on Linux the descriptor is gone even when close() reports EINTR,
-  // so retrying could close somebody else's descriptor.
+  // so retrying could close somebody else's descriptor. errno is left as it was, so an
+  // error path can report the failure that led to it after its descriptors are gone.
   void reset(int fd = -1) noexcept {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) {
+      const int saved = errno;
+      ::close(fd_);
+      errno = saved;
+    }
     fd_ = fd;
   }
 
