@@ -230,6 +230,72 @@ void no_cgroup(const oci::Spec& spec, const std::string& why) {
     log_debug("no cgroup for the container: " + why);
 }
 
+namespace {
+
+// The container's cgroup, relative to the mount's root, from linux.cgroupsPath: absolute
+// from the tree's root; relative, or none (boxapp/ID), under the subtree delegated to us.
+// nullopt with `why` when there is nothing delegated to put it under.
+std::optional<std::string> cgroup_path_for(const oci::Spec& spec, const CgroupHost& host,
+                                           const std::string& id, std::string& why) {
+  const std::optional<std::string>& path = spec.linux ? spec.linux->cgroups_path : std::nullopt;
+  if (path && (path->find("/../") != std::string::npos || path->ends_with("/..") ||
+               path->starts_with("../") || *path == ".."))
+    throw Error("linux.cgroupsPath: " + backquoted(*path) + " must not contain `..`");
+  if (path && path->starts_with("/")) return *path;
+  if (host.delegated.empty()) {
+    // The reason reads /proc/cgroups: only when it will be shown, not at every start.
+    const bool shown = requests_limits(spec) || log_enabled(LogLevel::debug);
+    why = shown ? no_delegation_reason(host) : "no delegated cgroup";
+    return std::nullopt;
+  }
+  return join(host.delegated, path && !path->empty() ? *path : "boxapp/" + id);
+}
+
+// Directories made on the way down to a container's cgroup, removed again unless the
+// cgroup is handed over.
+struct MadeDirs {
+  std::vector<std::string> dirs;
+  bool kept = false;
+  ~MadeDirs() {
+    if (kept) return;
+    for (auto it = dirs.rbegin(); it != dirs.rend(); ++it)
+      ::rmdir(it->c_str());
+  }
+};
+
+// Down from the root: enables the controllers where we may and creates what is missing.
+// The cgroup's directory, or nullopt with `why` when the tree isn't ours to write.
+std::optional<std::string> make_cgroup_dirs(const std::string& mount, const std::string& rel,
+                                            const std::set<std::string>& controllers,
+                                            MadeDirs& made, std::string& why) {
+  std::string dir = mount;
+  const auto parts = split(rel, '/');
+  if (parts.empty()) throw Error("linux.cgroupsPath: names the root of the cgroup tree");
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (writable(dir)) enable_controllers(dir, controllers);
+    dir += "/" + parts[i];
+    if (::mkdir(dir.c_str(), 0755) == 0) {
+      made.dirs.push_back(dir);
+    } else if (errno != EEXIST) {
+      const int err = errno;
+      why = "create cgroup " + backquoted(dir) + ": " + std::strerror(err);
+      if (err == EACCES || err == EPERM || err == EROFS) return std::nullopt;
+      throw Error(why);
+    }
+  }
+  if (made.dirs.empty() || made.dirs.back() != dir) {
+    if (populated(dir))
+      throw Error("linux.cgroupsPath: cgroup " + backquoted(dir) + " already has processes");
+    if (!writable(dir)) {
+      why = "cgroup " + backquoted(dir) + " is not ours to write";
+      return std::nullopt;
+    }
+  }
+  return dir;
+}
+
+}  // namespace
+
 std::optional<ContainerCgroup> create_container_cgroup(const oci::Spec& spec,
                                                        const std::string& id) {
   const bool required = limits_required(spec);
@@ -237,78 +303,35 @@ std::optional<ContainerCgroup> create_container_cgroup(const oci::Spec& spec,
   std::vector<CgroupWrite> writes;
   if (spec.linux && spec.linux->resources)
     writes = resource_writes(*spec.linux->resources, ignored);
+  if (!ignored.empty() && required) throw Error(ignored.front());
+  for (const auto& i : ignored)
+    log_warning(i + "; ignored");
 
   auto unavailable = [&](const std::string& why) -> std::optional<ContainerCgroup> {
     no_cgroup(spec, why);
     return std::nullopt;
   };
-  if (!ignored.empty() && required) throw Error(ignored.front());
-  for (const auto& i : ignored)
-    log_warning(i + "; ignored");
-
   std::optional<CgroupHost> host = find_cgroup_host();
   if (!host) return unavailable("no cgroup v2 hierarchy is mounted");
-  const std::optional<std::string>& path = spec.linux ? spec.linux->cgroups_path : std::nullopt;
-  if (path && (path->find("/../") != std::string::npos || path->ends_with("/..") ||
-               path->starts_with("../") || *path == ".."))
-    throw Error("linux.cgroupsPath: " + backquoted(*path) + " must not contain `..`");
-  std::string rel;  // from the mount's root
-  if (path && path->starts_with("/")) {
-    rel = *path;
-  } else {
-    if (host->delegated.empty()) {
-      // The reason reads /proc/cgroups: only when it will be shown, not at every start.
-      const bool shown = requests_limits(spec) || log_enabled(LogLevel::debug);
-      return unavailable(shown ? no_delegation_reason(*host) : "no delegated cgroup");
-    }
-    rel = join(host->delegated, path && !path->empty() ? *path : "boxapp/" + id);
-  }
-
+  std::string why;
+  std::optional<std::string> rel = cgroup_path_for(spec, *host, id, why);
+  if (!rel) return unavailable(why);
   std::set<std::string> controllers = {"memory", "pids", "cpu", "io"};
   for (const auto& w : writes)
     controllers.insert(controller_of(w.file));
-  // Down from the root: enable controllers where we may, create what is missing.
-  std::vector<std::string> created;
-  auto undo = [&] {
-    for (auto it = created.rbegin(); it != created.rend(); ++it)
-      ::rmdir(it->c_str());
-  };
-  std::string dir = host->mount;
-  const auto parts = split(rel, '/');
-  if (parts.empty()) throw Error("linux.cgroupsPath: names the root of the cgroup tree");
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (writable(dir)) enable_controllers(dir, controllers);
-    dir += "/" + parts[i];
-    if (::mkdir(dir.c_str(), 0755) == 0) {
-      created.push_back(dir);
-    } else if (errno != EEXIST) {
-      std::string why = "create cgroup " + backquoted(dir) + ": " + std::strerror(errno);
-      undo();
-      if (errno == EACCES || errno == EPERM || errno == EROFS) return unavailable(why);
-      throw Error(why);
-    }
-  }
-  if (created.empty() || created.back() != dir) {
-    if (populated(dir)) {
-      throw Error("linux.cgroupsPath: cgroup " + backquoted(dir) + " already has processes");
-    }
-    if (!writable(dir)) return unavailable("cgroup " + backquoted(dir) + " is not ours to write");
-  }
-  std::vector<std::string> problems = apply_writes(dir, writes);
-  if (!problems.empty() && required) {
-    undo();
-    throw Error(problems.front());
-  }
+  MadeDirs made;
+  std::optional<std::string> dir = make_cgroup_dirs(host->mount, *rel, controllers, made, why);
+  if (!dir) return unavailable(why);
+
+  std::vector<std::string> problems = apply_writes(*dir, writes);
+  if (!problems.empty() && required) throw Error(problems.front());
   for (const auto& p : problems)
     log_warning(p + "; not applied");
   ContainerCgroup cg;
-  cg.path = dir;
-  cg.dir.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!cg.dir) {
-    int err = errno;
-    undo();
-    throw sys_error(err, "open cgroup " + backquoted(dir));
-  }
+  cg.path = *dir;
+  cg.dir.reset(::open(dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!cg.dir) throw_errno("open cgroup " + backquoted(*dir));
+  made.kept = true;
   return cg;
 }
 
