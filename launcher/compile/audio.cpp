@@ -18,7 +18,7 @@ void compile_audio(const Profile& p, const HostFacts& h, const CompileOptions& o
                 ": audio.mode: \"pulseaudio\", but no PulseAudio server is running "
                 "(no socket at $XDG_RUNTIME_DIR/pulse/native)");
   // A directory of the box's own: the server puts the box's socket there once the box is
-  // set up (sound_socket.hpp), or, when it won't, a link to the session's socket goes there
+  // set up (sound/sound_socket.hpp), or, when it won't, a link to the session's socket goes there
   // with a copy of the cookie. The app starts after either.
   const std::string inside = pulse_dir_in(h.xdg_runtime_dir);
   s.mounts->push_back(socket_bind(pulse_dir_in(box_dir(p, h, o)), inside));

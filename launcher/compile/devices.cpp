@@ -11,7 +11,7 @@ using boxrt::Error;
 
 // Device files keep their host groups (audio, video). The box reaches them as that group
 // itself where /etc/subgid grants it (mapped as its own id, and given to the app), or else
-// by keeping the user's supplementary groups (design.md, "Identity, groups and devices").
+// by keeping the user's supplementary groups (docs/design.md, "Identity, groups and devices").
 void compile_groups(const Profile& p, const HostFacts& h, oci::Spec& s) {
   std::vector<uint32_t> mapped;
   bool keep = false;

@@ -23,7 +23,8 @@ struct HostFacts {
   std::string xdg_runtime_dir, xdg_data_home, downloads;
   std::optional<gid_t> audio_gid, video_gid;  // the host's groups, when the user is in them
   // Host gids /etc/subgid grants the user as they are (an admin's "alice:29:1"): the session
-  // maps them, so a box can have the audio or video group itself (design.md, "gid mapping").
+  // maps them, so a box can have the audio or video group itself (docs/design.md, "Identity, groups
+  // and devices").
   std::map<std::string, gid_t> granted_groups;  // "audio" → 29
   // The display and sound servers the user's session offers.
   std::string display, xauthority, wayland_display, pulse_socket;

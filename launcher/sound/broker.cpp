@@ -1,4 +1,4 @@
-// The per-session sound broker (sound_socket.hpp): one process, one poll loop over its
+// The per-session sound broker (sound/sound_socket.hpp): one process, one poll loop over its
 // listening socket, its clients, the pidfds of the boxes it serves and an inotify watch on
 // the session directory; libpulse calls are made one at a time, each bounded (pulse.cpp).
 #include <fcntl.h>

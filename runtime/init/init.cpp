@@ -110,7 +110,8 @@ void init_main(InitContext& ctx) {
   // container waits for it to start. execve restores dumpability for the container's process.
   ::prctl(PR_SET_DUMPABLE, 0);
 
-  // The setup, in order; each step is a function of its own (rootfs.cpp, init_process.cpp).
+  // The setup, in order; each step is a function of its own (init/rootfs.cpp, init/process.cpp);
+  // init.hpp lists them in this order.
   bool (*const steps[])(InitContext&) = {
       become_namespace_root,
       set_root_propagation,

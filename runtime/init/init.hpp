@@ -23,11 +23,11 @@ struct InitContext {
   // listenerPath, and a memfd with the container process state to send with the fd.
   int listener_fd = -1, listener_state_fd = -1;
   int rootfd = -1;
-  // A new network namespace is made by the runtime beside us (netns.hpp) and comes on the
+  // A new network namespace is made by the runtime beside us (ns/netns.hpp) and comes on the
   // sync socket; join_network joins it before the first sysfs mount, or after all mounts.
   bool netns_pending = false;
-  // Or we are in the session's spare already (netns.hpp): a sysfs of it, detached, which the
-  // first sysfs mount moves into place (the session could mount one; we can't).
+  // Or we are in the session's spare already (ns/spare_network.hpp): a sysfs of it, detached, which
+  // the first sysfs mount moves into place (the session could mount one; we can't).
   int sysfs_fd = -1;
   char exe[4096] = {};  // args[0] as found in the container
   InitError error;
@@ -37,32 +37,35 @@ struct InitContext {
 bool init_fail(InitContext& ctx, int err, const char* fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-// The steps, in order (rootfs.cpp, init_process.cpp).
+// The steps, in the order init_main runs them (init/rootfs.cpp, init/process.cpp). First,
+// while the init's /proc files are still its own to write (before PR_SET_DUMPABLE 0):
+bool apply_oom_score(InitContext& ctx);
+// The step table, from the new namespaces to a process ready to exec:
 bool become_namespace_root(InitContext& ctx);
 bool set_root_propagation(InitContext& ctx);
 bool bind_rootfs(InitContext& ctx);
 bool mount_all(InitContext& ctx);
-bool join_network(InitContext& ctx);
+bool join_network(InitContext& ctx);  // before the first sysfs mount (mount_all), or here
 bool create_devices(InitContext& ctx);
 bool link_dev_entries(InitContext& ctx);
 bool set_host_names(InitContext& ctx);
 bool run_create_hooks(InitContext& ctx);  // wait for the runtime's hooks, run createContainer
-bool join_session_keyring(InitContext& ctx);
-bool enter_rootfs(InitContext& ctx);  // pivot_root, or MS_MOVE + chroot with --no-pivot
+bool enter_rootfs(InitContext& ctx);      // pivot_root, or MS_MOVE + chroot with --no-pivot
 bool apply_root_propagation(InitContext& ctx);
 bool make_root_readonly(InitContext& ctx);
 bool apply_sysctls(InitContext& ctx);  // before mask_paths makes /proc/sys read-only
 bool mask_paths(InitContext& ctx);
+bool join_session_keyring(InitContext& ctx);
 bool setup_terminal(InitContext& ctx);
 bool apply_rlimits(InitContext& ctx);
-bool apply_oom_score(InitContext& ctx);  // before PR_SET_DUMPABLE 0: /proc/self is ours till then
 bool close_other_fds(InitContext& ctx);
 bool load_seccomp_with_caps(InitContext& ctx);  // without no_new_privs: needs CAP_SYS_ADMIN
 bool switch_identity(InitContext& ctx);
-bool load_seccomp_last(InitContext& ctx);  // with no_new_privs: right before execve
-bool set_exec_labels(InitContext& ctx);    // AppArmor profile / SELinux label for execve
 bool enter_cwd(InitContext& ctx);
 bool find_executable(InitContext& ctx);
+// Once started (after the startContainer hooks), right before execve:
+bool set_exec_labels(InitContext& ctx);    // AppArmor profile / SELinux label for execve
+bool load_seccomp_last(InitContext& ctx);  // with no_new_privs: nothing may follow it
 
 // Runs the steps, reports to the parent, waits to be started and execs. Never returns.
 [[noreturn]] void init_main(InitContext& ctx);

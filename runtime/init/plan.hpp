@@ -80,7 +80,8 @@ struct InitPlan {
   bool new_keyring = true;  // join a fresh session keyring (off with --no-new-keyring)
   uid_t uid = 0;
   gid_t gid = 0;
-  bool set_groups = true;  // false: keep the groups we have (design.md, "keep groups")
+  bool set_groups =
+      true;  // false: keep the groups we have (docs/design.md, "Identity, groups and devices")
   std::vector<gid_t> groups;
   std::optional<mode_t> umask;
 

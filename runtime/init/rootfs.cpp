@@ -229,7 +229,7 @@ bool bind_rootfs(InitContext& ctx) {
   return true;
 }
 
-// The sysfs that came with the session's spare network namespace (netns.hpp): moved into
+// The sysfs that came with the session's spare network namespace (ns/spare_network.hpp): moved into
 // place with the step's options.
 bool move_sysfs_into_place(InitContext& ctx, const MountStep& m) {
   const unique_fd sysfs(std::exchange(ctx.sysfs_fd, -1));

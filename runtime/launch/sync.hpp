@@ -1,6 +1,6 @@
 // The sync socket between the runtime and the process it cloned (a container's init, or a
 // process joining a running container): one byte a message, in an order both sides know.
-// The child side writes these itself (init.cpp), without allocating.
+// The child side writes these itself (init/init.cpp), without allocating.
 #pragma once
 
 namespace boxrt {

@@ -96,7 +96,7 @@ Joining load_running(const StateStore& store, const std::string& id, const ExecO
   const oci::Status state_now = live_status(store, j.record);
   if (state_now == oci::Status::stopped)
     throw Error("container " + backquoted(id) + " is stopped: cannot exec in it");
-  // Until it starts, the init is the runtime's own copy and closed to everyone (init.cpp).
+  // Until it starts, the init is the runtime's own copy and closed to everyone (init/init.cpp).
   if (state_now == oci::Status::created)
     throw Error("container " + backquoted(id) + " is created but not started: start it first");
   if (state_now == oci::Status::paused)

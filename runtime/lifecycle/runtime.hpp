@@ -44,7 +44,7 @@ struct CreateOptions {
   // sound socket, the bundle's config.json). The process starts once it has returned and the
   // init is ready. Throwing destroys the container.
   std::function<void(pid_t)> before_start;
-  // The session's spare network namespace, asked for ahead (netns.hpp): used for a spec
+  // The session's spare network namespace, asked for ahead (ns/spare_network.hpp): used for a spec
   // that asks for a new one.
   NetworkAhead* network_ahead = nullptr;
 };

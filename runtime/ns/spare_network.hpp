@@ -4,7 +4,7 @@
 // over it: it can't reconfigure it (there is `lo`, up, and nothing else to configure), nor
 // mount a sysfs of it, so a detached sysfs mount comes with it, which the init moves into
 // place. Without the socket (or where the kernel won't make one), starts make their own
-// beside the init (netns.hpp).
+// beside the init (ns/netns.hpp).
 #pragma once
 
 #include <optional>

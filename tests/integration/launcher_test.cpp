@@ -140,7 +140,7 @@ c = socket.create_connection(s.getsockname()); a, _ = s.accept(); c.send(b"lo wo
   };
   const std::string host_net = std::filesystem::read_symlink("/proc/self/ns/net");
   // The first start may find no session (it then makes the namespace beside the box's init);
-  // later ones take the one the session made ahead (netns.hpp). Both ways look the same.
+  // later ones take the one the session made ahead (ns/spare_network.hpp). Both ways look the same.
   REQUIRE(boxapp({"run", "-d", "--name", "net-neighbour", "sleeper"}).status == 0);
   const std::string xdg = std::getenv("XDG_RUNTIME_DIR");
   CHECK(::access((xdg + "/boxapp/netns.sock").c_str(), F_OK) == 0);

@@ -1,5 +1,5 @@
 // A user without /etc/subuid and /etc/subgid ranges: the session maps only the user's own
-// uid and gid (design.md), and containers still run with those. scripts/test runs these as
+// uid and gid (docs/design.md), and containers still run with those. scripts/test runs these as
 // such a user ("boxtestns"); for anyone with ranges they are skipped with a warning.
 #include <unistd.h>
 
