@@ -123,6 +123,7 @@ std::string source_position(const toml::source_region& src, const std::string& f
 }
 
 toml::table parse_toml(std::string_view text, const std::string& origin) {
+  check_toml_text(text, origin);
   try {
     return toml::parse(text, origin);
   } catch (const toml::parse_error& e) {

@@ -1,6 +1,5 @@
 // TOML → Profile. Every key is known to exactly one table here; anything else is an error
 // at its own file:line:column, with a suggestion when a known key is one typo away.
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <set>

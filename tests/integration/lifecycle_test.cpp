@@ -358,7 +358,10 @@ TEST_CASE("features is a valid runtime-spec features document") {
   Result r = run_process({runtime_bin(), "features"});
   REQUIRE(r.status == 0);
   json f = json::parse(r.out);
-  CHECK(testing::schema_errors(f, "features-schema.json") == std::nullopt);
+  if (testing::oci_schema_has("features-schema.json"))
+    CHECK(testing::schema_errors(f, "features-schema.json") == std::nullopt);
+  else
+    WARN(testing::oci_schema_lacks("features-schema.json"));
   CHECK(f["ociVersionMax"] == "1.2.0");
   const auto& opts = f["mountOptions"];
   for (const char* o : {"rbind", "ro", "rro", "nosuid", "rslave", "strictatime"})

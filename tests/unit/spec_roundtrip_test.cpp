@@ -134,8 +134,8 @@ TEST_CASE("configs printed by runc spec, runc spec --rootless and crun spec roun
 
 TEST_CASE("the runtime-spec's own good examples parse, round-trip and stay schema-valid") {
   auto dir = testing::oci_schema_dir();
-  if (!dir) {
-    WARN("not checked: runtime-spec schemas not found beside the checkout (../shared/oci-schema)");
+  if (!testing::oci_schema_has("test/config/good")) {
+    WARN(testing::oci_schema_lacks("test/config/good"));
     return;
   }
   auto files = json_files(*dir + "/test/config/good");
@@ -153,15 +153,24 @@ TEST_CASE("our own test documents are schema-valid after a round trip") {
   for (const char* name : {"specs/every-field.json", "specs/extensions.json"}) {
     DYNAMIC_SECTION(name) {
       oci::Spec spec = oci::spec_from_json(load_json(testing::test_data(name)));
-      CHECK(testing::schema_errors(oci::spec_to_json(spec)) == std::nullopt);
+      json doc = oci::spec_to_json(spec);
+      // Schemas older than runtime-spec 1.2 (Debian's) don't know the time namespace yet:
+      // everything else in the document is still checked against them.
+      if (!testing::oci_schema_has("features-schema.json")) {
+        WARN(testing::oci_schema_lacks("features-schema.json") + ": the time namespace");
+        auto& nss = doc["linux"]["namespaces"];
+        for (auto it = nss.begin(); it != nss.end();)
+          it = (*it)["type"] == "time" ? nss.erase(it) : it + 1;
+      }
+      CHECK(testing::schema_errors(doc) == std::nullopt);
     }
   }
 }
 
 TEST_CASE("the runtime-spec's bad Linux examples are rejected with the member's path") {
   auto dir = testing::oci_schema_dir();
-  if (!dir) {
-    WARN("not checked: runtime-spec schemas not found beside the checkout (../shared/oci-schema)");
+  if (!testing::oci_schema_has("test/config/bad")) {
+    WARN(testing::oci_schema_lacks("test/config/bad"));
     return;
   }
   const std::string bad = *dir + "/test/config/bad/";

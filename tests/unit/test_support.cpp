@@ -47,6 +47,19 @@ std::optional<std::string> oci_schema_dir() {
   return dir;
 }
 
+bool oci_schema_has(const std::string& file) {
+  auto dir = oci_schema_dir();
+  struct stat st;
+  return dir && ::stat((*dir + "/" + file).c_str(), &st) == 0;
+}
+
+std::string oci_schema_lacks(const std::string& file) {
+  return "not checked: the runtime-spec schemas at " + oci_schema_dir().value_or("(none)") +
+         " have no " + file +
+         " (Debian 12 ships runtime-spec 1.0.2's; configure with -Doci_schema_dir=DIR for a "
+         "runtime-spec >= 1.2 checkout's schema/)";
+}
+
 std::optional<std::string> schema_errors(const nlohmann::json& doc, const std::string& schema) {
   auto dir = oci_schema_dir();
   if (!dir) return "runtime-spec schemas not found (set BOXAPP_OCI_SCHEMA_DIR)";
