@@ -48,7 +48,9 @@ TEST_CASE("--systemd-cgroup puts the container in a transient scope of the user 
   // The scope's cgroup is the container's: pause and stats work through it.
   CHECK(rt({"pause", "sd"}).status == 0);
   CHECK(rt({"resume", "sd"}).status == 0);
-  REQUIRE(rt({"delete", "-f", "sd"}).status == 0);
+  Result del = rt({"delete", "-f", "sd"});
+  INFO(del.err);
+  REQUIRE(del.status == 0);
   CHECK(::access((host_mount + cg).c_str(), F_OK) != 0);
   CHECK_FALSE(contains(systemctl("is-active boxapp-sd.scope"), "\nactive"));
 }
