@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 
@@ -213,6 +214,33 @@ json find_mount(const json& report, const std::string& target) {
   for (const auto& m : report["mounts"])
     if (m["target"] == target) found = m;  // the last one: the mount on top
   return found;
+}
+
+json probe(Bundle& b, std::vector<std::string> extra_args) {
+  Runtime rt;
+  b.write();
+  std::vector<std::string> args = {"run", "-b", b.path()};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  args.push_back("probe");
+  Result r = rt(args);
+  INFO("stderr: " << r.err);
+  REQUIRE(r.status == 0);
+  return probe_report(r);
+}
+
+oci::Mount mount_of(std::string dest, std::string type, std::string source,
+                    oci::StringList options) {
+  oci::Mount m;
+  m.destination = std::move(dest);
+  m.type = std::move(type);
+  m.source = std::move(source);
+  m.options = std::move(options);
+  return m;
+}
+
+bool has_option(const json& mount, const std::string& opt) {
+  std::string opts = "," + mount["options"].get<std::string>() + ",";
+  return opts.find("," + opt + ",") != std::string::npos;
 }
 
 }  // namespace itest

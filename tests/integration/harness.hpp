@@ -66,6 +66,15 @@ int init_pid(const Runtime& rt, const std::string& id);
 // The probe's report from a run's stdout.
 json probe_report(const Result& r);
 
+// Runs the bundle's box-probe (`extra_args` go before the id) and returns its report; the
+// test fails, with the runtime's stderr, when the run does.
+json probe(Bundle& b, std::vector<std::string> extra_args = {});
+
+// A spec mount, and whether a probe report's mount lists an option.
+oci::Mount mount_of(std::string dest, std::string type, std::string source,
+                    oci::StringList options);
+bool has_option(const json& mount, const std::string& opt);
+
 // The mount at `target` in a probe report, or null.
 json find_mount(const json& report, const std::string& target);
 
