@@ -24,31 +24,31 @@ void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptio
                         oci::Spec& s) {
   s.root = oci::Root{o.rootfs, true, {}};
   std::vector<oci::Mount> m = {
-      mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
-      mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
-      mount("/dev/pts", "devpts", "devpts",
-            {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}),
+      make_mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
+      make_mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
+      make_mount("/dev/pts", "devpts", "devpts",
+                 {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}),
       // No size: the kernel's default, half of memory, as the host's /dev/shm. Browsers share
       // frames through it and crash in docker's 64 MiB; a memory limit still counts it.
-      mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777"}),
-      mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
-      mount("/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777"}),
-      mount("/run", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=755"}),
-      mount("/var/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777"}),
+      make_mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777"}),
+      make_mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
+      make_mount("/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777"}),
+      make_mount("/run", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=755"}),
+      make_mount("/var/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777"}),
   };
   // The host image: the system's directories, read-only.
   for (const auto& dir : h.root_dirs)
     m.push_back(bind_mount("/" + dir, "/" + dir, true));
-  m.push_back(mount(h.xdg_runtime_dir, "tmpfs", "tmpfs",
-                    {"nosuid", "nodev", "mode=700", "uid=" + std::to_string(h.uid),
-                     "gid=" + std::to_string(h.gid)}));
+  m.push_back(make_mount(h.xdg_runtime_dir, "tmpfs", "tmpfs",
+                         {"nosuid", "nodev", "mode=700", "uid=" + std::to_string(h.uid),
+                          "gid=" + std::to_string(h.gid)}));
   // Home: private to the app, kept or thrown away.
   if (p.home == HomeMode::persist)
     m.push_back(bind_mount(app_data_dir(p, h) + "/home", h.home, false));
   else
-    m.push_back(mount(h.home, "tmpfs", "tmpfs",
-                      {"nosuid", "nodev", "mode=700", "uid=" + std::to_string(h.uid),
-                       "gid=" + std::to_string(h.gid)}));
+    m.push_back(make_mount(h.home, "tmpfs", "tmpfs",
+                           {"nosuid", "nodev", "mode=700", "uid=" + std::to_string(h.uid),
+                            "gid=" + std::to_string(h.gid)}));
   if (p.downloads) m.push_back(bind_mount(h.downloads, h.downloads, false));
   // A machine-id of the app's own (prepare_app_data): a stable id for D-Bus and PulseAudio,
   // which doesn't tell apps which machine they run on.
@@ -57,7 +57,7 @@ void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptio
   // sysfs after the others that don't need it: the runtime makes the box's network
   // namespace while these are mounted and waits for it at the first sysfs mount. Before the
   // profile's own mounts, which may go under /sys.
-  m.push_back(mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}));
+  m.push_back(make_mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}));
   for (size_t i = 0; i < p.mounts.size(); ++i) {
     const std::string f = "mounts[" + std::to_string(i) + "]";
     const MountEntry& e = p.mounts[i];

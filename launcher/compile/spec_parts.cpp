@@ -1,23 +1,14 @@
 #include "compile/spec_parts.hpp"
 
 #include "host/box_paths.hpp"
+#include "oci/make_mount.hpp"
 
 namespace boxapp {
-
-oci::Mount mount(std::string destination, std::string type, std::string source,
-                 oci::StringList options) {
-  oci::Mount m;
-  m.destination = std::move(destination);
-  m.type = std::move(type);
-  m.source = std::move(source);
-  m.options = std::move(options);
-  return m;
-}
 
 oci::Mount bind_mount(const std::string& host, const std::string& container, bool read_only) {
   oci::StringList opts = {"rbind", "nosuid", "nodev"};
   opts.push_back(read_only ? "ro" : "rw");
-  return mount(container, "bind", host, opts);
+  return oci::make_mount(container, "bind", host, opts);
 }
 
 oci::Mount socket_bind(const std::string& host, const std::string& container) {

@@ -5,11 +5,11 @@
 #include <string>
 
 #include "compile/compile.hpp"
+#include "oci/make_mount.hpp"
 
 namespace boxapp {
 
-oci::Mount mount(std::string destination, std::string type, std::string source,
-                 oci::StringList options);
+using oci::make_mount;
 // A folder of the host's: rbind, nosuid, nodev, and ro or rw.
 oci::Mount bind_mount(const std::string& host, const std::string& container, bool read_only);
 // A server's socket or a file of the box's: bind, nosuid, nodev, noexec, ro.

@@ -1,5 +1,7 @@
 #include "oci/default_spec.hpp"
 
+#include "oci/make_mount.hpp"
+
 namespace oci {
 
 Spec default_spec(bool rootless, uid_t uid, gid_t gid) {
@@ -20,14 +22,7 @@ Spec default_spec(bool rootless, uid_t uid, gid_t gid) {
   s.root = Root{"rootfs", true, {}};
   s.hostname = "boxapp";
 
-  auto mount = [](std::string dest, std::string type, std::string src, StringList opts) {
-    Mount m;
-    m.destination = std::move(dest);
-    m.type = std::move(type);
-    m.source = std::move(src);
-    m.options = std::move(opts);
-    return m;
-  };
+  const auto mount = make_mount;
   std::vector<Mount> mounts = {
       mount("/proc", "proc", "proc", {}),
       mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),

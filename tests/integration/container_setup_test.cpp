@@ -13,6 +13,7 @@
 
 #include "harness.hpp"
 #include "ns/idmap.hpp"
+#include "oci/make_mount.hpp"
 #include "util/sys.hpp"
 
 using namespace itest;
@@ -183,11 +184,13 @@ TEST_CASE("mount types and options are applied as the spec says") {
   std::ofstream(host / "file.txt") << "host data\n";
   ::chmod(host.path().c_str(), 0755);
   auto& mounts = *b.spec.mounts;
-  mounts.push_back(mount_of("/tmp/small", "tmpfs", "tmpfs", {"size=1m", "mode=700", "noexec"}));
-  mounts.push_back(mount_of("/mnt/ro", "bind", host.path(), {"rbind", "ro", "nosuid", "nodev"}));
-  mounts.push_back(mount_of("/mnt/rw", "none", host.path(), {"bind", "rw", "noexec"}));
-  mounts.push_back(mount_of("/etc/one-file", "bind", host / "file.txt", {"bind", "ro"}));
-  mounts.push_back(mount_of("/mnt/deep/new/dir", "tmpfs", "tmpfs", {"strictatime"}));
+  mounts.push_back(
+      oci::make_mount("/tmp/small", "tmpfs", "tmpfs", {"size=1m", "mode=700", "noexec"}));
+  mounts.push_back(
+      oci::make_mount("/mnt/ro", "bind", host.path(), {"rbind", "ro", "nosuid", "nodev"}));
+  mounts.push_back(oci::make_mount("/mnt/rw", "none", host.path(), {"bind", "rw", "noexec"}));
+  mounts.push_back(oci::make_mount("/etc/one-file", "bind", host / "file.txt", {"bind", "ro"}));
+  mounts.push_back(oci::make_mount("/mnt/deep/new/dir", "tmpfs", "tmpfs", {"strictatime"}));
   json r = probe(b);
 
   json small = find_mount(r, "/tmp/small");
@@ -254,9 +257,9 @@ TEST_CASE("rro makes every mount below read-only; propagation options are applie
   Bundle b;
   auto& mounts = *b.spec.mounts;
   // The host's /sys has mounts below it (cgroup hierarchies): rro reaches them too.
-  mounts.push_back(mount_of("/mnt/sys", "bind", "/sys", {"rbind", "rro", "nosuid"}));
-  mounts.push_back(mount_of("/mnt/shared", "tmpfs", "tmpfs", {"rshared"}));
-  mounts.push_back(mount_of("/mnt/private", "tmpfs", "tmpfs", {"private"}));
+  mounts.push_back(oci::make_mount("/mnt/sys", "bind", "/sys", {"rbind", "rro", "nosuid"}));
+  mounts.push_back(oci::make_mount("/mnt/shared", "tmpfs", "tmpfs", {"rshared"}));
+  mounts.push_back(oci::make_mount("/mnt/private", "tmpfs", "tmpfs", {"private"}));
   json r = probe(b);
   int below = 0;
   for (const auto& m : r["mounts"]) {

@@ -228,16 +228,6 @@ json probe(Bundle& b, std::vector<std::string> extra_args) {
   return probe_report(r);
 }
 
-oci::Mount mount_of(std::string dest, std::string type, std::string source,
-                    oci::StringList options) {
-  oci::Mount m;
-  m.destination = std::move(dest);
-  m.type = std::move(type);
-  m.source = std::move(source);
-  m.options = std::move(options);
-  return m;
-}
-
 bool has_option(const json& mount, const std::string& opt) {
   std::string opts = "," + mount["options"].get<std::string>() + ",";
   return opts.find("," + opt + ",") != std::string::npos;

@@ -70,9 +70,7 @@ json probe_report(const Result& r);
 // test fails, with the runtime's stderr, when the run does.
 json probe(Bundle& b, std::vector<std::string> extra_args = {});
 
-// A spec mount, and whether a probe report's mount lists an option.
-oci::Mount mount_of(std::string dest, std::string type, std::string source,
-                    oci::StringList options);
+// Whether a probe report's mount lists an option.
 bool has_option(const json& mount, const std::string& opt);
 
 // The mount at `target` in a probe report, or null.

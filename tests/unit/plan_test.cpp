@@ -15,6 +15,7 @@
 #include <map>
 
 #include "oci/default_spec.hpp"
+#include "oci/make_mount.hpp"
 #include "util/error.hpp"
 
 namespace {
@@ -77,15 +78,6 @@ struct Fixture {
   }
 };
 
-oci::Mount mount(std::string dest, std::string type, std::string src, oci::StringList opts) {
-  oci::Mount m;
-  m.destination = std::move(dest);
-  m.type = std::move(type);
-  m.source = std::move(src);
-  m.options = std::move(opts);
-  return m;
-}
-
 std::vector<std::string> destinations(const InitPlan& p) {
   std::vector<std::string> out;
   for (const auto& m : p.mounts)
@@ -140,9 +132,9 @@ TEST_CASE("bind sources are resolved against the bundle and planned as files or 
   f.host.paths["/srv/socket"] = S_IFSOCK | 0777;
   oci::Spec s = oci::default_spec(true, 1000, 1000);
   s.mounts = std::vector<oci::Mount>{
-      mount("/data", "bind", "data", {"rbind", "ro", "nosuid"}),
-      mount("etc/hosts", "none", "hosts", {"bind"}),
-      mount("/run/socket", "bind", "/srv/socket", {"bind", "rprivate"}),
+      oci::make_mount("/data", "bind", "data", {"rbind", "ro", "nosuid"}),
+      oci::make_mount("etc/hosts", "none", "hosts", {"bind"}),
+      oci::make_mount("/run/socket", "bind", "/srv/socket", {"bind", "rprivate"}),
   };
   InitPlan p = f.plan(s);
   REQUIRE(p.mounts.size() == 3);
@@ -157,7 +149,7 @@ TEST_CASE("bind sources are resolved against the bundle and planned as files or 
   CHECK(p.mounts[2].propagation == (MS_PRIVATE | MS_REC));
   CHECK_FALSE(p.has_dev_pts);
 
-  s.mounts->push_back(mount("/gone", "bind", "/nowhere", {"bind"}));
+  s.mounts->push_back(oci::make_mount("/gone", "bind", "/nowhere", {"bind"}));
   CHECK(f.error_of(s) == "mounts[3].source: `/nowhere`: No such file or directory");
 }
 
@@ -165,11 +157,11 @@ TEST_CASE("nothing but procfs goes on /proc, and only a few files under it may b
   Fixture f;
   f.host.paths["/b/meminfo"] = S_IFREG | 0644;
   oci::Spec s = oci::default_spec(true, 1000, 1000);
-  s.mounts = std::vector<oci::Mount>{mount("/proc/meminfo", "bind", "meminfo", {"bind"})};
+  s.mounts = std::vector<oci::Mount>{oci::make_mount("/proc/meminfo", "bind", "meminfo", {"bind"})};
   CHECK(f.plan(s).mounts.size() == 1);
-  s.mounts = std::vector<oci::Mount>{mount("/proc", "tmpfs", "tmpfs", {})};
+  s.mounts = std::vector<oci::Mount>{oci::make_mount("/proc", "tmpfs", "tmpfs", {})};
   CHECK(f.error_of(s) == "mounts[0]: only a proc file system may be mounted on /proc");
-  s.mounts = std::vector<oci::Mount>{mount("/proc/self", "bind", "meminfo", {"bind"})};
+  s.mounts = std::vector<oci::Mount>{oci::make_mount("/proc/self", "bind", "meminfo", {"bind"})};
   CHECK(f.error_of(s) == "mounts[0]: `/proc/self` cannot be mounted over: it is inside /proc");
 }
 
