@@ -25,6 +25,15 @@ size_t run_of(std::string_view text, size_t i, char c) {
   return n;
 }
 
+// How many quotes at `i` end a string opened with `quote` (0: it goes on). A multi-line
+// string's closing three may follow up to two quotes of its own.
+size_t closing_quotes(std::string_view text, size_t i, char quote, bool multi_line) {
+  if (text[i] != quote) return 0;
+  if (!multi_line) return 1;
+  const size_t n = run_of(text, i, quote);
+  return n >= 3 ? std::min<size_t>(n, 5) : 0;
+}
+
 [[noreturn]] void refuse(std::string_view text, size_t i, size_t line, size_t column,
                          const std::string& origin) {
   size_t len = 1;
@@ -82,9 +91,7 @@ void check_toml_text(std::string_view text, const std::string& origin) {
         } else if (c == '\\' && i + 1 < text.size()) {
           ++i;  // the escaped character, never the string's end
           if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++column;
-        } else if (c == '"' && (in == In::basic || run_of(text, i, '"') >= 3)) {
-          // A multi-line string's closing quotes may follow up to two of its own.
-          const size_t n = in == In::basic ? 1 : std::min<size_t>(run_of(text, i, '"'), 5);
+        } else if (size_t n = closing_quotes(text, i, '"', in == In::multi_basic)) {
           i += n - 1;
           column += n - 1;
           in = In::code;
@@ -92,8 +99,7 @@ void check_toml_text(std::string_view text, const std::string& origin) {
         break;
       case In::literal:
       case In::multi_literal:
-        if (c == '\'' && (in == In::literal || run_of(text, i, '\'') >= 3)) {
-          const size_t n = in == In::literal ? 1 : std::min<size_t>(run_of(text, i, '\''), 5);
+        if (size_t n = closing_quotes(text, i, '\'', in == In::multi_literal)) {
           i += n - 1;
           column += n - 1;
           in = In::code;
