@@ -1,13 +1,12 @@
 #include "run/box_runtime.hpp"
 
 #include "host/box_paths.hpp"
-#include "util/user_dirs.hpp"
 
 namespace boxapp {
 
-boxrt::Runtime box_runtime() {
+boxrt::Runtime box_runtime(const std::string& runtime_dir) {
   boxrt::RuntimeOptions o;
-  o.root = containers_dir(boxrt::user_runtime_dir());
+  o.root = containers_dir(runtime_dir);
   return boxrt::Runtime(o);
 }
 

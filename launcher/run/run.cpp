@@ -67,7 +67,7 @@ RunResult run_box(const RunRequest& r) {
   const std::string runtime_dir = boxrt::user_runtime_dir();
   boxrt::make_dirs(boxes_dir(runtime_dir) + "/bundles", 0700);
   Profile profile = load_profile(find_profile(r.app));
-  boxrt::Runtime rt = box_runtime();
+  boxrt::Runtime rt = box_runtime(runtime_dir);
   RunResult result;
   result.name = free_name(rt, r.name.empty() ? profile.name : r.name, !r.name.empty());
   const std::string bundle = bundle_dir(runtime_dir, result.name);
