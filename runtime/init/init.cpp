@@ -1,5 +1,6 @@
 #include "init/init.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -58,6 +59,20 @@ bool wait_for_start(InitContext& ctx) {
   return ::write(fd, &c, 1) == 1 || init_fail(ctx, errno, "wait for start: write exec.fifo");
 }
 
+// create: the reopen wait_for_start will do, tried now while an error still reaches the
+// caller of create (a container whose init can't reach /proc would die unseen later). With
+// no reader yet the open fails with ENXIO, which means the path works.
+bool check_start_path(InitContext& ctx) {
+  if (ctx.fifo_fd < 0) return true;
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/fd/%d", ctx.fifo_fd);
+  int fd = ::open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd >= 0) ::close(fd);  // `start` is reading already: fine too
+  if (fd < 0 && errno != ENXIO)
+    return init_fail(ctx, errno, "reopen exec.fifo for `start` (is /proc mounted?)");
+  return true;
+}
+
 // Past the start point: `run` still listens on the sync socket; after `create` the parent
 // is gone and `start` reads exec.fifo, so the error goes there.
 [[noreturn]] void fail_after_start(InitContext& ctx, int status) {
@@ -114,6 +129,7 @@ void init_main(InitContext& ctx) {
   // init.hpp lists them in this order.
   bool (*const steps[])(InitContext&) = {
       become_namespace_root,
+      join_mount_namespace,
       set_root_propagation,
       bind_rootfs,
       mount_all,
@@ -123,10 +139,12 @@ void init_main(InitContext& ctx) {
       set_host_names,
       run_create_hooks,
       enter_rootfs,
+      make_cwd,
       apply_root_propagation,
       make_root_readonly,
       apply_sysctls,
       mask_paths,
+      make_dev_readonly,
       join_session_keyring,
       setup_terminal,
       apply_rlimits,
@@ -135,6 +153,7 @@ void init_main(InitContext& ctx) {
       switch_identity,
       enter_cwd,
       find_executable,
+      check_start_path,
   };
   for (auto step : steps)
     if (!step(ctx)) report_and_exit(ctx, 1);
@@ -155,7 +174,9 @@ void init_main(InitContext& ctx) {
   } else {
     ::prctl(PR_SET_PDEATHSIG, 0);
   }
-  if (!run_start_hooks(ctx) || !set_exec_labels(ctx) || !load_seccomp_last(ctx))
+  // startContainer hooks run as the process will, under its labels and seccomp filter, as
+  // runc runs them.
+  if (!set_exec_labels(ctx) || !load_seccomp_last(ctx) || !run_start_hooks(ctx))
     fail_after_start(ctx, 1);
   ::execve(ctx.exe, ctx.plan->argv.data(), ctx.plan->envp.data());
   init_fail(ctx, errno, "exec %s", ctx.exe);

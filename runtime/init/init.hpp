@@ -33,6 +33,9 @@ struct InitContext {
   InitError error;
 };
 
+// tmpcopyup (init/copyup.cpp): the tree under covered_dir, copied into the new tmpfs.
+bool copy_up(InitContext& ctx, int covered_dir, int tmpfs_root);
+
 // Sets *ctx.error from a printf format; always returns false.
 bool init_fail(InitContext& ctx, int err, const char* fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -42,6 +45,7 @@ bool init_fail(InitContext& ctx, int err, const char* fmt, ...)
 bool apply_oom_score(InitContext& ctx);
 // The step table, from the new namespaces to a process ready to exec:
 bool become_namespace_root(InitContext& ctx);
+bool join_mount_namespace(InitContext& ctx);  // one named by path: the init joins it
 bool set_root_propagation(InitContext& ctx);
 bool bind_rootfs(InitContext& ctx);
 bool mount_all(InitContext& ctx);
@@ -52,7 +56,9 @@ bool set_host_names(InitContext& ctx);
 bool run_create_hooks(InitContext& ctx);  // wait for the runtime's hooks, run createContainer
 bool enter_rootfs(InitContext& ctx);      // pivot_root, or MS_MOVE + chroot with --no-pivot
 bool apply_root_propagation(InitContext& ctx);
+bool make_cwd(InitContext& ctx);  // a missing process.cwd, made as runc makes it
 bool make_root_readonly(InitContext& ctx);
+bool make_dev_readonly(InitContext& ctx);
 bool apply_sysctls(InitContext& ctx);  // before mask_paths makes /proc/sys read-only
 bool mask_paths(InitContext& ctx);
 bool join_session_keyring(InitContext& ctx);

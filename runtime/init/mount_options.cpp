@@ -62,7 +62,6 @@ const MiscOption kMisc[] = {
     {"nomand", 0, 0},
     {"defaults", 0, 0},
     {"remount", 0, 0},
-    {"tmpcopyup", 0, 0},  // runc/crun extension for tmpfs over image content: not needed here
 };
 
 bool apply_flag(std::string_view opt, MountOptions& out, bool recursive) {
@@ -110,6 +109,7 @@ std::vector<std::string> known_mount_options() {
   }
   for (const auto& m : kMisc)
     out.emplace_back(m.name);
+  out.emplace_back("tmpcopyup");
   return out;
 }
 
@@ -137,6 +137,10 @@ MountOptions parse_mount_options(const std::vector<std::string>& options,
     }
     if (auto p = propagation_flags(opt)) {
       out.propagation = p;
+      continue;
+    }
+    if (opt == "tmpcopyup") {  // runc's and crun's: the tmpfs starts with what it covers
+      out.copy_up = true;
       continue;
     }
     if (apply_flag(opt, out, false)) continue;

@@ -17,6 +17,7 @@ struct MountOptions {
   bool attr_recursive = false;    // any "r" variant (rro, rnosuid, ...) was given
   unsigned long propagation = 0;  // MS_PRIVATE | MS_REC, ...
   std::string data;               // everything else, comma-joined
+  bool copy_up = false;           // tmpcopyup
 };
 
 // `member` names the options list in errors ("mounts[3].options").

@@ -30,11 +30,12 @@ void plan_namespaces(const oci::Spec& spec, const PlanHost& host, InitPlan& plan
   const auto& nss = oci::linux_items(spec, &oci::Linux::namespaces);
   for (size_t i = 0; i < nss.size(); ++i) {
     int flag = namespace_flag(nss[i].type);
-    if (!nss[i].path && flag == CLONE_NEWTIME) {
+    const bool is_new = !nss[i].path || nss[i].path->empty();  // runc reads "" as new too
+    if (is_new && flag == CLONE_NEWTIME) {
       plan.new_time_ns = true;  // see InitPlan::time_offsets
       continue;
     }
-    if (!nss[i].path) {
+    if (is_new) {
       plan.clone_flags |= flag;
       continue;
     }
@@ -47,10 +48,9 @@ void plan_namespaces(const oci::Spec& spec, const PlanHost& host, InitPlan& plan
     auto at = flag == CLONE_NEWUSER ? plan.joins.begin() : plan.joins.end();
     plan.joins.emplace(at, flag, std::move(fd));
   }
-  if ((plan.clone_flags & CLONE_NEWNS) == 0)
-    throw Error(
-        "linux.namespaces: a mount namespace is required (the root filesystem is "
-        "set up in it)");
+  // Without one the container is set up in the caller's mount namespace and chroots, as
+  // runc does: its mounts stay there after it exits.
+  plan.own_mount_ns = has_namespace(plan, CLONE_NEWNS);
 }
 
 // Files under /proc that may be bind-mounted over (lxcfs-style virtualisation), as runc
@@ -99,6 +99,9 @@ MountStep plan_mount(const oci::Mount& m, size_t i, const PlanInputs& in) {
     return s;
   }
   if (s.type.empty()) throw Error(where + ".type: is required unless the mount is a bind mount");
+  if (o.copy_up && s.type != "tmpfs")
+    throw Error(where + ".options: tmpcopyup is for tmpfs mounts, not " + s.type);
+  s.copy_up = o.copy_up;
   s.source = m.source.value_or(s.type);
   s.flags = o.flags;
   s.data = o.data;
@@ -187,6 +190,10 @@ void plan_devices(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
   const auto& devs = oci::linux_items(spec, &oci::Linux::devices);
   for (size_t i = 0; i < devs.size(); ++i) {
     const auto& d = devs[i];
+    // /dev/ptmx is the devpts instance's (a link to pts/ptmx, made with /dev's entries):
+    // the host's node would open the host's ptys, and break the container's terminals. runc
+    // ignores such an entry too.
+    if (d.path == "/dev/ptmx") continue;
     DeviceStep s;
     s.path = s.host_path = d.path;
     mode_t type = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;
@@ -280,8 +287,15 @@ InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in) {
   plan_root(spec, in, plan);
   const auto& mounts = items(spec.mounts);
   for (size_t i = 0; i < mounts.size(); ++i) {
-    plan.mounts.push_back(plan_mount(mounts[i], i, in));
-    if (plan.mounts.back().destination == "/dev/pts") plan.has_dev_pts = true;
+    MountStep& m = plan.mounts.emplace_back(plan_mount(mounts[i], i, in));
+    if (m.destination == "/dev/pts") plan.has_dev_pts = true;
+    // A read-only /dev still gets its nodes, links and submounts: read-only once they are
+    // made (make_dev_readonly), as runc does it.
+    if (m.destination == "/dev" && ((m.flags & MS_RDONLY) || (m.attr_set & MOUNT_ATTR_RDONLY))) {
+      plan.readonly_dev = true;
+      m.flags &= ~static_cast<unsigned long>(MS_RDONLY);
+      m.attr_set &= ~static_cast<uint64_t>(MOUNT_ATTR_RDONLY);
+    }
   }
   plan_mount_label(spec, in.probe(), plan);
   plan_devices(spec, in, plan);
@@ -289,6 +303,13 @@ InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in) {
     plan.masked_paths = items(spec.linux->masked_paths);
     plan.readonly_paths = items(spec.linux->readonly_paths);
   }
+  // Masking or a read-only root in the caller's mount namespace would do it to the caller.
+  if (!plan.own_mount_ns && (!plan.masked_paths.empty() || !plan.readonly_paths.empty()))
+    throw Error(
+        std::string(plan.masked_paths.empty() ? "linux.readonlyPaths" : "linux.maskedPaths") +
+        ": needs a mount namespace of the container's own");
+  if (!plan.own_mount_ns && plan.readonly_root)
+    throw Error("root.readonly: needs a mount namespace of the container's own");
   plan_host_names(spec, plan);
   plan_time_offsets(spec, plan);
   plan_sysctls(spec, plan);

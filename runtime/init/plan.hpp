@@ -42,6 +42,7 @@ struct MountStep {
   bool attr_recursive = false;
   unsigned long propagation = 0;  // MS_PRIVATE/MS_SHARED/... (| MS_REC), 0 = leave
   MountFallback fallback = MountFallback::none;
+  bool copy_up = false;  // tmpcopyup: a tmpfs filled with the directory it covers
 };
 
 struct DeviceStep {
@@ -61,11 +62,15 @@ struct RlimitStep {
 struct InitPlan {
   // Namespaces created by clone, and those joined by path (type flag, open fd).
   int clone_flags = 0;
+  // The runtime joins them before clone, except a mount namespace, which the init joins:
+  // the runtime goes on writing the container's state in its own.
   std::vector<std::pair<int, unique_fd>> joins;
+  bool own_mount_ns = true;  // cloned or joined; else the caller's, and chroot
 
   // Filesystem.
   std::string rootfs;  // absolute host path
   bool readonly_root = false;
+  bool readonly_dev = false;  // the /dev mount asked for ro: applied after what goes in it
   unsigned long root_propagation = 0;
   bool no_pivot = false;
   std::vector<MountStep> mounts;
@@ -98,6 +103,7 @@ struct InitPlan {
   uint64_t cap_bounding = 0, cap_effective = 0, cap_permitted = 0, cap_inheritable = 0,
            cap_ambient = 0;
   bool terminal = false;
+  std::optional<std::pair<unsigned short, unsigned short>> console_size;  // rows, columns
   int preserve_fds = 0;
   std::optional<SeccompProgram> seccomp;
   // Written to /proc/self/attr/... right before execve, where the host has the LSM.
@@ -120,6 +126,8 @@ struct PlanInputs {
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;
+  int listen_fds = 0;  // socket activation's, passed on (LISTEN_FDS, LISTEN_PID=1)
+  std::string listen_fdnames;
   bool in_session = false;    // ids in the spec are host ids; translate into the session's
   bool can_setgroups = true;  // see setgroups_allowed()
   bool can_mknod = false;     // real root in the initial user namespace

@@ -29,7 +29,13 @@ class PlanHost {
   // Our own user namespace's maps (the session's, once joined): the spec's host ids are
   // translated through them.
   virtual std::vector<IdRange> own_id_map(bool gids) const = 0;
+  // The home directory of `uid` in ROOTFS/etc/passwd, resolved inside the rootfs (its
+  // symlinks can't lead to a host file); empty when it has no entry or no file.
+  virtual std::string home_in_rootfs(const std::string& rootfs, uint32_t uid) const = 0;
 };
+
+// The home field of uid's line in an /etc/passwd text; empty when it has none.
+std::string home_of(const std::string& passwd, uint32_t uid);
 
 // The host this process runs on; what it reads is read only when a spec needs it.
 const PlanHost& live_plan_host();

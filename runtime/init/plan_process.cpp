@@ -2,7 +2,9 @@
 // become and run: command and environment, identity, limits, seccomp, labels, capabilities.
 #include <sys/capability.h>
 
+#include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "init/plan.hpp"
 #include "util/error.hpp"
@@ -15,18 +17,18 @@ using oci::items;
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-std::string member(const std::string& list, size_t i) {
-  return list + "[" + std::to_string(i) + "]";
-}
-
-uint64_t cap_mask(const std::optional<oci::StringList>& names, const std::string& where) {
+// Names we can't set are skipped with a warning, once per name, as runc and crun do: a spec
+// written for a newer kernel or libcap (or a test's CAP_TEST) still runs.
+uint64_t cap_mask(const std::optional<oci::StringList>& names, int last) {
+  static std::set<std::string> warned;
   uint64_t mask = 0;
-  const auto& list = items(names);
-  for (size_t i = 0; i < list.size(); ++i) {
+  for (const std::string& name : items(names)) {
     cap_value_t v;
-    if (cap_from_name(list[i].c_str(), &v) != 0)
-      throw Error(member(where, i) + ": unknown capability " + list[i]);
-    mask |= uint64_t{1} << v;
+    if (cap_from_name(name.c_str(), &v) == 0 && v <= last) {
+      mask |= uint64_t{1} << v;
+    } else if (warned.insert(name).second) {
+      log_warning("ignoring capability " + name + ": unknown to this kernel or libcap");
+    }
   }
   return mask;
 }
@@ -69,6 +71,9 @@ void plan_command(const oci::Process& p, InitPlan& plan) {
   plan.envp.push_back(nullptr);
   plan.cwd = p.cwd;
   plan.terminal = p.terminal.value_or(false);
+  if (p.console_size)
+    plan.console_size = {static_cast<unsigned short>(p.console_size->height),
+                         static_cast<unsigned short>(p.console_size->width)};
   plan.no_new_privileges = p.no_new_privileges.value_or(false);
   plan.oom_score_adj = p.oom_score_adj;
 }
@@ -146,14 +151,14 @@ void plan_capabilities(const oci::Process& p, const PlanHost& host, InitPlan& pl
   plan.last_cap = host.last_cap();
   if (!p.capabilities) return;
   const auto& c = *p.capabilities;
-  plan.cap_bounding = cap_mask(c.bounding, "process.capabilities.bounding");
-  plan.cap_effective = cap_mask(c.effective, "process.capabilities.effective");
-  plan.cap_permitted = cap_mask(c.permitted, "process.capabilities.permitted");
-  plan.cap_inheritable = cap_mask(c.inheritable, "process.capabilities.inheritable");
+  plan.cap_bounding = cap_mask(c.bounding, plan.last_cap);
+  plan.cap_effective = cap_mask(c.effective, plan.last_cap);
+  plan.cap_permitted = cap_mask(c.permitted, plan.last_cap);
+  plan.cap_inheritable = cap_mask(c.inheritable, plan.last_cap);
   // The kernel allows an ambient capability only if it is permitted and inheritable.
   // `runc spec` lists ambient ones with an empty inheritable set and runc runs it, dropping
   // them; do the same rather than refuse such configs.
-  const uint64_t ambient = cap_mask(c.ambient, "process.capabilities.ambient");
+  const uint64_t ambient = cap_mask(c.ambient, plan.last_cap);
   plan.cap_ambient = ambient & plan.cap_permitted & plan.cap_inheritable;
   if (plan.cap_ambient != ambient)
     log_debug("process.capabilities.ambient: dropping those not both permitted and inheritable");
@@ -161,9 +166,35 @@ void plan_capabilities(const oci::Process& p, const PlanHost& host, InitPlan& pl
 
 }  // namespace
 
+// HOME, when process.env has none, as runc and crun set it: the user's home in the rootfs's
+// /etc/passwd, else /.
+void plan_home(const oci::Spec& spec, const PlanInputs& in, oci::Process& p) {
+  for (const auto& e : items(p.env))
+    if (e.rfind("HOME=", 0) == 0) return;
+  std::string home;
+  if (spec.root) {
+    const std::string& root = spec.root->path;
+    home = in.probe().home_in_rootfs(root[0] == '/' ? root : in.bundle + "/" + root,
+                                     p.user ? p.user->uid : 0);
+  }
+  if (!p.env) p.env.emplace();
+  p.env->push_back("HOME=" + (home.empty() ? std::string("/") : home));
+}
+
 void plan_process(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
   if (!spec.process) throw Error("process: is required to create a container");
-  const oci::Process& p = *spec.process;
+  oci::Process p = *spec.process;
+  plan_home(spec, in, p);
+  if (in.listen_fds > 0) {
+    auto& env = p.env ? *p.env : p.env.emplace();
+    std::erase_if(env, [](const std::string& e) {
+      return e.rfind("LISTEN_FDS=", 0) == 0 || e.rfind("LISTEN_PID=", 0) == 0;
+    });
+    env.push_back("LISTEN_FDS=" + std::to_string(in.listen_fds));
+    env.push_back("LISTEN_PID=1");  // the process is pid 1 of its pid namespace
+    if (!in.listen_fdnames.empty()) env.push_back("LISTEN_FDNAMES=" + in.listen_fdnames);
+    plan.preserve_fds = std::max(plan.preserve_fds, in.listen_fds);
+  }
   plan_command(p, plan);
   plan_identity(spec, in, plan);
   plan_rlimits(p, plan);

@@ -70,6 +70,21 @@ bool setup_terminal(InitContext& ctx) {
   // The peer by descriptor, not by /dev/pts/N path: nothing in the rootfs can swap it.
   unique_fd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY));
   if (!slave) return init_fail(ctx, errno, "open pty peer");
+  // The engine copies the master to its own terminal, which maps \n to \r\n itself: with
+  // ONLCR here too every line would end in \r (runc clears it as well).
+  struct termios tio;
+  if (::tcgetattr(slave.get(), &tio) != 0) return init_fail(ctx, errno, "read pty settings");
+  tio.c_oflag &= ~static_cast<tcflag_t>(ONLCR);
+  if (::tcsetattr(slave.get(), TCSANOW, &tio) != 0)
+    return init_fail(ctx, errno, "clear ONLCR on the pty");
+  if (const auto& size = ctx.plan->console_size) {
+    struct winsize ws = {size->first, size->second, 0, 0};
+    if (::ioctl(slave.get(), TIOCSWINSZ, &ws) != 0)
+      return init_fail(ctx, errno, "process.consoleSize: set the pty's size");
+  }
+  // The process's own terminal, as login gives one; its group stays devpts's (tty).
+  if (::fchown(slave.get(), ctx.plan->uid, static_cast<gid_t>(-1)) != 0)
+    return init_fail(ctx, errno, "chown the pty to uid %u", ctx.plan->uid);
   if (!send_fd(ctx.console_fd, master.get()))
     return init_fail(ctx, errno, "send pty to console socket");
   master.reset();

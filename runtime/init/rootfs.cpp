@@ -138,11 +138,19 @@ bool mount_one(InitContext& ctx, const MountStep& m) {
   unique_fd target = open_target(ctx.rootfd, m.destination.c_str(), m.is_bind && m.is_file);
   if (!target) return init_fail(ctx, errno, "mount target %s", m.destination.c_str());
   FdPath tpath(target.get());
+  // tmpcopyup: what the tmpfs will cover, kept open; filled before any ro applies.
+  unique_fd covered;
+  if (m.copy_up) {
+    covered.reset(::openat(target.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!covered) return init_fail(ctx, errno, "tmpcopyup: open %s", m.destination.c_str());
+  }
+  const unsigned long flags =
+      m.copy_up ? m.flags & ~static_cast<unsigned long>(MS_RDONLY) : m.flags;
   int rc;
   if (m.is_bind) {
-    rc = ::mount(m.source.c_str(), tpath.text, nullptr, m.flags, nullptr);
+    rc = ::mount(m.source.c_str(), tpath.text, nullptr, flags, nullptr);
   } else {
-    rc = ::mount(m.source.c_str(), tpath.text, m.type.c_str(), m.flags,
+    rc = ::mount(m.source.c_str(), tpath.text, m.type.c_str(), flags,
                  m.data.empty() ? nullptr : m.data.c_str());
   }
   bool fell_back = false;
@@ -161,6 +169,15 @@ bool mount_one(InitContext& ctx, const MountStep& m) {
     unique_fd top(openat2_in_root(ctx.rootfd, m.destination.c_str(), O_PATH));
     if (!top || ::fstatfs(top.get(), &sfs) != 0 || sfs.f_type != PROC_SUPER_MAGIC)
       return init_fail(ctx, EPERM, "mount %s: what is there is not procfs", m.destination.c_str());
+  }
+
+  if (covered) {
+    unique_fd top(openat2_in_root(ctx.rootfd, m.destination.c_str(), O_RDONLY | O_DIRECTORY));
+    if (!top)
+      return init_fail(ctx, errno, "tmpcopyup: open the tmpfs on %s", m.destination.c_str());
+    if (!copy_up(ctx, covered.get(), top.get())) return false;
+    if ((m.flags & MS_RDONLY) && set_attrs(top.get(), MOUNT_ATTR_RDONLY, 0, false) != 0)
+      return init_fail(ctx, errno, "make %s read-only", m.destination.c_str());
   }
 
   uint64_t set = m.attr_set, clr = m.attr_clr;
@@ -196,13 +213,25 @@ bool make_device(InitContext& ctx, const DeviceStep& d) {
   if (!parent) return init_fail(ctx, errno, "open parent of %s", d.path.c_str());
   ::unlinkat(parent.get(), name, 0);
   int rc = ::mknodat(parent.get(), name, d.mode, d.dev);
+  // mknod applies the caller's umask (022 under containerd: a crw-r--r-- /dev/null that no
+  // non-root process can write); the spec's mode is the mode.
+  if (rc == 0) rc = ::fchmodat(parent.get(), name, d.mode & 07777, 0);
   if (rc == 0) rc = ::fchownat(parent.get(), name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW);
   return rc == 0 || init_fail(ctx, errno, "mknod %s", d.path.c_str());
 }
 
 }  // namespace
 
+bool join_mount_namespace(InitContext& ctx) {
+  for (const auto& [flag, fd] : ctx.plan->joins)
+    if (flag == CLONE_NEWNS && ::setns(fd.get(), CLONE_NEWNS) != 0)
+      return init_fail(ctx, errno, "join the mount namespace named in linux.namespaces");
+  return true;
+}
+
 bool set_root_propagation(InitContext& ctx) {
+  // In the caller's mount namespace, / is the caller's: leave it be.
+  if (!ctx.plan->own_mount_ns) return true;
   // Our mount namespace starts as a copy of the host's: don't let what we mount propagate
   // back. Shared comes after pivot_root, which refuses shared mounts.
   unsigned long flags = ctx.plan->root_propagation;
@@ -213,7 +242,8 @@ bool set_root_propagation(InitContext& ctx) {
 }
 
 bool apply_root_propagation(InitContext& ctx) {
-  if (!(ctx.plan->root_propagation & MS_SHARED)) return true;  // already set at the start
+  // Already set at the start, or the caller's.
+  if (!(ctx.plan->root_propagation & MS_SHARED) || !ctx.plan->own_mount_ns) return true;
   if (::mount(nullptr, "/", nullptr, ctx.plan->root_propagation, nullptr) != 0)
     return init_fail(ctx, errno, "linux.rootfsPropagation: make / shared");
   return true;
@@ -221,8 +251,9 @@ bool apply_root_propagation(InitContext& ctx) {
 
 bool bind_rootfs(InitContext& ctx) {
   const char* rootfs = ctx.plan->rootfs.c_str();
-  // pivot_root needs the new root to be a mount point.
-  if (::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) != 0)
+  // pivot_root needs the new root to be a mount point; chroot, in the caller's mount
+  // namespace, doesn't.
+  if (ctx.plan->own_mount_ns && ::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) != 0)
     return init_fail(ctx, errno, "bind rootfs %s", rootfs);
   ctx.rootfd = ::open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (ctx.rootfd < 0) return init_fail(ctx, errno, "open rootfs %s", rootfs);
@@ -300,7 +331,9 @@ bool set_host_names(InitContext& ctx) {
 bool enter_rootfs(InitContext& ctx) {
   const char* rootfs = ctx.plan->rootfs.c_str();
   if (::fchdir(ctx.rootfd) != 0) return init_fail(ctx, errno, "chdir %s", rootfs);
-  if (ctx.plan->no_pivot) {
+  if (!ctx.plan->own_mount_ns) {
+    if (::chroot(".") != 0) return init_fail(ctx, errno, "chroot %s", rootfs);
+  } else if (ctx.plan->no_pivot) {
     if (::mount(rootfs, "/", nullptr, MS_MOVE, nullptr) != 0)
       return init_fail(ctx, errno, "move %s to /", rootfs);
     if (::chroot(".") != 0) return init_fail(ctx, errno, "chroot %s", rootfs);
@@ -322,6 +355,42 @@ bool enter_rootfs(InitContext& ctx) {
   ::close(ctx.rootfd);
   ctx.rootfd = -1;
   return true;
+}
+
+bool make_cwd(InitContext& ctx) {
+  // runc and crun make a missing process.cwd (owned by the container's root) while / may
+  // still be written. Component by component from the new root, following no link at all:
+  // host descriptors are still open here, and a cwd of /proc/self/fd/N/x must not make a
+  // directory on the host (CVE-2024-21626). Anything odd stops the walk; enter_cwd, after
+  // those descriptors are closed, then reports what chdir says.
+  const std::string& cwd = ctx.plan->cwd;
+  unique_fd dir(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  char name[256];
+  for (size_t i = 1; dir && i < cwd.size();) {
+    size_t end = cwd.find('/', i);
+    if (end == std::string::npos) end = cwd.size();
+    const size_t len = end - i;
+    if (len == 0 || len >= sizeof name) break;
+    std::memcpy(name, cwd.data() + i, len);
+    name[len] = '\0';
+    if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) break;
+    struct open_how how = {};
+    how.flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    int fd = static_cast<int>(::syscall(SYS_openat2, dir.get(), name, &how, sizeof how));
+    if (fd < 0 && errno == ENOENT && ::mkdirat(dir.get(), name, 0755) == 0)
+      fd = static_cast<int>(::syscall(SYS_openat2, dir.get(), name, &how, sizeof how));
+    dir.reset(fd);
+    i = end + 1;
+  }
+  return true;
+}
+
+bool make_dev_readonly(InitContext& ctx) {
+  if (!ctx.plan->readonly_dev) return true;
+  unique_fd fd(::open("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  int rc = !fd ? -1 : set_attrs(fd.get(), MOUNT_ATTR_RDONLY, 0, false);
+  return rc == 0 || init_fail(ctx, errno, "make /dev read-only");
 }
 
 bool make_root_readonly(InitContext& ctx) {

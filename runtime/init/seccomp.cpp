@@ -61,23 +61,45 @@ void add_rule(scmp_filter_ctx ctx, const oci::SyscallRule& rule, size_t index) {
     cmp.datum_b = a.value_two.value_or(0);
     args.push_back(cmp);
   }
+  // libseccomp takes one comparison per argument in a rule. Two on the same argument become
+  // a rule each, matching either, as runc reads such a rule (Docker's profile has them).
+  bool repeats = false;
+  for (size_t i = 0; i < args.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      repeats |= args[i].arg == args[j].arg;
+  std::vector<std::vector<struct scmp_arg_cmp>> sets;
+  if (repeats)
+    for (const auto& cmp : args)
+      sets.push_back({cmp});
+  else
+    sets.push_back(args);
   for (const auto& name : rule.names) {
     int nr = seccomp_syscall_resolve_name(name.c_str());
     if (nr == __NR_SCMP_ERROR) {
       log_debug(where + ": unknown system call " + name + ", skipped");
       continue;
     }
-    int rc = seccomp_rule_add_array(ctx, action, nr, static_cast<unsigned>(args.size()),
-                                    args.empty() ? nullptr : args.data());
-    // -EACCES: the rule's action is the default action already; libseccomp refuses those.
-    if (rc == -EACCES) continue;
-    check_rc(rc, where + ": add rule for " + name);
+    // The runtime's own writes (the error and sync channels, up to execve) would wait on an
+    // agent that may be waiting on us.
+    if (action == SCMP_ACT_NOTIFY && nr == __NR_write)
+      throw Error(where + ": SCMP_ACT_NOTIFY cannot be used for write");
+    for (const auto& set : sets) {
+      int rc = seccomp_rule_add_array(ctx, action, nr, static_cast<unsigned>(set.size()),
+                                      set.empty() ? nullptr : set.data());
+      // -EACCES: the rule's action is the default action already; libseccomp refuses those.
+      if (rc == -EACCES) continue;
+      check_rc(rc, where + ": add rule for " + name);
+    }
   }
 }
 
 }  // namespace
 
 SeccompProgram compile_seccomp(const oci::Seccomp& spec) {
+  // Every call the runtime makes after loading the filter would go to the agent: write to
+  // report an error, and the sendmsg that hands the agent its descriptor in the first place.
+  if (spec.default_action == "SCMP_ACT_NOTIFY")
+    throw Error("linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
   Ctx ctx(seccomp_init(action_of(spec.default_action, spec.default_errno_ret,
                                  "linux.seccomp.defaultAction")),
           seccomp_release);
@@ -117,7 +139,7 @@ SeccompProgram compile_seccomp(const oci::Seccomp& spec) {
   }
   // Notify actions hand their calls to an agent: the filter must come with a listener fd,
   // which the init sends to listenerPath.
-  bool notify = spec.default_action == "SCMP_ACT_NOTIFY";
+  bool notify = false;
   for (const auto& r : rules)
     notify |= r.action == "SCMP_ACT_NOTIFY";
   if (notify) {

@@ -147,8 +147,21 @@ void connect_systemd(Start& s) {
 
 // ---- the steps -----------------------------------------------------------------------
 
+// Sockets systemd passed us (socket activation, LISTEN_PID ours): handed on to the
+// container's process as runc does, as fds 3.. with LISTEN_PID=1.
+int activation_fds() {
+  const char* fds = std::getenv("LISTEN_FDS");
+  const char* pid = std::getenv("LISTEN_PID");
+  if (!fds || !*fds || (pid && std::atoi(pid) != ::getpid())) return 0;
+  const int n = std::atoi(fds);
+  return n > 0 && n < 4096 ? n : 0;
+}
+
 void plan_init(Start& s) {
   PlanInputs in;
+  in.listen_fds = activation_fds();
+  if (const char* names = std::getenv("LISTEN_FDNAMES"); names && in.listen_fds)
+    in.listen_fdnames = names;
   in.bundle = s.bundle;
   in.no_pivot = s.o.no_pivot;
   in.no_new_keyring = s.o.no_new_keyring;
@@ -189,6 +202,9 @@ void open_init_fds(Start& s) {
   if (s.mode == LaunchMode::create) {
     if (::mkfifo(s.store.fifo_of(s.id).c_str(), 0600) != 0) throw_errno("mkfifo exec.fifo");
     s.fifo = open_file(s.store.fifo_of(s.id), O_PATH);
+    // Writable by the process's user (process.user, not ours) when the init reopens it
+    // through its descriptor; the state directory (0700) keeps everyone else from the path.
+    if (::chmod(s.store.fifo_of(s.id).c_str(), 0622) != 0) throw_errno("chmod exec.fifo");
   }
   if (!s.o.console_socket.empty()) s.console = connect_console_socket(s.o.console_socket);
   if (s.relay_terminal) s.console = std::move(s.own_console.emplace().theirs);
@@ -204,7 +220,8 @@ void open_init_fds(Start& s) {
 
 // The namespaces the init starts in rather than makes: a new time namespace entered in its
 // "for children" slot with the spec's offsets (they can only be set before any process has
-// entered), and those linux.namespaces names by path, user namespace first.
+// entered), and those linux.namespaces names by path, user namespace first; but a mount
+// namespace only the init joins (join_mount_namespace).
 void enter_given_namespaces(Start& s) {
   if (s.plan.new_time_ns) {
     if (::unshare(CLONE_NEWTIME) != 0) throw_errno("unshare time namespace");
@@ -214,7 +231,7 @@ void enter_given_namespaces(Start& s) {
     }
   }
   for (auto& [flag, fd] : s.plan.joins)
-    if (::setns(fd.get(), flag) != 0)
+    if (flag != CLONE_NEWNS && ::setns(fd.get(), flag) != 0)
       throw_errno(std::string("join the ") + namespace_spec_type(flag) +
                   " namespace named in linux.namespaces");
 }

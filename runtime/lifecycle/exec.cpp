@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "init/init.hpp"
 #include "launch/console.hpp"
 #include "launch/pid_file.hpp"
@@ -52,8 +54,8 @@ std::vector<NsFd> open_namespaces(pid_t init) {
 }
 
 // In the helper: join, clone the process, report its pid, exit. Never returns.
-[[noreturn]] void helper_main(const std::vector<NsFd>& nss, int cgroup_procs, InitContext& ctx,
-                              int report_fd) {
+[[noreturn]] void helper_main(const std::vector<NsFd>& nss, int cgroup_procs, int root_fd,
+                              InitContext& ctx, int report_fd) {
   ::prctl(PR_SET_DUMPABLE, 0);
   // Into the container's cgroup first, while the move is still ours to make: inside its
   // cgroup namespace our own cgroup would be out of sight. The process inherits it.
@@ -71,6 +73,12 @@ std::vector<NsFd> open_namespaces(pid_t init) {
       init_fail(ctx, errno, "join the container's namespace %#x", ns.type);
       helper_fail(ctx);
     }
+  // A container in our own mount namespace is its init's chroot; joining a mount namespace
+  // would have set the root.
+  if (root_fd >= 0 && (::fchdir(root_fd) != 0 || ::chroot(".") != 0)) {
+    init_fail(ctx, errno, "chroot into the container's root");
+    helper_fail(ctx);
+  }
   struct clone_args args = {};
   args.flags = CLONE_PARENT;
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
@@ -88,6 +96,7 @@ struct Joining {
   ContainerRecord record;
   oci::Spec spec;
   std::string pid_file;
+  bool created = false;  // not started yet: runc lets tools set it up from inside
 };
 
 Joining load_running(const StateStore& store, const std::string& id, const ExecOptions& o) {
@@ -96,11 +105,9 @@ Joining load_running(const StateStore& store, const std::string& id, const ExecO
   const oci::Status state_now = live_status(store, j.record);
   if (state_now == oci::Status::stopped)
     throw Error("container " + backquoted(id) + " is stopped: cannot exec in it");
-  // Until it starts, the init is the runtime's own copy and closed to everyone (init/init.cpp).
-  if (state_now == oci::Status::created)
-    throw Error("container " + backquoted(id) + " is created but not started: start it first");
   if (state_now == oci::Status::paused)
     throw Error("container " + backquoted(id) + " is paused: resume it first");
+  j.created = state_now == oci::Status::created;
   j.spec = oci::load_spec(j.record.state.bundle + "/config.json");
   j.spec.process = o.process;
   j.pid_file = o.pid_file.empty() ? "" : absolute_path(o.pid_file);
@@ -112,6 +119,7 @@ Joining load_running(const StateStore& store, const std::string& id, const ExecO
 struct ExecFds {
   std::vector<NsFd> nss;
   unique_fd cgroup_procs, console;
+  unique_fd root;  // the init's root, when it shares our mount namespace
   std::optional<OwnConsole> own_console;
   SeccompAgent agent;
   unique_fd mine, theirs, report_r, report_w;
@@ -121,12 +129,39 @@ ExecFds open_exec_fds(const std::string& id, const Joining& j, const InitPlan& p
                       const ExecOptions& o) {
   ExecFds f;
   const ContainerRecord& r = j.record;
-  f.nss = open_namespaces(*r.state.pid);
-  if (!r.cgroup.empty()) f.cgroup_procs = open_file(r.cgroup + "/cgroup.procs", O_WRONLY);
+  try {
+    f.nss = open_namespaces(*r.state.pid);
+  } catch (const Error& e) {
+    // Until it starts, the init is the runtime's own copy, closed (not dumpable) to all but
+    // those with CAP_SYS_PTRACE over the user namespace it was executed in (init/init.cpp):
+    // root, or a runtime podman runs in its user namespace; not a plain user's.
+    if (e.code() != EACCES && e.code() != EPERM) throw;
+    if (!j.created) throw;
+    throw Error("container " + backquoted(id) +
+                " is created but not started: exec into it needs CAP_SYS_PTRACE over the "
+                "runtime's user namespace (root, or under podman); start it first");
+  }
+  if (!o.sub_cgroup.empty() && r.cgroup.empty())
+    throw Error("exec --cgroup: container " + backquoted(id) + " has no cgroup of its own");
+  if (!r.cgroup.empty()) {
+    // runc exec --cgroup: an existing sub-cgroup of the container's.
+    const std::string dir = o.sub_cgroup.empty() ? r.cgroup : r.cgroup + "/" + o.sub_cgroup;
+    try {
+      f.cgroup_procs = open_file(dir + "/cgroup.procs", O_WRONLY);
+    } catch (const Error& e) {
+      if (e.code() != ENOENT || o.sub_cgroup.empty()) throw;
+      throw Error("exec --cgroup: container " + backquoted(id) + " has no sub-cgroup " +
+                  backquoted(o.sub_cgroup) + " (make it first, as under runc)");
+    }
+  }
   // Opened after the checks above: if the init is still the same process now, the
   // namespace descriptors are its.
   if (!is_same_live_process(*r.state.pid, r.start_time))
     throw Error("container " + backquoted(id) + " is stopped: cannot exec in it");
+  const bool own_mount_ns = std::any_of(f.nss.begin(), f.nss.end(),
+                                        [](const NsFd& ns) { return ns.type == CLONE_NEWNS; });
+  if (!own_mount_ns)
+    f.root = open_file("/proc/" + std::to_string(*r.state.pid) + "/root", O_PATH | O_DIRECTORY);
   const bool relay_terminal = plan.terminal && o.console_socket.empty();
   if (relay_terminal && o.detach)
     throw Error("exec -t -d needs --console-socket to send the terminal to");
@@ -153,7 +188,8 @@ pid_t spawn_in_container(const std::string& id, const InitPlan& plan, ExecFds& f
     ctx.console_fd = f.console ? f.console.release() : -1;
     ctx.listener_fd = f.agent.socket.get();
     ctx.listener_state_fd = f.agent.state.get();
-    helper_main(f.nss, f.cgroup_procs ? f.cgroup_procs.get() : -1, ctx, f.report_w.get());
+    helper_main(f.nss, f.cgroup_procs ? f.cgroup_procs.get() : -1, f.root ? f.root.get() : -1, ctx,
+                f.report_w.get());
   }
   f.theirs.reset();
   f.report_w.reset();
@@ -196,6 +232,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
   Joining j = load_running(store_, id, o);
   if (rootless_) enter_session_once();
   PlanInputs in;
+  in.bundle = j.record.state.bundle;
   in.preserve_fds = o.preserve_fds;
   in.in_session = joined_session_;
   in.can_setgroups = setgroups_allowed();

@@ -18,7 +18,9 @@ Runtime::Runtime(RuntimeOptions options)
 }
 
 std::string Runtime::default_root() {
-  if (::geteuid() == 0) return "/run/boxapp-runtime";
+  // As runc and crun decide it: only real root owns /run. Uid 0 in a user namespace (podman
+  // rootless runs its runtime so) is a user, and keeps its state under its runtime dir.
+  if (::geteuid() == 0 && in_initial_user_namespace()) return "/run/boxapp-runtime";
   return user_runtime_dir() + "/boxapp-runtime";
 }
 

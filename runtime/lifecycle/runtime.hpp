@@ -55,6 +55,7 @@ struct ExecOptions {
   std::string pid_file;
   std::string console_socket;
   int preserve_fds = 0;
+  std::string sub_cgroup;  // an existing cgroup below the container's; empty: its own
 };
 
 // A container as `state` shows it: the saved record with the live status filled in.

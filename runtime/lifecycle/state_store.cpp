@@ -1,6 +1,7 @@
 #include "lifecycle/state_store.hpp"
 
 #include <dirent.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,8 +50,13 @@ void validate_id(const std::string& id) {
 }
 
 void StateStore::claim(const std::string& id) {
-  if (::mkdir(root_.c_str(), 0700) != 0 && errno != EEXIST)
-    throw_errno("create state root " + backquoted(root_));
+  // The whole path: containerd's shim passes --root STATE/NAMESPACE and expects it made.
+  try {
+    make_dirs(root_, 0700);
+  } catch (const Error& e) {
+    throw Error("create state root " + backquoted(root_) + ": " + std::strerror(e.code()),
+                e.code());
+  }
   if (::mkdir(dir_of(id).c_str(), 0700) != 0) {
     if (errno == EEXIST) throw Error("container " + backquoted(id) + " already exists");
     throw_errno("create state directory " + backquoted(dir_of(id)));

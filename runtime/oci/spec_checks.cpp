@@ -123,7 +123,8 @@ void Schema<Hook>::check(const Hook& v, const std::string& path) {
 void Schema<Namespace>::check(const Namespace& v, const std::string& path) {
   check_one_of(v.type, member_path(path, "type"),
                {"mount", "pid", "network", "uts", "ipc", "user", "cgroup", "time"});
-  if (v.path) check_absolute(*v.path, member_path(path, "path"));
+  // An empty path means a new namespace, as runc reads it.
+  if (v.path && !v.path->empty()) check_absolute(*v.path, member_path(path, "path"));
 }
 
 void Schema<TimeOffset>::check(const TimeOffset& v, const std::string& path) {
@@ -200,7 +201,10 @@ void Schema<Linux>::check(const Linux& v, const std::string& path) {
            "duplicate namespace " + namespaces[i].type);
   if (v.rootfs_propagation)
     check_one_of(*v.rootfs_propagation, member_path(path, "rootfsPropagation"),
-                 {"private", "shared", "slave", "unbindable"});
+                 // The r- forms are what engines and runc's own tests send; / is made
+                 // recursive either way.
+                 {"private", "shared", "slave", "unbindable", "rprivate", "rshared", "rslave",
+                  "runbindable"});
 }
 
 void Schema<Spec>::check(const Spec& v, const std::string& path) {

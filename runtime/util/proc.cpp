@@ -17,7 +17,7 @@ namespace boxrt {
 int parse_signal(const std::string& name) {
   if (!name.empty() && std::isdigit(static_cast<unsigned char>(name[0]))) {
     int n = std::atoi(name.c_str());
-    if (n > 0 && n < NSIG) return n;
+    if (n >= 0 && n < NSIG) return n;  // 0: is it alive? (kill ID 0)
   } else {
     const std::string bare = name.rfind("SIG", 0) == 0 ? name.substr(3) : name;
     for (int n = 1; n < NSIG; ++n)

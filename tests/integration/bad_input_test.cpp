@@ -88,11 +88,12 @@ TEST_CASE("a missing rootfs") {
   expect_failure(b, "root.path: `" + b.path() + "/no-rootfs`: No such file or directory");
 }
 
-TEST_CASE("a cwd that does not exist in the rootfs") {
+TEST_CASE("a cwd that can't be made in the rootfs") {
+  // A missing one is made, as runc makes it; one below a file can't be.
   Bundle b;
-  b.spec.process->cwd = "/does/not/exist";
+  b.spec.process->cwd = "/bin/busybox/dir";
   b.write();
-  expect_failure(b, "process.cwd: chdir /does/not/exist: No such file or directory");
+  expect_failure(b, "process.cwd: chdir /bin/busybox/dir: Not a directory");
 }
 
 TEST_CASE("a duplicate id is refused and the first container is untouched") {

@@ -238,8 +238,10 @@ TEST_CASE("the console socket receives a working pty master") {
   Runtime rt;
   Bundle b;
   b.spec.process->terminal = true;
-  b.spec.process->args =
-      oci::StringList{"sh", "-c", "test -t 0 && echo tty-ok; read x; echo got-$x"};
+  b.spec.process->console_size = oci::ConsoleSize{33, 111, {}};
+  b.spec.process->args = oci::StringList{
+      "sh", "-c",
+      "test -t 0 && echo tty-ok; stty size; stat -c uid=%u $(tty); read x; echo got-$x"};
   b.write();
   ConsoleSocket console;
   REQUIRE(rt({"create", "-b", b.path(), "--console-socket", console.path(), "tty1"}).status == 0);
@@ -248,8 +250,13 @@ TEST_CASE("the console socket receives a working pty master") {
   REQUIRE(rt({"start", "tty1"}).status == 0);
   REQUIRE(::write(master.get(), "box\n", 4) == 4);
   std::string seen = read_until(master.get(), "got-box");
-  CHECK(seen.find("tty-ok") != std::string::npos);
+  CHECK(seen.find("tty-ok\n") != std::string::npos);
   CHECK(seen.find("got-box") != std::string::npos);
+  // As runc's: the engine's own terminal maps \n to \r\n, so the pty doesn't (ONLCR off);
+  // its size is process.consoleSize; it belongs to the process's user.
+  CHECK(seen.find('\r') == std::string::npos);
+  CHECK(seen.find("33 111\n") != std::string::npos);
+  CHECK(seen.find("uid=" + std::to_string(b.spec.process->user->uid) + "\n") != std::string::npos);
   rt({"delete", "-f", "tty1"});
 }
 
@@ -317,7 +324,7 @@ TEST_CASE("exec -d with a pid file, and exec --process FILE") {
 
   std::ofstream(scratch / "bad.json") << R"({"args": ["true"], "cwd": "relative"})";
   Result bad = rt({"exec", "-p", scratch / "bad.json", "exd"});
-  CHECK(bad.status == 1);
+  CHECK(bad.status == 255);  // runc's status for exec's own failures
   CHECK(bad.err == "boxapp-runtime: " + scratch / "bad.json" +
                        ": cwd: must be an absolute path, not \"relative\"\n");
   rt({"delete", "-f", "exd"});
@@ -348,7 +355,7 @@ TEST_CASE("exec into a stopped or unknown container is an error") {
   b.write();
   REQUIRE(rt({"run", "--keep", "-b", b.path(), "done"}).status == 0);
   Result r = rt({"exec", "done", "true"});
-  CHECK(r.status == 1);
+  CHECK(r.status == 255);
   CHECK(r.err == "boxapp-runtime: container `done` is stopped: cannot exec in it\n");
   CHECK(rt({"exec", "ghost", "true"}).err == "boxapp-runtime: container `ghost` does not exist\n");
   CHECK(rt({"delete", "done"}).status == 0);

@@ -1,12 +1,15 @@
 // As real root the runtime is rootful: no session, device nodes made with mknod. scripts/test
 // runs these ("[root]") as root; for anyone else they are skipped with a warning.
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "harness.hpp"
+#include "oci/make_mount.hpp"
 
 using namespace itest;
 
@@ -76,4 +79,75 @@ TEST_CASE("as real root with a user namespace of subordinate ids only, devices a
   REQUIRE(probe.status == 0);
   CHECK_FALSE(find_mount(probe_report(probe), "/dev/null").is_null());
   rt({"delete", "-f", "subroot"});
+}
+
+// The spec's modes whatever the caller's umask: containerd runs its shim with 022, which
+// mknod would apply, and a non-root process could not write a crw-r--r-- /dev/null.
+TEST_CASE("as real root, default device nodes are 0666 under umask 022", "[root]") {
+  if (::geteuid() != 0) {
+    WARN("not checked: needs real root (scripts/test runs it as root)");
+    return;
+  }
+  Runtime rt;
+  Bundle b;
+  auto& nss = *b.spec.linux->namespaces;
+  std::erase_if(nss, [](const oci::Namespace& ns) { return ns.type == "user"; });
+  b.spec.linux->uid_mappings.reset();
+  b.spec.linux->gid_mappings.reset();
+  b.spec.process->args =
+      oci::StringList{"sh", "-c", "stat -c '%n %a' /dev/null /dev/zero /dev/tty"};
+  b.write();
+  Result r = run_process({"/bin/sh", "-c", "umask 022; exec \"$0\" --root \"$1\" run -b \"$2\" um",
+                          runtime_bin(), rt.root(), b.path()});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out == "/dev/null 666\n/dev/zero 666\n/dev/tty 666\n");
+}
+
+// runc runs such a spec in the caller's mount namespace (with chroot instead of pivot_root),
+// and lets `exec` into a created container (tools set it up from inside before `start`).
+TEST_CASE("as real root: no mount namespace, and exec before start", "[root]") {
+  if (::geteuid() != 0) {
+    WARN("not checked: needs real root (scripts/test runs it as root)");
+    return;
+  }
+  Runtime rt;
+  Bundle b;
+  auto& nss = *b.spec.linux->namespaces;
+  std::erase_if(nss,
+                [](const oci::Namespace& ns) { return ns.type == "user" || ns.type == "mount"; });
+  b.spec.linux->uid_mappings.reset();
+  b.spec.linux->gid_mappings.reset();
+  b.spec.mounts.reset();
+  b.spec.linux->masked_paths.reset();
+  b.spec.linux->readonly_paths.reset();
+  b.spec.root->readonly = false;
+  b.spec.process->args = oci::StringList{"sleep", "30"};
+  b.write();
+  // `start` reaches the init through /proc: without one, create says so (it used to die
+  // unseen after create).
+  Result r = rt({"create", "-b", b.path(), "noproc"});
+  CHECK(r.status == 1);
+  CHECK(contains(r.err, "reopen exec.fifo for `start` (is /proc mounted?)"));
+  CHECK(rt.leftovers().empty());
+  // Mounts are made in our mount namespace, as under runc: this one is undone below.
+  b.spec.mounts = std::vector<oci::Mount>{oci::make_mount("/proc", "proc", "proc", {})};
+  b.write();
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{b.rootfs() + "/proc"};
+  REQUIRE(rt({"create", "-b", b.path(), "nomnt"}).status == 0);
+  const int pid = init_pid(rt, "nomnt");
+  auto link = [](const std::string& path) {
+    char buf[64] = {};
+    return std::string(buf, std::max<ssize_t>(0, ::readlink(path.c_str(), buf, sizeof buf)));
+  };
+  CHECK(link("/proc/" + std::to_string(pid) + "/ns/mnt") == link("/proc/self/ns/mnt"));
+  // Inside, / is the rootfs, through the chroot: the bundle's path is out of sight.
+  CHECK(rt({"exec", "nomnt", "busybox", "test", "-x", "/bin/box-probe"}).status == 0);
+  CHECK(rt({"exec", "nomnt", "busybox", "test", "-e", b.rootfs() + "/bin/box-probe"}).status == 1);
+  CHECK(rt({"start", "nomnt"}).status == 0);
+  CHECK(rt({"state", "nomnt"}).out.find("\"running\"") != std::string::npos);
+  rt({"delete", "-f", "nomnt"});
 }

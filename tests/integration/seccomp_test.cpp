@@ -254,3 +254,62 @@ TEST_CASE("SCMP_ACT_NOTIFY without a reachable agent is a clear error") {
                       "such file or directory") != std::string::npos);
   CHECK(rt.leftovers().empty());
 }
+
+TEST_CASE("seccomp rules as runc reads them: conditions on one argument, notify's limits") {
+  SECTION("two conditions on the same argument: either matches") {
+    Bundle b;
+    b.spec.linux->seccomp = allow_all_but(
+        {rule({"umask"}, "SCMP_ACT_ERRNO", 42, {arg0("SCMP_CMP_EQ", 0), arg0("SCMP_CMP_EQ", 18)})});
+    Result r = run_probe(b, {"syscall", kUmask, "0", "18", "7"});
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK(r.out.rfind("[42,42,", 0) == 0);
+    CHECK(r.out != "[42,42,42]\n");
+  }
+  SECTION("SCMP_ACT_NOTIFY on write, or as the default action, is refused") {
+    Runtime rt;
+    Bundle b;
+    oci::Seccomp s = allow_all_but({rule({"write"}, "SCMP_ACT_NOTIFY")});
+    s.listener_path = "/nonexistent/agent.sock";
+    b.spec.linux->seccomp = s;
+    b.write();
+    Result r = rt({"run", "-b", b.path(), "nwrite"});
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for write"));
+    b.spec.linux->seccomp->default_action = "SCMP_ACT_NOTIFY";
+    b.spec.linux->seccomp->syscalls.reset();
+    b.write();
+    r = rt({"run", "-b", b.path(), "ndefault"});
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "SCMP_ACT_NOTIFY cannot be the default action"));
+    CHECK(rt.leftovers().empty());
+  }
+  SECTION("a listenerPath with no notify rule is not connected to") {
+    Bundle b;
+    oci::Seccomp s = allow_all_but({rule({"umask"}, "SCMP_ACT_ERRNO", 42)});
+    s.listener_path = "/nonexistent/agent.sock";
+    b.spec.linux->seccomp = s;
+    Result r = run_probe(b, {"syscall", kUmask, "0"});
+    CHECK(r.status == 0);
+    CHECK(r.out == "[42]\n");
+  }
+}
+
+TEST_CASE("a startContainer hook runs under the container's seccomp filter") {
+  Runtime rt;
+  Bundle b;
+  b.spec.linux->seccomp = allow_all_but({rule({"mkdir", "mkdirat"}, "SCMP_ACT_ERRNO")});
+  b.spec.process->no_new_privileges = true;  // the filter loaded last, right before the hook
+  oci::Hook hook;
+  hook.path = "/bin/sh";
+  hook.args = oci::StringList{"sh", "-c", "mkdir /dev/shm/d 2>/dev/null || touch /dev/shm/blocked"};
+  oci::Hooks hooks;
+  hooks.start_container = std::vector<oci::Hook>{hook};
+  b.spec.hooks = hooks;
+  b.spec.process->args = oci::StringList{"sh", "-c", "ls /dev/shm"};
+  b.write();
+  Result r = rt({"run", "-b", b.path(), "hooksc"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "blocked\n");
+}

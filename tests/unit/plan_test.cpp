@@ -40,6 +40,10 @@ class TableHost final : public boxrt::PlanHost {
   std::vector<IdRange> gid_map = {{0, 1000, 1}, {1, 100000, 65536}, {65537, 29, 1}};
   mutable std::vector<std::string> opened;
 
+  std::map<uint32_t, std::string> homes;  // /b/rootfs/etc/passwd
+  std::string home_in_rootfs(const std::string& rootfs, uint32_t uid) const override {
+    return rootfs == "/b/rootfs" && homes.count(uid) ? homes.at(uid) : "";
+  }
   int stat_mode(const std::string& path, mode_t& mode) const override {
     auto it = paths.find(path);
     if (it == paths.end()) return ENOENT;
@@ -190,9 +194,18 @@ TEST_CASE("new namespaces are clone flags; given ones are opened, the user names
   s.linux->namespaces->push_back({"ipc", "/proc/8/ns/ipc", {}});
   CHECK(f.error_of(s) ==
         "linux.namespaces[4].path: open `/proc/8/ns/ipc`: No such file or directory");
-  s.linux->namespaces = std::vector<oci::Namespace>{{"pid", {}, {}}};
-  CHECK(f.error_of(s) ==
-        "linux.namespaces: a mount namespace is required (the root filesystem is set up in it)");
+  // "" is a new namespace, as runc reads it.
+  s.linux->namespaces = std::vector<oci::Namespace>{{"pid", {}, {}}, {"ipc", "", {}}};
+  s.linux->masked_paths.reset();
+  s.linux->readonly_paths.reset();
+  s.hostname.reset();
+  s.root->readonly = false;
+  InitPlan q = f.plan(s);
+  CHECK(q.clone_flags == (CLONE_NEWPID | CLONE_NEWIPC));
+  // No mount namespace: the caller's, as runc does it; masking would mask the caller's.
+  CHECK_FALSE(q.own_mount_ns);
+  s.linux->masked_paths = oci::StringList{"/proc/kcore"};
+  CHECK(f.error_of(s) == "linux.maskedPaths: needs a mount namespace of the container's own");
 }
 
 TEST_CASE("sysctls and host names need a namespace of the container's own, made or joined") {
@@ -283,19 +296,38 @@ TEST_CASE("capabilities are masks over what the kernel knows; ambient needs both
   CHECK(p.cap_bounding ==
         (kill | uint64_t{1} << CAP_AUDIT_WRITE | uint64_t{1} << CAP_NET_BIND_SERVICE));
   CHECK(p.cap_ambient == kill);
-  s.process->capabilities->effective = oci::StringList{"CAP_NOPE"};
-  CHECK(f.error_of(s) == "process.capabilities.effective[0]: unknown capability CAP_NOPE");
+  // Names unknown to libcap, or past the kernel's last capability, are skipped (a warning).
+  s.process->capabilities->effective =
+      oci::StringList{"CAP_NOPE", "CAP_KILL", "CAP_CHECKPOINT_RESTORE"};
+  p = f.plan(s);
+  CHECK(p.cap_effective == kill);
+}
+
+TEST_CASE("HOME, when the spec's env has none: the rootfs's /etc/passwd, else /") {
+  CHECK(boxrt::home_of("root:x:0:0::/root:/bin/sh\nbox:x:1000:1000:Box:/home/box:/bin/sh\n",
+                       1000) == "/home/box");
+  CHECK(boxrt::home_of("root:x:0:0::/root:/bin/sh", 7).empty());
+  CHECK(boxrt::home_of("broken:1000\n", 1000).empty());
+  Fixture f;
+  f.host.homes[0] = "/root";
+  oci::Spec s = oci::default_spec(true, 1000, 1000);
+  s.process->env = oci::StringList{"PATH=/bin"};
+  CHECK(f.plan(s).env == std::vector<std::string>{"PATH=/bin", "HOME=/root"});
+  s.process->user->uid = 5;
+  CHECK(f.plan(s).env == std::vector<std::string>{"PATH=/bin", "HOME=/"});
+  s.process->env->push_back("HOME=/mine");
+  CHECK(f.plan(s).env == std::vector<std::string>{"PATH=/bin", "HOME=/mine"});
 }
 
 TEST_CASE("the process part: argv and envp ready for execve, PATH for the lookup, rlimits") {
   Fixture f;
   oci::Spec s = oci::default_spec(true, 1000, 1000);
-  s.process->env = oci::StringList{"PATH=/opt/bin", "A=1"};
+  s.process->env = oci::StringList{"PATH=/opt/bin", "A=1", "HOME=/"};
   InitPlan p = f.plan(s);
   REQUIRE(p.argv.size() == 2);
   CHECK(std::string(p.argv[0]) == "sh");
   CHECK(p.argv[1] == nullptr);
-  CHECK(p.envp.size() == 3);
+  CHECK(p.envp.size() == 4);
   CHECK(p.search_path == "/opt/bin");
   REQUIRE(p.rlimits.size() == 1);
   CHECK(p.rlimits[0].resource == RLIMIT_NOFILE);

@@ -157,9 +157,9 @@ TEST_CASE(
        "linux.devices[0].fileMode: must be a file mode (at most 07777 = 4095)"},
       {replace("/linux/devices/1/path", "dev/myfifo"),
        "linux.devices[1].path: must be an absolute path, not \"dev/myfifo\""},
-      {replace("/linux/rootfsPropagation", "rshared"),
-       "linux.rootfsPropagation: must be one of private, shared, slave, unbindable, not "
-       "\"rshared\""},
+      {replace("/linux/rootfsPropagation", "recursive"),
+       "linux.rootfsPropagation: must be one of private, shared, slave, unbindable, rprivate, "
+       "rshared, rslave, runbindable, not \"recursive\""},
       {replace("/linux/sysctl/net.ipv4.ip_forward", 1),
        "linux.sysctl[\"net.ipv4.ip_forward\"]: must be a string, not 1"},
       {replace("/linux/maskedPaths", "/proc/kcore"),
