@@ -2,6 +2,7 @@
 
 #include "display/xauth.hpp"
 #include "host/box_paths.hpp"
+#include "oci/spec_version.hpp"
 #include "sound/sound_socket.hpp"
 #include "util/atomic_file.hpp"
 #include "util/sys.hpp"
@@ -41,6 +42,35 @@ oci::Spec spec_of(const std::string& app) {
   return prepare_box(load_profile(find_profile(app)), std::move(host), o).spec;
 }
 
+namespace {
+
+// Other runtimes, run by a plain user, want the container's root to be that user: runc
+// chowns exec.fifo and its stdio pipes to container root, which only works when that is the
+// caller (crun would take a subordinate id too). So an exported bundle maps root to the user,
+// as `runc spec --rootless` does, and runs the app as root inside, which is the user on the
+// host: files it writes on its binds are the user's, as under boxapp. Only `id` shows 0.
+void map_root_to_user(oci::Spec& spec, const HostFacts& host) {
+  auto& l = *spec.linux;
+  l.uid_mappings = std::vector<oci::IdMapping>{{0, host.uid, 1, {}}};
+  l.gid_mappings = std::vector<oci::IdMapping>{{0, host.gid, 1, {}}};
+  spec.process->user->uid = 0;
+  spec.process->user->gid = 0;
+  spec.process->user->additional_gids.reset();  // only the user's own group is mapped
+  // tmpfs homes owned by the user: by container root now.
+  const std::string uid_opt = "uid=" + std::to_string(host.uid);
+  const std::string gid_opt = "gid=" + std::to_string(host.gid);
+  if (!spec.mounts) return;
+  for (auto& m : *spec.mounts) {
+    if (!m.options) continue;
+    for (auto& o : *m.options) {
+      if (o == uid_opt) o = "uid=0";
+      if (o == gid_opt) o = "gid=0";
+    }
+  }
+}
+
+}  // namespace
+
 std::string write_bundle(const std::string& app, const std::string& dir) {
   boxrt::make_dirs(dir, 0755);
   const std::string abs = boxrt::absolute_path(dir);
@@ -52,6 +82,9 @@ std::string write_bundle(const std::string& app, const std::string& dir) {
   // shared.
   if (wants_sound(c.profile)) share_session_sound(abs, c.host);
   c.spec.root->path = "rootfs";
+  // For crun and runc as they are (docs/design.md, "Exported bundles").
+  map_root_to_user(c.spec, c.host);
+  c.spec.oci_version = oci::lowest_version(c.spec);
   boxrt::write_file_atomic(abs + "/config.json", oci::dump_spec(c.spec), 0644);
   return abs;
 }
