@@ -15,7 +15,9 @@ void compile_resources(const Profile& p, oci::Spec& s) {
     if (p.pids) r.pids.emplace().limit = *p.pids;
     s.linux->resources = r;
   }
-  if (p.resources_required) (*s.annotations)["boxapp.resources.required"] = "true";
+  // Said either way: the bundle may be run by boxapp-runtime's CLI, or `spec --bundle`'s
+  // reader, whose default is runc's (fail when limits can't be applied).
+  (*s.annotations)["boxapp.resources.required"] = p.resources_required ? "true" : "false";
 }
 
 }  // namespace boxapp

@@ -223,7 +223,8 @@ std::optional<CgroupHost> find_cgroup_host() {
 
 void no_cgroup(const oci::Spec& spec, const std::string& why) {
   if (limits_required(spec))
-    throw Error("linux.resources: the annotation boxapp.resources.required is true, but " + why);
+    throw Error("linux.resources: can't be applied: " + why +
+                " (the annotation boxapp.resources.required=false runs it without them)");
   if (requests_limits(spec))
     log_warning("linux.resources: not applied, the container runs without limits: " + why);
   else

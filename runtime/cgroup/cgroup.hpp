@@ -42,6 +42,10 @@ bool requests_limits(const oci::Spec& spec);
 // True when the spec's annotation boxapp.resources.required is "true": a container that
 // can't get its limits must fail instead of running without them.
 bool limits_required(const oci::Spec& spec);
+// As runc: a spec that names a cgroupsPath or sets limits gets them, or fails, unless its
+// annotation boxapp.resources.required says otherwise ("false"). boxapp-runtime's default;
+// boxapp's own boxes warn and run (docs/design.md, "The runtime's state and cgroups").
+void require_resources_as_runc(oci::Spec& spec);
 
 // A container's cgroup, created before clone so the init starts inside it.
 struct ContainerCgroup {

@@ -1,5 +1,8 @@
 // linux.resources → cgroup v2 interface files. The conversions are runc's, so a spec means
 // the same under either runtime.
+#include <linux/magic.h>
+#include <sys/statfs.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -167,6 +170,19 @@ bool requests_limits(const oci::Spec& spec) {
   } catch (const Error&) {
     return true;  // an invalid request is still a request; applying it reports the error
   }
+}
+
+void require_resources_as_runc(oci::Spec& spec) {
+  auto& notes = spec.annotations ? *spec.annotations : spec.annotations.emplace();
+  if (notes.count("boxapp.resources.required")) return;  // the spec's own word
+  // On a cgroup v1 or hybrid host runc applies the v1 controllers and we can't yet: failing
+  // there would refuse what runs under runc (rootful podman's default pids limit). Until v1 is
+  // supported, such hosts keep the warning.
+  struct statfs sfs;
+  if (::statfs("/sys/fs/cgroup", &sfs) != 0 || sfs.f_type != CGROUP2_SUPER_MAGIC) return;
+  const bool names_path =
+      spec.linux && spec.linux->cgroups_path && !spec.linux->cgroups_path->empty();
+  if (names_path || requests_limits(spec)) notes["boxapp.resources.required"] = "true";
 }
 
 bool limits_required(const oci::Spec& spec) {

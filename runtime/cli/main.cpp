@@ -145,6 +145,7 @@ int dispatch(const std::string& cmd, const Globals& g, Args& a,
                           ? boxrt::CgroupManager::systemd
                       : g.cgroup_manager == "disabled" ? boxrt::CgroupManager::disabled
                                                        : boxrt::CgroupManager::cgroupfs;
+  ro.resources_required = true;  // as runc; boxapp's in-process runs keep warning
   boxrt::Runtime rt(ro);
   if (cmd == "create") rt.create(a.id, a.create);
   if (cmd == "start") rt.start(a.id);

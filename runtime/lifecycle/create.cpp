@@ -400,6 +400,9 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
   s.rootless = rootless_;
   s.can_mknod = can_mknod_;
   read_bundle(s);
+  // --cgroup-manager=disabled says the run goes without, as it asks.
+  if (resources_required_ && cgroup_manager_ != CgroupManager::disabled)
+    require_resources_as_runc(s.spec);
   connect_systemd(s);
   if (rootless_) enter_session_once();
   s.in_session = joined_session_;

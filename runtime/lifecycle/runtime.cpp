@@ -10,7 +10,8 @@ namespace boxrt {
 
 Runtime::Runtime(RuntimeOptions options)
     : store_(options.root.empty() ? default_root() : options.root),
-      cgroup_manager_(options.cgroup_manager) {
+      cgroup_manager_(options.cgroup_manager),
+      resources_required_(options.resources_required) {
   const bool is_root = ::geteuid() == 0;
   rootless_ = options.rootless == RootlessMode::yes ||
               (options.rootless == RootlessMode::automatic && !is_root);

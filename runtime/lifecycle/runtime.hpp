@@ -26,6 +26,9 @@ struct RuntimeOptions {
   std::string root;  // empty: default_root()
   RootlessMode rootless = RootlessMode::automatic;
   CgroupManager cgroup_manager = CgroupManager::cgroupfs;
+  // Limits a spec names that can't be applied fail the start (runc's rule, the CLI's), or
+  // only warn (boxapp's desktop default); see require_resources_as_runc.
+  bool resources_required = false;
 };
 
 struct CreateOptions {
@@ -114,6 +117,7 @@ class Runtime {
   bool can_mknod_;
   bool joined_session_ = false;
   CgroupManager cgroup_manager_;
+  bool resources_required_;
 };
 
 }  // namespace boxrt

@@ -86,6 +86,10 @@ bool session_dir_gone(int watch) {
 // The pinned process: owns the user namespace, and keeps a network namespace ready.
 [[noreturn]] void session_main(int ready_fd, int go_fd) {
   ::setsid();
+  // Where the session lives, found while we are still ourselves: in the new namespace we are
+  // uid 0, and the /tmp fallback would name root's directory (util/user_dirs.hpp).
+  const std::string dir = session_dir();
+  const std::string spare_socket = dir + "/" + kSpareNetworkSocketName;
   pid_t self = ::getpid();
   if (::unshare(CLONE_NEWUSER) != 0) {
     int err = -errno;
@@ -110,9 +114,8 @@ bool session_dir_gone(int watch) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::signal(SIGHUP, SIG_IGN);
   ::signal(SIGINT, SIG_IGN);
-  const std::string dir = session_dir();
   unique_fd watch = watch_session_dir(dir);
-  SpareNetworkService spares(spare_network_socket());
+  SpareNetworkService spares(spare_socket);
   for (;;) {
     struct pollfd p[2] = {{watch.get(), POLLIN, 0}, {spares.fd(), POLLIN, 0}};
     if (::poll(p, 2, -1) < 0) continue;

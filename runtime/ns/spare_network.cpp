@@ -12,7 +12,7 @@
 namespace boxrt {
 
 std::string spare_network_socket() {
-  return session_dir() + "/netns.sock";
+  return session_dir() + "/" + kSpareNetworkSocketName;
 }
 
 NetworkAhead NetworkAhead::ask() {

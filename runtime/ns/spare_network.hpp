@@ -17,6 +17,7 @@ namespace boxrt {
 
 // The session's socket that hands out its spare: SESSION_DIR/netns.sock.
 std::string spare_network_socket();
+inline constexpr const char* kSpareNetworkSocketName = "netns.sock";  // in the session dir
 
 // A start's request for the session's spare: asked at once, taken when the container is
 // created (the session answers meanwhile).

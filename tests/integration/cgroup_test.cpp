@@ -171,7 +171,8 @@ TEST_CASE("cgroupsPath places the cgroup: relative under our subtree, absolute f
     CHECK(cgroup_of(init_pid(rt, "abs")) == abs);
     rt({"delete", "-f", "abs"});
   }
-  SECTION("outside what is delegated: a warning, and no cgroup") {
+  SECTION("outside what is delegated, the spec saying so: a warning, and no cgroup") {
+    b.spec.annotations = std::map<std::string, std::string>{{"boxapp.resources.required", "false"}};
     b.spec.linux->cgroups_path = "/boxapp-not-delegated/x";
     oci::Resources res;
     res.pids = oci::PidsResources{};
@@ -446,9 +447,7 @@ TEST_CASE("without a cgroup, requested limits warn and required ones fail cleanl
   b.write();
   Result failed = rt({"--cgroup-manager", "disabled", "run", "-b", b.path(), "required"});
   CHECK(failed.status == 1);
-  CHECK(contains(failed.err,
-                 "linux.resources: the annotation boxapp.resources.required is true, "
-                 "but cgroups are disabled"));
+  CHECK(contains(failed.err, "linux.resources: can't be applied: cgroups are disabled"));
   CHECK(rt.leftovers().empty());
 }
 

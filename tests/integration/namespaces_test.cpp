@@ -185,3 +185,32 @@ TEST_CASE("the session process goes when its runtime directory does, and on SIGT
     CHECK(gone_within(pid, 3000));
   }
 }
+
+TEST_CASE("without XDG_RUNTIME_DIR the session lives in the /tmp fallback, and stays") {
+  // Inside its namespace the session is uid 0: it must still find the user's directory (it
+  // used to look for /tmp/boxapp-0, fail, and die right after the first start).
+  const std::string dir = "/tmp/boxapp-" + std::to_string(own_uid());
+  if (::getenv("XDG_RUNTIME_DIR") == nullptr || boxrt::path_exists(dir)) {
+    WARN("not checked: " + dir + " exists already (or we have no XDG_RUNTIME_DIR to leave out)");
+    return;
+  }
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"true"};
+  b.write();
+  auto run = [&](const std::string& id) {
+    return run_process({"/usr/bin/env", "-u", "XDG_RUNTIME_DIR", runtime_bin(), "--root", rt.root(),
+                        "run", "-b", b.path(), id});
+  };
+  Result first = run("fallback1");
+  INFO(first.err);
+  CHECK(first.status == 0);
+  int pid = 0;
+  REQUIRE(std::sscanf(boxrt::read_file(dir + "/boxapp/session").c_str(), "%d", &pid) == 1);
+  ::usleep(200 * 1000);
+  CHECK(is_alive(pid));
+  CHECK(run("fallback2").status == 0);
+  CHECK(boxrt::read_file(dir + "/boxapp/session").rfind(std::to_string(pid) + " ", 0) == 0);
+  std::filesystem::remove_all(dir);  // and the session goes with it
+  CHECK(gone_within(pid, 3000));
+}

@@ -223,3 +223,24 @@ TEST_CASE("the environment as runc gives it: HOME, socket activation's descripto
   CHECK(r.status == 0);
   CHECK(r.out.rfind("/root 1 1\n{", 0) == 0);
 }
+
+// runc's rule for boxapp-runtime (boxapp's own boxes warn instead: docs/design.md).
+TEST_CASE("limits or a cgroupsPath that can't be had fail the start, unless the spec says not") {
+  Runtime rt;
+  Bundle b;
+  b.spec.process->args = oci::StringList{"true"};
+  b.spec.linux->cgroups_path = "/boxapp-not-delegated/x";  // not ours to write
+  b.write();
+  Result r = rt({"run", "-b", b.path(), "strict"});
+  CHECK(r.status == 1);
+  CHECK(contains(r.err, "linux.resources: can't be applied: create cgroup `"));
+  CHECK(contains(r.err, "(the annotation boxapp.resources.required=false runs it without them)"));
+  CHECK(rt.leftovers().empty());
+  b.spec.annotations = std::map<std::string, std::string>{{"boxapp.resources.required", "false"}};
+  b.write();
+  CHECK(rt({"run", "-b", b.path(), "lenient"}).status == 0);
+  // --cgroup-manager=disabled: no cgroup asked for, none missed.
+  b.spec.annotations.reset();
+  b.write();
+  CHECK(rt({"--cgroup-manager", "disabled", "run", "-b", b.path(), "disabled"}).status == 0);
+}
