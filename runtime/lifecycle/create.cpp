@@ -22,6 +22,7 @@
 #include "cgroup/systemd_scope.hpp"
 #include "init/init.hpp"
 #include "launch/console.hpp"
+#include "launch/notify_socket.hpp"
 #include "launch/pid_file.hpp"
 #include "launch/seccomp_agent.hpp"
 #include "launch/signals.hpp"
@@ -89,6 +90,7 @@ struct Start {
   std::optional<ExitingChild> intermediate;
   ContainerRecord record;
   unique_fd pty_master;
+  unique_fd notify;  // the container's NOTIFY_SOCKET (launch/notify_socket.hpp)
   bool done = false;
 };
 
@@ -185,6 +187,13 @@ void claim_id(Start& s) {
   s.store.claim(s.id);
   s.claimed = true;
   s.lock.emplace(s.store.lock(s.id));
+}
+
+// The caller's NOTIFY_SOCKET, passed on: the container's socket is bound now for a run,
+// at `start` after a create.
+void plan_notify(Start& s) {
+  plan_notify_socket(s.store.dir_of(s.id), s.plan);
+  if (s.mode != LaunchMode::create) s.notify = bind_notify_socket(s.store.dir_of(s.id));
 }
 
 // cgroupfs: made before clone, so that the init starts inside it and nothing runs
@@ -379,6 +388,7 @@ using StartStep = void (*)(Start&);
 constexpr StartStep kStartSteps[] = {
     plan_init,               // id maps and the init plan, before anything is made
     claim_id,                // the state directory and its lock: undone from here on
+    plan_notify,             // NOTIFY_SOCKET: the container's own, in the state directory
     make_cgroup,             // cgroupfs: before clone, the init starts inside it
     open_init_fds,           // exec.fifo, console, hooks' state, seccomp agent, sync socket
     enter_given_namespaces,  // time namespace offsets; linux.namespaces given by path
@@ -408,6 +418,7 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
   s.in_session = joined_session_;
   for (StartStep step : kStartSteps)
     step(s);
+  if (s.notify) relay_ready(s.notify.get(), s.pidfd.get(), s.pid, caller_notify_socket());
   if (mode != LaunchMode::create) {
     s.record.state.status = oci::Status::running;
     run_hooks_warning("poststart", s.record.hooks.poststart, s.record.state);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "init/init.hpp"
+#include "launch/notify_socket.hpp"
 #include "lifecycle/container.hpp"
 #include "lifecycle/hooks.hpp"
 #include "lifecycle/runtime.hpp"
@@ -60,6 +61,9 @@ void Runtime::start(const std::string& id) {
   if (st != oci::Status::created)
     throw Error("container " + backquoted(id) + " is " + std::string(oci::to_string(st)) +
                 ", not created: only a created container can be started");
+  // Bound before the process runs, which may say READY=1 at once.
+  unique_fd notify;
+  if (!caller_notify_socket().empty()) notify = bind_notify_socket(store_.dir_of(id));
   std::string failure = read_start_answer(id, init_pidfd(r), store_.fifo_of(id));
   ::unlink(store_.fifo_of(id).c_str());
   if (!failure.empty()) {
@@ -68,6 +72,8 @@ void Runtime::start(const std::string& id) {
     destroy(r);
     throw Error("start " + backquoted(id) + ": " + failure);
   }
+  // As runc's start: returns once the process says it is ready, when asked to tell.
+  if (notify) relay_ready(notify.get(), init_pidfd(r).get(), *r.state.pid, caller_notify_socket());
   r.state.status = oci::Status::running;
   run_hooks_warning("poststart", r.hooks.poststart, r.state);
 }

@@ -38,6 +38,13 @@ unique_fd connect_unix_named(const std::string& path, int type, const std::strin
   return fd;
 }
 
+unique_fd bind_unix(const std::string& path, int type) {
+  struct sockaddr_un addr;
+  unique_fd fd = open_unix(path, type, addr);
+  if (fd && ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) fd.reset();
+  return fd;
+}
+
 unique_fd listen_unix(const std::string& path, int type, int backlog) {
   struct sockaddr_un addr;
   unique_fd fd = open_unix(path, type, addr);

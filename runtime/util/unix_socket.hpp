@@ -13,5 +13,7 @@ unique_fd connect_unix(const std::string& path, int type);
 // The same, throwing: "connect to WHAT `PATH`: Connection refused", or "WHAT path too long".
 unique_fd connect_unix_named(const std::string& path, int type, const std::string& what);
 unique_fd listen_unix(const std::string& path, int type, int backlog = 16);
+// Bound, not listening: a datagram socket's receiving end.
+unique_fd bind_unix(const std::string& path, int type);
 
 }  // namespace boxrt

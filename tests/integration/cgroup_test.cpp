@@ -210,6 +210,7 @@ TEST_CASE("limits are written where the host has the controller, named where it 
   res.cpu->period = 100000;
   res.hugepage_limits = std::vector<oci::HugepageLimit>{{"2MB", 4 << 20, {}}};
   b.spec.linux->resources = res;
+  b.spec.annotations = std::map<std::string, std::string>{{"boxapp.resources.required", "false"}};
   b.write();
   Result r = rt({"run", "-d", "-b", b.path(), "limits"});
   REQUIRE(r.status == 0);

@@ -1,5 +1,6 @@
 // What engines and scripts written for runc rely on, beyond the spec: the documents runc
 // accepts, its command line, its exit statuses and output shapes.
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "ns/idmap.hpp"
 #include "oci/make_mount.hpp"
 #include "util/sys.hpp"
+#include "util/unix_socket.hpp"
 
 using namespace itest;
 
@@ -243,4 +245,41 @@ TEST_CASE("limits or a cgroupsPath that can't be had fail the start, unless the 
   b.spec.annotations.reset();
   b.write();
   CHECK(rt({"--cgroup-manager", "disabled", "run", "-b", b.path(), "disabled"}).status == 0);
+}
+
+// systemd's Type=notify (and podman --sdnotify=container) through the runtime, as runc does it.
+TEST_CASE("NOTIFY_SOCKET: the container's READY=1 reaches the caller's socket with MAINPID") {
+  Runtime rt;
+  testing::TempDir dir;
+  const std::string caller = dir / "notify.sock";
+  boxrt::unique_fd sock = boxrt::bind_unix(caller, SOCK_DGRAM);
+  REQUIRE(sock);
+  Bundle b;
+  b.spec.process->args = oci::StringList{
+      "sh", "-c", "echo $NOTIFY_SOCKET; /bin/box-probe notify READY=1 && exec sleep 30"};
+  b.write();
+  for (const char* mode : {"run", "create"}) {
+    INFO(mode);
+    const std::string id = std::string("notify-") + mode;
+    auto with_socket = [&](std::vector<std::string> args) {
+      std::vector<std::string> argv = {"/usr/bin/env", "NOTIFY_SOCKET=" + caller, runtime_bin(),
+                                       "--root", rt.root()};
+      argv.insert(argv.end(), args.begin(), args.end());
+      return run_process(argv);
+    };
+    // run -d returns once the process said it is ready; start too, after create.
+    Result r = std::string(mode) == "run" ? with_socket({"run", "-d", "-b", b.path(), id})
+                                          : with_socket({"create", "-b", b.path(), id});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    if (std::string(mode) == "create") REQUIRE(with_socket({"start", id}).status == 0);
+    std::string got;
+    char buf[256];
+    for (int i = 0; i < 2; ++i) {
+      ssize_t n = ::recv(sock.get(), buf, sizeof buf, MSG_DONTWAIT);
+      if (n > 0) got.append(buf, static_cast<size_t>(n));
+    }
+    CHECK(got == "MAINPID=" + std::to_string(init_pid(rt, id)) + "\nREADY=1");
+    rt({"delete", "-f", id});
+  }
 }

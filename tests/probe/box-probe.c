@@ -7,6 +7,7 @@
  *   box-probe hugepages N     map N 2 MB huge pages and touch each, printing "touched I" after
  *                             each (a hugetlb limit kills it with SIGBUS at the first over it)
  *   box-probe alloc MB        allocate and touch MB megabytes, printing "allocated I" per MB
+ *   box-probe notify MSG      send MSG to $NOTIFY_SOCKET, as sd_notify(3) does
  *
  * Keys: uid gid groups uid_map gid_map caps{eff,prm,inh,bnd,amb} no_new_privs seccomp
  *       session_keyring
@@ -23,7 +24,9 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -188,8 +191,23 @@ static int probe_alloc(long mb) {
   return 0;
 }
 
+// sd_notify(3) by hand: MESSAGE to $NOTIFY_SOCKET as one datagram; 0 when sent.
+static int probe_notify(const char* message) {
+  const char* path = getenv("NOTIFY_SOCKET");
+  struct sockaddr_un addr = {0};
+  addr.sun_family = AF_UNIX;
+  if (!path || strlen(path) >= sizeof addr.sun_path) return 2;
+  strcpy(addr.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+  ssize_t n = fd < 0 ? -1
+                     : sendto(fd, message, strlen(message), 0, (struct sockaddr*)&addr, sizeof addr);
+  if (n < 0) perror("notify");
+  return n < 0 ? 1 : 0;
+}
+
 int main(int argc, char** argv) {
   char buf[4096];
+  if (argc > 2 && strcmp(argv[1], "notify") == 0) return probe_notify(argv[2]);
   if (argc > 2 && strcmp(argv[1], "syscall") == 0) return probe_syscall(argc, argv);
   if (argc > 2 && strcmp(argv[1], "hugepages") == 0) return probe_hugepages(atol(argv[2]));
   if (argc > 2 && strcmp(argv[1], "alloc") == 0) return probe_alloc(atol(argv[2]));
