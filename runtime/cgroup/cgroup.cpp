@@ -76,7 +76,7 @@ std::string controller_of(const std::string& file) {
 std::string missing_controller(const std::string& dir, const std::string& file) {
   const std::string ctl = controller_of(file);
   std::string why = "the " + ctl + " controller is not available in " + backquoted(dir);
-  if (v1_controllers().count(ctl)) why += " (this host has it on cgroup v1)";
+  if (v1_controllers().count(ctl)) why += kHeldByV1;
   return why;
 }
 
@@ -325,7 +325,8 @@ std::optional<ContainerCgroup> create_container_cgroup(const oci::Spec& spec,
   if (!dir) return unavailable(why);
 
   std::vector<std::string> problems = apply_writes(*dir, writes);
-  if (!problems.empty() && required) throw Error(problems.front());
+  for (const auto& p : problems)
+    if (problem_is_fatal(spec, p)) throw Error(p);
   for (const auto& p : problems)
     log_warning(p + "; not applied");
   ContainerCgroup cg;
@@ -342,7 +343,8 @@ void apply_container_resources(const std::string& dir, const oci::Spec& spec) {
   std::vector<CgroupWrite> writes = resource_writes(*spec.linux->resources, ignored);
   std::vector<std::string> problems = apply_writes(dir, writes);
   problems.insert(problems.begin(), ignored.begin(), ignored.end());
-  if (!problems.empty() && limits_required(spec)) throw Error(problems.front());
+  for (const auto& p : problems)
+    if (problem_is_fatal(spec, p)) throw Error(p);
   for (const auto& p : problems)
     log_warning(p + "; not applied");
 }

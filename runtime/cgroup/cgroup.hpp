@@ -45,7 +45,16 @@ bool limits_required(const oci::Spec& spec);
 // As runc: a spec that names a cgroupsPath or sets limits gets them, or fails, unless its
 // annotation boxapp.resources.required says otherwise ("false"). boxapp-runtime's default;
 // boxapp's own boxes warn and run (docs/design.md, "The runtime's state and cgroups").
+// Marks the spec kRequiredAsRunc.
 void require_resources_as_runc(oci::Spec& spec);
+// Whether a limit that could not be applied fails the start: when limits are required, except
+// (under runc's rule) one whose controller this host keeps on cgroup v1.
+bool problem_is_fatal(const oci::Spec& spec, const std::string& problem);
+
+inline constexpr const char* kRequiredAnnotation = "boxapp.resources.required";
+inline constexpr const char* kRequiredAsRunc = "runc";  // set by require_resources_as_runc
+// Ends the message for a controller missing from v2 because the host has it on v1.
+inline constexpr const char* kHeldByV1 = " (this host has it on cgroup v1)";
 
 // A container's cgroup, created before clone so the init starts inside it.
 struct ContainerCgroup {

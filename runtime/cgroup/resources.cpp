@@ -1,8 +1,5 @@
 // linux.resources → cgroup v2 interface files. The conversions are runc's, so a spec means
 // the same under either runtime.
-#include <linux/magic.h>
-#include <sys/statfs.h>
-
 #include <algorithm>
 #include <cctype>
 
@@ -174,21 +171,25 @@ bool requests_limits(const oci::Spec& spec) {
 
 void require_resources_as_runc(oci::Spec& spec) {
   auto& notes = spec.annotations ? *spec.annotations : spec.annotations.emplace();
-  if (notes.count("boxapp.resources.required")) return;  // the spec's own word
-  // On a cgroup v1 or hybrid host runc applies the v1 controllers and we can't yet: failing
-  // there would refuse what runs under runc (rootful podman's default pids limit). Until v1 is
-  // supported, such hosts keep the warning.
-  struct statfs sfs;
-  if (::statfs("/sys/fs/cgroup", &sfs) != 0 || sfs.f_type != CGROUP2_SUPER_MAGIC) return;
+  if (notes.count(kRequiredAnnotation)) return;  // the spec's own word
   const bool names_path =
       spec.linux && spec.linux->cgroups_path && !spec.linux->cgroups_path->empty();
-  if (names_path || requests_limits(spec)) notes["boxapp.resources.required"] = "true";
+  if (names_path || requests_limits(spec)) notes[kRequiredAnnotation] = kRequiredAsRunc;
 }
 
 bool limits_required(const oci::Spec& spec) {
   if (!spec.annotations) return false;
-  auto it = spec.annotations->find("boxapp.resources.required");
-  return it != spec.annotations->end() && it->second == "true";
+  auto it = spec.annotations->find(kRequiredAnnotation);
+  return it != spec.annotations->end() && (it->second == "true" || it->second == kRequiredAsRunc);
+}
+
+bool problem_is_fatal(const oci::Spec& spec, const std::string& problem) {
+  if (!limits_required(spec)) return false;
+  // runc applies a controller the host keeps on cgroup v1, which we can't yet: failing
+  // there would refuse what runs under runc (rootful podman's default pids limit, say).
+  const auto& notes = *spec.annotations;
+  const bool as_runc = notes.at(kRequiredAnnotation) == kRequiredAsRunc;
+  return !(as_runc && problem.find(kHeldByV1) != std::string::npos);
 }
 
 }  // namespace boxrt

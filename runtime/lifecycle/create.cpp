@@ -144,7 +144,10 @@ void read_bundle(Start& s) {
 
 // systemd is asked from outside the session user namespace (cgroup/systemd_scope.hpp).
 void connect_systemd(Start& s) {
-  if (s.cgroup_manager == CgroupManager::systemd) s.scopes.emplace(s.rootless);
+  // The user's manager for a user, and for uid 0 of a user namespace (podman rootless runs
+  // us so), as runc and crun choose it: only real root asks the system's.
+  const bool user_manager = s.rootless || !in_initial_user_namespace();
+  if (s.cgroup_manager == CgroupManager::systemd) s.scopes.emplace(user_manager);
 }
 
 // ---- the steps -----------------------------------------------------------------------
