@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "ns/idmap.hpp"
 #include "oci/default_spec.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
@@ -194,6 +195,21 @@ std::vector<std::string> Runtime::leftovers() const {
     ::closedir(d);
   }
   return out;
+}
+
+std::optional<std::pair<uint32_t, uint32_t>> map_subordinate_ids(Bundle& b, uint32_t count) {
+  const char* user = ::getenv("USER");
+  auto sub = boxrt::subordinate_range("/etc/subuid", user ? user : "", own_uid());
+  auto subg = boxrt::subordinate_range("/etc/subgid", user ? user : "", own_uid());
+  if (!sub || !subg || ::access("/usr/bin/newuidmap", X_OK) != 0) {
+    WARN("not checked: this user has no /etc/subuid range or uidmap is missing");
+    return std::nullopt;
+  }
+  b.spec.linux->uid_mappings =
+      std::vector<oci::IdMapping>{{0, own_uid(), 1, {}}, {1, sub->outside, count, {}}};
+  b.spec.linux->gid_mappings =
+      std::vector<oci::IdMapping>{{0, own_gid(), 1, {}}, {1, subg->outside, count, {}}};
+  return std::pair{sub->outside, subg->outside};
 }
 
 int init_pid(const Runtime& rt, const std::string& id) {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../unit/test_support.hpp"
@@ -59,6 +61,11 @@ class Runtime {
  private:
   testing::TempDir dir_;
 };
+
+// Maps container ids 0 (the user) and 1..count (the start of the user's /etc/subuid and
+// /etc/subgid ranges), as engines map them. The host uid and gid that container id 1 is, or
+// nullopt (with a warning) when the user has no ranges or uidmap is missing.
+std::optional<std::pair<uint32_t, uint32_t>> map_subordinate_ids(Bundle& b, uint32_t count);
 
 // The pid of the container's init, as `state` reports it.
 int init_pid(const Runtime& rt, const std::string& id);

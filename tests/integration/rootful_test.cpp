@@ -13,6 +13,19 @@
 
 using namespace itest;
 
+namespace {
+
+// The bundle without these namespaces (and, without a user namespace, its id maps).
+void drop_namespaces(Bundle& b, const std::vector<std::string>& types) {
+  std::erase_if(*b.spec.linux->namespaces, [&](const oci::Namespace& ns) {
+    return std::find(types.begin(), types.end(), ns.type) != types.end();
+  });
+  b.spec.linux->uid_mappings.reset();
+  b.spec.linux->gid_mappings.reset();
+}
+
+}  // namespace
+
 TEST_CASE("as real root without a user namespace, devices are made with mknod", "[root]") {
   if (::geteuid() != 0) {
     WARN("not checked: needs real root (scripts/test runs it as root)");
@@ -20,10 +33,7 @@ TEST_CASE("as real root without a user namespace, devices are made with mknod", 
   }
   Runtime rt;
   Bundle b;
-  auto& nss = *b.spec.linux->namespaces;
-  std::erase_if(nss, [](const oci::Namespace& ns) { return ns.type == "user"; });
-  b.spec.linux->uid_mappings.reset();
-  b.spec.linux->gid_mappings.reset();
+  drop_namespaces(b, {"user"});
   oci::Device dev;
   dev.type = "c";
   dev.path = "/dev/box-zero";  // need not exist on the host: it is made, not bound
@@ -90,10 +100,7 @@ TEST_CASE("as real root, default device nodes are 0666 under umask 022", "[root]
   }
   Runtime rt;
   Bundle b;
-  auto& nss = *b.spec.linux->namespaces;
-  std::erase_if(nss, [](const oci::Namespace& ns) { return ns.type == "user"; });
-  b.spec.linux->uid_mappings.reset();
-  b.spec.linux->gid_mappings.reset();
+  drop_namespaces(b, {"user"});
   b.spec.process->args =
       oci::StringList{"sh", "-c", "stat -c '%n %a' /dev/null /dev/zero /dev/tty"};
   b.write();
@@ -113,11 +120,7 @@ TEST_CASE("as real root: no mount namespace, and exec before start", "[root]") {
   }
   Runtime rt;
   Bundle b;
-  auto& nss = *b.spec.linux->namespaces;
-  std::erase_if(nss,
-                [](const oci::Namespace& ns) { return ns.type == "user" || ns.type == "mount"; });
-  b.spec.linux->uid_mappings.reset();
-  b.spec.linux->gid_mappings.reset();
+  drop_namespaces(b, {"user", "mount"});
   b.spec.mounts.reset();
   b.spec.linux->masked_paths.reset();
   b.spec.linux->readonly_paths.reset();

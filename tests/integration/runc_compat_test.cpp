@@ -8,7 +8,6 @@
 #include <fstream>
 
 #include "harness.hpp"
-#include "ns/idmap.hpp"
 #include "oci/make_mount.hpp"
 #include "util/sys.hpp"
 #include "util/unix_socket.hpp"
@@ -64,20 +63,9 @@ TEST_CASE("documents runc accepts: r-propagation, unknown capabilities, empty na
 
 TEST_CASE("a process user other than the runtime's: create, then start") {
   // exec.fifo must be writable by the container's user: the init reopens it as that user.
-  auto sub =
-      boxrt::subordinate_range("/etc/subuid", ::getenv("USER") ? ::getenv("USER") : "", own_uid());
-  auto subg =
-      boxrt::subordinate_range("/etc/subgid", ::getenv("USER") ? ::getenv("USER") : "", own_uid());
-  if (!sub || !subg || ::access("/usr/bin/newuidmap", X_OK) != 0) {
-    WARN("not checked: this user has no /etc/subuid range or uidmap is missing");
-    return;
-  }
   Runtime rt;
   Bundle b;
-  b.spec.linux->uid_mappings =
-      std::vector<oci::IdMapping>{{0, own_uid(), 1, {}}, {1, sub->outside, 1000, {}}};
-  b.spec.linux->gid_mappings =
-      std::vector<oci::IdMapping>{{0, own_gid(), 1, {}}, {1, subg->outside, 1000, {}}};
+  if (!map_subordinate_ids(b, 1000)) return;
   b.spec.process->user->uid = 1000 - 1;
   b.spec.process->user->gid = 7;
   b.write();
