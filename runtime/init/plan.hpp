@@ -147,6 +147,9 @@ struct IdMaps {
 bool has_namespace(const InitPlan& plan, int flag);
 
 InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in);
+// Sets KEY=VALUE in the plan's environment (replacing KEY's entry, else appended), envp kept
+// pointing into it.
+void set_env(InitPlan& plan, const std::string& entry);
 // Only the process part (identity, capabilities, rlimits, args, env, cwd, terminal): for a
 // process joining a running container.
 InitPlan make_exec_plan(const oci::Spec& spec, const PlanInputs& in);

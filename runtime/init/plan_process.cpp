@@ -55,6 +55,13 @@ int rlimit_resource(const std::string& name) {
   return -1;
 }
 
+void point_envp(InitPlan& plan) {
+  plan.envp.clear();
+  for (auto& e : plan.env)
+    plan.envp.push_back(e.data());
+  plan.envp.push_back(nullptr);
+}
+
 // args, env and cwd, ready for execve: argv and envp point into the plan's own strings.
 void plan_command(const oci::Process& p, InitPlan& plan) {
   if (!p.args) throw Error("process.args: is required to create a container");
@@ -66,9 +73,7 @@ void plan_command(const oci::Process& p, InitPlan& plan) {
   for (auto& a : plan.args)
     plan.argv.push_back(a.data());
   plan.argv.push_back(nullptr);
-  for (auto& e : plan.env)
-    plan.envp.push_back(e.data());
-  plan.envp.push_back(nullptr);
+  point_envp(plan);
   plan.cwd = p.cwd;
   plan.terminal = p.terminal.value_or(false);
   if (p.console_size)
@@ -166,36 +171,50 @@ void plan_capabilities(const oci::Process& p, const PlanHost& host, InitPlan& pl
 
 }  // namespace
 
-// HOME, when process.env has none, as runc and crun set it: the user's home in the rootfs's
-// /etc/passwd, else /.
-void plan_home(const oci::Spec& spec, const PlanInputs& in, oci::Process& p) {
-  for (const auto& e : items(p.env))
-    if (e.rfind("HOME=", 0) == 0) return;
-  std::string home;
-  if (spec.root) {
-    const std::string& root = spec.root->path;
-    home = in.probe().home_in_rootfs(root[0] == '/' ? root : in.bundle + "/" + root,
-                                     p.user ? p.user->uid : 0);
+namespace {
+
+// What the runtime adds to process.env, as runc and crun do: HOME when it has none (the
+// user's home in the rootfs's /etc/passwd, else /), and socket activation's LISTEN_*.
+void plan_added_env(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
+  const bool has_home = std::any_of(plan.env.begin(), plan.env.end(),
+                                    [](const std::string& e) { return e.rfind("HOME=", 0) == 0; });
+  if (!has_home) {
+    std::string home;
+    if (spec.root) {
+      const std::string& root = spec.root->path;
+      const auto& user = spec.process->user;
+      home = in.probe().home_in_rootfs(root[0] == '/' ? root : in.bundle + "/" + root,
+                                       user ? user->uid : 0);
+    }
+    set_env(plan, "HOME=" + (home.empty() ? std::string("/") : home));
   }
-  if (!p.env) p.env.emplace();
-  p.env->push_back("HOME=" + (home.empty() ? std::string("/") : home));
+  if (in.listen_fds > 0) {
+    set_env(plan, "LISTEN_FDS=" + std::to_string(in.listen_fds));
+    set_env(plan, "LISTEN_PID=1");  // the process is pid 1 of its pid namespace
+    if (!in.listen_fdnames.empty()) set_env(plan, "LISTEN_FDNAMES=" + in.listen_fdnames);
+    plan.preserve_fds = std::max(plan.preserve_fds, in.listen_fds);
+  }
+}
+
+}  // namespace
+
+void set_env(InitPlan& plan, const std::string& entry) {
+  const size_t key = entry.find('=') + 1;
+  auto same = std::find_if(plan.env.begin(), plan.env.end(), [&](const std::string& e) {
+    return e.compare(0, key, entry, 0, key) == 0;
+  });
+  if (same != plan.env.end())
+    *same = entry;
+  else
+    plan.env.push_back(entry);
+  point_envp(plan);
 }
 
 void plan_process(const oci::Spec& spec, const PlanInputs& in, InitPlan& plan) {
   if (!spec.process) throw Error("process: is required to create a container");
-  oci::Process p = *spec.process;
-  plan_home(spec, in, p);
-  if (in.listen_fds > 0) {
-    auto& env = p.env ? *p.env : p.env.emplace();
-    std::erase_if(env, [](const std::string& e) {
-      return e.rfind("LISTEN_FDS=", 0) == 0 || e.rfind("LISTEN_PID=", 0) == 0;
-    });
-    env.push_back("LISTEN_FDS=" + std::to_string(in.listen_fds));
-    env.push_back("LISTEN_PID=1");  // the process is pid 1 of its pid namespace
-    if (!in.listen_fdnames.empty()) env.push_back("LISTEN_FDNAMES=" + in.listen_fdnames);
-    plan.preserve_fds = std::max(plan.preserve_fds, in.listen_fds);
-  }
+  const oci::Process& p = *spec.process;
   plan_command(p, plan);
+  plan_added_env(spec, in, plan);
   plan_identity(spec, in, plan);
   plan_rlimits(p, plan);
   plan_seccomp(spec, in, plan);

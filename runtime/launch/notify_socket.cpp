@@ -59,13 +59,7 @@ void plan_notify_socket(const std::string& state_dir, InitPlan& plan) {
   m.is_bind = true;
   m.flags = MS_BIND;
   plan.mounts.push_back(m);
-  // envp points into env: both, rebuilt.
-  std::erase_if(plan.env, [](const std::string& e) { return e.rfind("NOTIFY_SOCKET=", 0) == 0; });
-  plan.env.push_back(std::string("NOTIFY_SOCKET=") + kInContainer + "/" + kSocketName);
-  plan.envp.clear();
-  for (auto& e : plan.env)
-    plan.envp.push_back(e.data());
-  plan.envp.push_back(nullptr);
+  set_env(plan, std::string("NOTIFY_SOCKET=") + kInContainer + "/" + kSocketName);
 }
 
 unique_fd bind_notify_socket(const std::string& state_dir) {
