@@ -212,6 +212,12 @@ std::optional<std::pair<uint32_t, uint32_t>> map_subordinate_ids(Bundle& b, uint
   return std::pair{sub->outside, subg->outside};
 }
 
+bool real_root() {
+  if (::geteuid() == 0) return true;
+  WARN("not checked: needs real root (scripts/test runs it as root)");
+  return false;
+}
+
 int init_pid(const Runtime& rt, const std::string& id) {
   return json::parse(rt({"state", id}).out)["pid"].get<int>();
 }

@@ -67,6 +67,9 @@ class Runtime {
 // nullopt (with a warning) when the user has no ranges or uidmap is missing.
 std::optional<std::pair<uint32_t, uint32_t>> map_subordinate_ids(Bundle& b, uint32_t count);
 
+// True as real root; else warns that the test needs it (scripts/test runs [root] tests so).
+bool real_root();
+
 // The pid of the container's init, as `state` reports it.
 int init_pid(const Runtime& rt, const std::string& id);
 

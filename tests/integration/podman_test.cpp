@@ -183,10 +183,7 @@ TEST_CASE("podman --cgroup-manager systemd: the container in a scope of the user
 }
 
 TEST_CASE("rootful podman with our runtime: devices a non-root user can write, restart", "[root]") {
-  if (::geteuid() != 0) {
-    WARN("not checked: needs real root (scripts/test runs it as root)");
-    return;
-  }
+  if (!real_root()) return;
   if (!have_podman()) return;
   Podman podman;
   // --network none: rootful podman's bridge needs netavark, which scripts/setup doesn't add

@@ -27,10 +27,7 @@ void drop_namespaces(Bundle& b, const std::vector<std::string>& types) {
 }  // namespace
 
 TEST_CASE("as real root without a user namespace, devices are made with mknod", "[root]") {
-  if (::geteuid() != 0) {
-    WARN("not checked: needs real root (scripts/test runs it as root)");
-    return;
-  }
+  if (!real_root()) return;
   Runtime rt;
   Bundle b;
   drop_namespaces(b, {"user"});
@@ -67,10 +64,7 @@ TEST_CASE("as real root without a user namespace, devices are made with mknod", 
 
 TEST_CASE("as real root with a user namespace of subordinate ids only, devices are bound",
           "[root]") {
-  if (::geteuid() != 0) {
-    WARN("not checked: needs real root (scripts/test runs it as root)");
-    return;
-  }
+  if (!real_root()) return;
   Runtime rt;
   Bundle b;
   // Root of the container is host uid 300000: not the runtime's own uid.
@@ -94,10 +88,7 @@ TEST_CASE("as real root with a user namespace of subordinate ids only, devices a
 // The spec's modes whatever the caller's umask: containerd runs its shim with 022, which
 // mknod would apply, and a non-root process could not write a crw-r--r-- /dev/null.
 TEST_CASE("as real root, default device nodes are 0666 under umask 022", "[root]") {
-  if (::geteuid() != 0) {
-    WARN("not checked: needs real root (scripts/test runs it as root)");
-    return;
-  }
+  if (!real_root()) return;
   Runtime rt;
   Bundle b;
   drop_namespaces(b, {"user"});
@@ -114,10 +105,7 @@ TEST_CASE("as real root, default device nodes are 0666 under umask 022", "[root]
 // runc runs such a spec in the caller's mount namespace (with chroot instead of pivot_root),
 // and lets `exec` into a created container (tools set it up from inside before `start`).
 TEST_CASE("as real root: no mount namespace, and exec before start", "[root]") {
-  if (::geteuid() != 0) {
-    WARN("not checked: needs real root (scripts/test runs it as root)");
-    return;
-  }
+  if (!real_root()) return;
   Runtime rt;
   Bundle b;
   drop_namespaces(b, {"user", "mount"});
