@@ -154,14 +154,14 @@ ExecFds open_exec_fds(const std::string& id, const Joining& j, const InitPlan& p
                   backquoted(o.sub_cgroup) + " (make it first, as under runc)");
     }
   }
-  // Opened after the checks above: if the init is still the same process now, the
-  // namespace descriptors are its.
-  if (!is_same_live_process(*r.state.pid, r.start_time))
-    throw Error("container " + backquoted(id) + " is stopped: cannot exec in it");
   const bool own_mount_ns = std::any_of(f.nss.begin(), f.nss.end(),
                                         [](const NsFd& ns) { return ns.type == CLONE_NEWNS; });
   if (!own_mount_ns)
     f.root = open_file("/proc/" + std::to_string(*r.state.pid) + "/root", O_PATH | O_DIRECTORY);
+  // Checked after opening them: if the init is still the same process now, the namespace
+  // (and root) descriptors are its, not a recycled pid's.
+  if (!is_same_live_process(*r.state.pid, r.start_time))
+    throw Error("container " + backquoted(id) + " is stopped: cannot exec in it");
   const bool relay_terminal = plan.terminal && o.console_socket.empty();
   if (relay_terminal && o.detach)
     throw Error("exec -t -d needs --console-socket to send the terminal to");
