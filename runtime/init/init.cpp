@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -43,41 +44,11 @@ void reset_signals() {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
-// Blocks until `start` opens exec.fifo for reading. The fifo is reopened through the O_PATH
-// descriptor taken before pivot_root: its path is outside the container now. The descriptor
-// stays open until execve closes it: `start` reads to EOF, so it returns once the process
-// runs, or with the error we write there instead.
-bool wait_for_start(InitContext& ctx) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/self/fd/%d", ctx.fifo_fd);
-  int fd = retry_eintr([&] { return ::open(path, O_WRONLY | O_CLOEXEC); });
-  if (fd < 0) return init_fail(ctx, errno, "wait for start: open exec.fifo (is /proc mounted?)");
-  ::close(ctx.fifo_fd);
-  ctx.fifo_fd = -1;
-  ctx.start_fd = fd;
-  char c = static_cast<char>(SyncMsg::ready);
-  return ::write(fd, &c, 1) == 1 || init_fail(ctx, errno, "wait for start: write exec.fifo");
-}
-
-// create: the reopen wait_for_start will do, tried now while an error still reaches the
-// caller of create (a container whose init can't reach /proc would die unseen later). With
-// no reader yet the open fails with ENXIO, which means the path works.
-bool check_start_path(InitContext& ctx) {
-  if (ctx.fifo_fd < 0) return true;
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/self/fd/%d", ctx.fifo_fd);
-  int fd = ::open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd >= 0) ::close(fd);  // `start` is reading already: fine too
-  if (fd < 0 && errno != ENXIO)
-    return init_fail(ctx, errno, "reopen exec.fifo for `start` (is /proc mounted?)");
-  return true;
-}
-
 // Past the start point: `run` still listens on the sync socket; after `create` the parent
-// is gone and `start` reads exec.fifo, so the error goes there.
+// is gone and `start` reads the start socket, so the error goes there.
 [[noreturn]] void fail_after_start(InitContext& ctx, int status) {
   if (ctx.sync_fd >= 0) report_and_exit(ctx, status);
-  if (ctx.start_fd >= 0) (void)!::write(ctx.start_fd, &ctx.error, sizeof ctx.error);
+  if (ctx.start_fd >= 0) (void)!::send(ctx.start_fd, &ctx.error, sizeof ctx.error, MSG_NOSIGNAL);
   ::_exit(status);
 }
 
@@ -122,7 +93,8 @@ void init_main(InitContext& ctx) {
   // /proc/PID/exe, its binary: nothing in the container may ptrace us or open those
   // (CVE-2016-9962, CVE-2019-5736). It also closes our /proc files to everyone but real
   // root, the runtime included: the parent wrote our id maps above, and exec into a
-  // container waits for it to start. execve restores dumpability for the container's process.
+  // created container asks us for our namespaces (init/wait_start.cpp). execve restores dumpability
+  // for the container's process.
   ::prctl(PR_SET_DUMPABLE, 0);
 
   // The setup, in order; each step is a function of its own (init/rootfs.cpp, init/process.cpp);
@@ -137,6 +109,7 @@ void init_main(InitContext& ctx) {
       create_devices,
       link_dev_entries,
       set_host_names,
+      keep_namespaces,
       run_create_hooks,
       enter_rootfs,
       make_cwd,
@@ -153,7 +126,6 @@ void init_main(InitContext& ctx) {
       switch_identity,
       enter_cwd,
       find_executable,
-      check_start_path,
   };
   for (auto step : steps)
     if (!step(ctx)) report_and_exit(ctx, 1);

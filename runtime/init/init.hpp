@@ -7,15 +7,20 @@
 
 #include "init/plan.hpp"
 #include "launch/sync.hpp"
+#include "ns/namespaces.hpp"
 
 namespace boxrt {
 
 struct InitContext {
   const InitPlan* plan = nullptr;
   int sync_fd = -1;
-  int fifo_fd = -1;     // O_PATH descriptor of exec.fifo, or -1
-  int console_fd = -1;  // connected console socket, or -1
-  int start_fd = -1;    // exec.fifo opened for writing once started; closed by execve
+  int start_listen_fd = -1;  // create: the start socket (launch/start_socket.hpp), or -1
+  int console_fd = -1;       // connected console socket, or -1
+  int start_fd = -1;         // `start`'s connection once started; closed by execve
+  // create: the init's own namespaces, for `exec` before `start` (keep_namespaces).
+  int ns_fds[kNamespaceKinds] = {};
+  int ns_flags[kNamespaceKinds] = {};
+  size_t ns_count = 0;
   // The state on the stdin of createContainer and startContainer hooks (memfds the parent
   // fills after clone), or -1.
   int creating_state_fd = -1, created_state_fd = -1;
@@ -53,6 +58,7 @@ bool join_network(InitContext& ctx);  // before the first sysfs mount (mount_all
 bool create_devices(InitContext& ctx);
 bool link_dev_entries(InitContext& ctx);
 bool set_host_names(InitContext& ctx);
+bool keep_namespaces(InitContext& ctx);   // create: the init's namespaces, now they are final
 bool run_create_hooks(InitContext& ctx);  // wait for the runtime's hooks, run createContainer
 bool enter_rootfs(InitContext& ctx);      // pivot_root, or MS_MOVE + chroot with --no-pivot
 bool apply_root_propagation(InitContext& ctx);
@@ -69,6 +75,8 @@ bool load_seccomp_with_caps(InitContext& ctx);  // without no_new_privs: needs C
 bool switch_identity(InitContext& ctx);
 bool enter_cwd(InitContext& ctx);
 bool find_executable(InitContext& ctx);
+// create: serves the start socket (init/wait_start.cpp) until `start` comes.
+bool wait_for_start(InitContext& ctx);
 // Once started (after the startContainer hooks), right before execve:
 bool set_exec_labels(InitContext& ctx);    // AppArmor profile / SELinux label for execve
 bool load_seccomp_last(InitContext& ctx);  // with no_new_privs: nothing may follow it

@@ -124,11 +124,16 @@ bool close_other_fds(InitContext& ctx) {
   const int first = 3 + ctx.plan->preserve_fds;
   for (int fd = 3; fd < first; ++fd)
     ::fcntl(fd, F_SETFD, 0);
-  int keep[] = {ctx.sync_fd,          ctx.fifo_fd,     ctx.creating_state_fd,
-                ctx.created_state_fd, ctx.listener_fd, ctx.listener_state_fd};
-  std::sort(std::begin(keep), std::end(keep));
+  int keep[6 + kNamespaceKinds] = {ctx.sync_fd,           ctx.start_listen_fd,
+                                   ctx.creating_state_fd, ctx.created_state_fd,
+                                   ctx.listener_fd,       ctx.listener_state_fd};
+  size_t n = 6;
+  for (size_t i = 0; i < ctx.ns_count; ++i)
+    keep[n++] = ctx.ns_fds[i];
+  std::sort(keep, keep + n);
   int start = first;
-  for (int k : keep) {
+  for (size_t i = 0; i < n; ++i) {
+    const int k = keep[i];
     if (k < start) continue;
     if (k > start) ::close_range(static_cast<unsigned>(start), static_cast<unsigned>(k - 1), 0);
     start = k + 1;

@@ -11,13 +11,13 @@ enum class SyncMsg : char {
   ready = 'R',         // init → parent: set up, waiting to be started
   error = 'E',         // init → parent: followed by InitError
   exec_now = 'S',      // parent → init: run — exec at once
-  wait_start = 'C',    // parent → init: create — block on exec.fifo until `start`
+  wait_start = 'C',    // parent → init: create — wait on the start socket for `start`
   detached = 'A',      // init → parent: no longer tied to the parent's life; it may exit
   hook_stop = 'H',     // init → parent: namespaces and mounts are set up, before pivot_root
   hooks_done = 'h',    // parent → init: prestart and createRuntime hooks ran; go on
 };
 
-// What follows SyncMsg::error (and what `start` reads from exec.fifo after a failure).
+// What follows SyncMsg::error (and what `start` reads from the start socket after a failure).
 struct InitError {
   int err = 0;  // errno, 0 when none
   char msg[480] = {};

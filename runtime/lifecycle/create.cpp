@@ -26,6 +26,7 @@
 #include "launch/pid_file.hpp"
 #include "launch/seccomp_agent.hpp"
 #include "launch/signals.hpp"
+#include "launch/start_socket.hpp"
 #include "launch/sync.hpp"
 #include "lifecycle/hooks.hpp"
 #include "lifecycle/runtime.hpp"
@@ -76,7 +77,7 @@ struct Start {
   bool claimed = false;  // the state directory is ours to remove
   std::optional<FileLock> lock;
   std::optional<ContainerCgroup> cgroup;
-  unique_fd fifo, console;
+  unique_fd start_socket, console;
   std::optional<OwnConsole> own_console;
   unique_fd creating_state, created_state;  // hooks' stdin in the init
   SeccompAgent agent;
@@ -208,15 +209,11 @@ void make_cgroup(Start& s) {
     s.cgroup = create_container_cgroup(s.spec, s.id);
 }
 
-// What the init is given: exec.fifo (create), the console, hooks' state, the seccomp
+// What the init is given: the start socket (create), the console, hooks' state, the seccomp
 // agent, and its end of the sync socket.
 void open_init_fds(Start& s) {
   if (s.mode == LaunchMode::create) {
-    if (::mkfifo(s.store.fifo_of(s.id).c_str(), 0600) != 0) throw_errno("mkfifo exec.fifo");
-    s.fifo = open_file(s.store.fifo_of(s.id), O_PATH);
-    // Writable by the process's user (process.user, not ours) when the init reopens it
-    // through its descriptor; the state directory (0700) keeps everyone else from the path.
-    if (::chmod(s.store.fifo_of(s.id).c_str(), 0622) != 0) throw_errno("chmod exec.fifo");
+    s.start_socket = listen_start_socket(s.store.start_socket_of(s.id));
   }
   if (!s.o.console_socket.empty()) s.console = connect_console_socket(s.o.console_socket);
   if (s.relay_terminal) s.console = std::move(s.own_console.emplace().theirs);
@@ -267,7 +264,7 @@ void clone_init(Start& s) {
   InitContext ctx;  // the init's copy is its own
   ctx.plan = &s.plan;
   ctx.sync_fd = s.theirs.get();
-  ctx.fifo_fd = s.fifo ? s.fifo.get() : -1;
+  ctx.start_listen_fd = s.start_socket ? s.start_socket.get() : -1;
   ctx.console_fd = s.console ? s.console.get() : -1;
   ctx.creating_state_fd = s.creating_state.get();
   ctx.created_state_fd = s.created_state.get();
@@ -373,7 +370,7 @@ void save_record(Start& s) {
   if (!s.pid_file.empty()) write_pid_file(s.pid_file, s.pid);
 }
 
-// create: the init waits on exec.fifo for `start`, no longer tied to our life. run: it
+// create: the init waits on the start socket for `start`, no longer tied to our life. run: it
 // execs, and the socket's EOF says it did.
 void let_go(Start& s) {
   const bool create = s.mode == LaunchMode::create;
@@ -393,7 +390,7 @@ constexpr StartStep kStartSteps[] = {
     claim_id,                // the state directory and its lock: undone from here on
     plan_notify,             // NOTIFY_SOCKET: the container's own, in the state directory
     make_cgroup,             // cgroupfs: before clone, the init starts inside it
-    open_init_fds,           // exec.fifo, console, hooks' state, seccomp agent, sync socket
+    open_init_fds,           // start socket, console, hooks' state, seccomp agent, sync socket
     enter_given_namespaces,  // time namespace offsets; linux.namespaces given by path
     clone_init,              // the init, in its new namespaces; it waits for its maps
     make_record,             // the state record

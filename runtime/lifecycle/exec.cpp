@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "launch/pid_file.hpp"
 #include "launch/seccomp_agent.hpp"
 #include "launch/signals.hpp"
+#include "launch/start_socket.hpp"
 #include "launch/sync.hpp"
 #include "lifecycle/runtime.hpp"
 #include "ns/namespaces.hpp"
@@ -37,15 +39,35 @@ struct NsFd {
   unique_fd fd;
 };
 
+bool is_ours(int type, uint64_t inode) {
+  for (const auto& k : namespace_kinds())
+    if (k.flag == type) return inode == namespace_inode(::getpid(), k.proc_name);
+  return false;
+}
+
 // The init's namespaces that differ from ours, user namespace first.
 std::vector<NsFd> open_namespaces(pid_t init) {
   std::vector<NsFd> out;
-  const pid_t self = ::getpid();
   for (const auto& k : namespace_kinds()) {
-    if (namespace_inode(init, k.proc_name) == namespace_inode(self, k.proc_name)) continue;
+    if (is_ours(k.flag, namespace_inode(init, k.proc_name))) continue;
     std::string path = "/proc/" + std::to_string(init) + "/ns/" + k.proc_name;
     out.push_back({k.flag, open_file(path, O_RDONLY)});
   }
+  return out;
+}
+
+// The same, and its root, from a created init itself (launch/start_socket.hpp): until it
+// execs, its /proc files are closed to a plain user's runtime. Empty once it no longer waits.
+std::optional<std::vector<NsFd>> namespaces_from_init(const std::string& socket, unique_fd& root) {
+  std::optional<InitNamespaces> got = request_namespaces(socket);
+  if (!got) return std::nullopt;
+  std::vector<NsFd> out;
+  for (auto& [type, fd] : got->nss) {
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) throw_errno("stat a namespace of the container's");
+    if (!is_ours(type, st.st_ino)) out.push_back({type, std::move(fd)});
+  }
+  root = std::move(got->root);
   return out;
 }
 
@@ -125,22 +147,17 @@ struct ExecFds {
   unique_fd mine, theirs, report_r, report_w;
 };
 
-ExecFds open_exec_fds(const std::string& id, const Joining& j, const InitPlan& plan,
-                      const ExecOptions& o) {
+ExecFds open_exec_fds(const StateStore& store, const std::string& id, const Joining& j,
+                      const InitPlan& plan, const ExecOptions& o) {
   ExecFds f;
   const ContainerRecord& r = j.record;
-  try {
+  unique_fd init_root;
+  std::optional<std::vector<NsFd>> from_init;
+  if (j.created) from_init = namespaces_from_init(store.start_socket_of(id), init_root);
+  if (from_init)
+    f.nss = std::move(*from_init);
+  else
     f.nss = open_namespaces(*r.state.pid);
-  } catch (const Error& e) {
-    // Until it starts, the init is the runtime's own copy, closed (not dumpable) to all but
-    // those with CAP_SYS_PTRACE over the user namespace it was executed in (init/init.cpp):
-    // root, or a runtime podman runs in its user namespace; not a plain user's.
-    if (e.code() != EACCES && e.code() != EPERM) throw;
-    if (!j.created) throw;
-    throw Error("container " + backquoted(id) +
-                " is created but not started: exec into it needs CAP_SYS_PTRACE over the "
-                "runtime's user namespace (root, or under podman); start it first");
-  }
   if (!o.sub_cgroup.empty() && r.cgroup.empty())
     throw Error("exec --cgroup: container " + backquoted(id) + " has no cgroup of its own");
   if (!r.cgroup.empty()) {
@@ -156,7 +173,8 @@ ExecFds open_exec_fds(const std::string& id, const Joining& j, const InitPlan& p
   }
   const bool own_mount_ns = std::any_of(f.nss.begin(), f.nss.end(),
                                         [](const NsFd& ns) { return ns.type == CLONE_NEWNS; });
-  if (!own_mount_ns)
+  if (!own_mount_ns && from_init) f.root = std::move(init_root);
+  if (!own_mount_ns && !from_init)
     f.root = open_file("/proc/" + std::to_string(*r.state.pid) + "/root", O_PATH | O_DIRECTORY);
   // Checked after opening them: if the init is still the same process now, the namespace
   // (and root) descriptors are its, not a recycled pid's.
@@ -238,7 +256,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
   in.can_setgroups = setgroups_allowed();
   in.seccomp_cache = store_.seccomp_cache();
   InitPlan plan = make_exec_plan(j.spec, in);
-  ExecFds fds = open_exec_fds(id, j, plan, o);
+  ExecFds fds = open_exec_fds(store_, id, j, plan, o);
   std::optional<ForwardedSignals> signals;
   if (!o.detach) signals.emplace();
   const pid_t pid = spawn_in_container(id, plan, fds);

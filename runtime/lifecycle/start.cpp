@@ -6,6 +6,7 @@
 
 #include "init/init.hpp"
 #include "launch/notify_socket.hpp"
+#include "launch/start_socket.hpp"
 #include "lifecycle/container.hpp"
 #include "lifecycle/hooks.hpp"
 #include "lifecycle/runtime.hpp"
@@ -16,14 +17,13 @@ namespace boxrt {
 
 namespace {
 
-// Opens exec.fifo, which lets the waiting init go on, and reads it to EOF: the init writes
-// one byte once it is past the fifo and keeps it open until execve, or writes its error.
-// Returns that error, or empty once the container's process runs.
+// Asks the waiting init to go on, and reads its answer to EOF: one byte once it is past the
+// wait, then EOF at execve, or its error. Returns that error, or empty once the container's
+// process runs.
 std::string read_start_answer(const std::string& id, unique_fd pidfd,
-                              const std::string& fifo_path) {
-  // O_NONBLOCK: open at once; the init's blocked open for writing then completes.
-  unique_fd fifo = open_file(fifo_path, O_RDONLY | O_NONBLOCK);
-  struct pollfd p[2] = {{fifo.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+                              const std::string& socket_path) {
+  unique_fd sock = request_start(socket_path);
+  struct pollfd p[2] = {{sock.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
   bool started = false;
   std::string error;
   for (;;) {
@@ -33,7 +33,7 @@ std::string read_start_answer(const std::string& id, unique_fd pidfd,
     if (n <= 0) throw Error("start " + backquoted(id) + ": the container init did not answer");
     if (p[0].revents & (POLLIN | POLLHUP)) {
       char buf[sizeof(InitError) + 1];
-      ssize_t got = ::read(fifo.get(), buf, sizeof buf);
+      ssize_t got = ::read(sock.get(), buf, sizeof buf);
       if (got > 0) {
         error.append(buf + (started ? 0 : 1), buf + got);
         started = true;
@@ -64,8 +64,8 @@ void Runtime::start(const std::string& id) {
   // Bound before the process runs, which may say READY=1 at once.
   unique_fd notify;
   if (!caller_notify_socket().empty()) notify = bind_notify_socket(store_.dir_of(id));
-  std::string failure = read_start_answer(id, init_pidfd(r), store_.fifo_of(id));
-  ::unlink(store_.fifo_of(id).c_str());
+  std::string failure = read_start_answer(id, init_pidfd(r), store_.start_socket_of(id));
+  ::unlink(store_.start_socket_of(id).c_str());
   if (!failure.empty()) {
     // A startContainer hook failed: the init is gone, and the container is destroyed
     // (runtime-spec lifecycle steps 12 and 13).

@@ -130,7 +130,7 @@ std::vector<std::string> StateStore::ids() const {
 oci::Status live_status(const StateStore& store, const ContainerRecord& r) {
   if (!r.state.pid || !is_same_live_process(*r.state.pid, r.start_time))
     return oci::Status::stopped;
-  if (::access(store.fifo_of(r.state.id).c_str(), F_OK) == 0) return oci::Status::created;
+  if (::access(store.start_socket_of(r.state.id).c_str(), F_OK) == 0) return oci::Status::created;
   if (!r.cgroup.empty() && cgroup_frozen(r.cgroup)) return oci::Status::paused;
   return oci::Status::running;
 }

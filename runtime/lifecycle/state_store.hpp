@@ -1,5 +1,6 @@
 // Container state on disk: one directory per container under the runtime root, holding
-// state.json (written atomically), a lock file, and exec.fifo while it waits for `start`.
+// state.json (written atomically), a lock file, and the start socket while it waits for `start`
+// (launch/start_socket.hpp).
 #pragma once
 
 #include <cstdint>
@@ -26,7 +27,7 @@ class StateStore {
 
   const std::string& root() const { return root_; }
   std::string dir_of(const std::string& id) const { return root_ + "/" + id; }
-  std::string fifo_of(const std::string& id) const { return dir_of(id) + "/exec.fifo"; }
+  std::string start_socket_of(const std::string& id) const { return dir_of(id) + "/start.sock"; }
   // Compiled seccomp filters; '@' can't start an id, so no container is ever named so.
   std::string seccomp_cache() const { return root_ + "/@seccomp-cache"; }
 
@@ -44,7 +45,7 @@ class StateStore {
   std::string root_;
 };
 
-// created / running / stopped, from the init process and exec.fifo as they are now.
+// created / running / stopped, from the init process and its start socket as they are now.
 oci::Status live_status(const StateStore& store, const ContainerRecord& record);
 
 // Rejects ids that could name a path outside the root.

@@ -4,8 +4,8 @@
 
 namespace boxrt {
 
-const std::array<NamespaceKind, 8>& namespace_kinds() {
-  static const std::array<NamespaceKind, 8> kinds = {{
+const std::array<NamespaceKind, kNamespaceKinds>& namespace_kinds() {
+  static const std::array<NamespaceKind, kNamespaceKinds> kinds = {{
       {"user", "user", CLONE_NEWUSER},
       {"mount", "mnt", CLONE_NEWNS},
       {"pid", "pid", CLONE_NEWPID},

@@ -13,7 +13,8 @@ struct NamespaceKind {
 };
 
 // User first: joining it is what grants the capabilities to join the others.
-const std::array<NamespaceKind, 8>& namespace_kinds();
+constexpr size_t kNamespaceKinds = 8;
+const std::array<NamespaceKind, kNamespaceKinds>& namespace_kinds();
 
 // 0 for a name that isn't one (the OCI model has rejected those already).
 int namespace_flag(std::string_view spec_type);

@@ -86,7 +86,7 @@ TEST_CASE("podman run with our runtime: output, exit codes, a non-root user, kee
   CHECK(r.status == 0);
   CHECK(r.out == "hi\n");
   CHECK(podman({"run", "--rm", kImage, "sh", "-c", "exit 3"}).status == 3);
-  // The init reopens exec.fifo as that user.
+  // The init waits for `start` as that user.
   r = podman({"run", "--rm", "--user", "1000", kImage, "id", "-u"});
   CHECK(r.out == "1000\n");
   r = podman({"run", "--rm", "--userns", "keep-id", kImage, "id", "-u"});
