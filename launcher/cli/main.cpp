@@ -3,10 +3,9 @@
 // containers libboxrt's, called in-process.
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <cstdio>
-#include <set>
 
+#include "cli/commands.hpp"
 #include "host/doctor.hpp"
 #include "profile/catalog.hpp"
 #include "profile/profile.hpp"
@@ -21,72 +20,10 @@
 
 namespace {
 
+using boxapp_cli::Args;
+using boxapp_cli::Commands;
 using boxrt::backquoted;
 using nlohmann::json;
-
-// What the command line says.
-struct Args {
-  bool debug = false;
-  std::string name, target, bundle, signal = "TERM";
-  std::vector<std::string> args, files;
-  bool detach = false, rm = false, as_json = false, force = false;
-  int grace = 10;
-};
-
-// The subcommands, to dispatch on once parsed.
-struct Commands {
-  CLI::App *run, *spec, *ps, *stop, *kill, *exec, *rm, *doctor, *profiles, *show, *check, *edit;
-};
-
-Commands define_commands(CLI::App& app, Args& a) {
-  app.set_version_flag("-v,--version", "boxapp version " BOXAPP_VERSION);
-  app.require_subcommand(0, 1);
-  app.add_flag("--debug", a.debug, "debug logging");
-  Commands c;
-  c.run = app.add_subcommand("run", "run an app in a box");
-  c.run->add_option("--name", a.name, "name of the box (default: the app's)");
-  c.run->add_flag("-d,--detach", a.detach, "return once it runs");
-  c.run->add_flag("--rm", a.rm, "remove the box when its app ends (always so in the foreground)");
-  c.run->add_option("app", a.target, "profile name or file")->required();
-  c.run->add_option("args", a.args, "arguments for the app, after --");
-  c.spec = app.add_subcommand("spec", "print the compiled config.json");
-  c.spec->add_option("app", a.target)->required();
-  c.spec->add_option("--bundle", a.bundle, "write a complete bundle here instead");
-  c.ps = app.add_subcommand("ps", "list boxes");
-  c.ps->add_flag("--json", a.as_json);
-  c.stop = app.add_subcommand("stop", "SIGTERM, then SIGKILL after a grace period");
-  c.stop->add_option("name", a.name)->required();
-  c.stop->add_option("-t,--time", a.grace, "seconds of grace (default 10)");
-  c.kill = app.add_subcommand("kill", "send a signal to the app");
-  c.kill->add_option("name", a.name)->required();
-  c.kill->add_option("signal", a.signal);
-  c.exec = app.add_subcommand("exec", "run a command in a running box");
-  c.exec->add_option("name", a.name)->required();
-  c.exec->prefix_command();  // everything after NAME is the command, its options included
-  c.rm = app.add_subcommand("rm", "remove a box");
-  c.rm->add_option("name", a.name)->required();
-  c.rm->add_flag("-f,--force", a.force, "kill it first if it runs");
-  c.doctor = app.add_subcommand("doctor", "what this host gives boxes, and fixes");
-  c.profiles = app.add_subcommand("profiles", "list, show, check and edit profiles");
-  c.profiles->require_subcommand(0, 1);
-  c.show = c.profiles->add_subcommand("show", "the merged profile");
-  c.show->add_option("app", a.target)->required();
-  c.check = c.profiles->add_subcommand("check", "parse, compile and validate profiles");
-  c.check->add_option("files", a.files)->required();
-  c.edit = c.profiles->add_subcommand("edit", "copy a profile to your config and edit it");
-  c.edit->add_option("app", a.target)->required();
-  return c;
-}
-
-// `boxapp APP [-- ARGS]` is run for short. CLI11 takes the arguments reversed.
-std::vector<std::string> command_line(int argc, char** argv) {
-  std::vector<std::string> list(argv + 1, argv + argc);
-  const std::set<std::string> commands = {"run", "spec",     "ps",     "stop",   "kill", "exec",
-                                          "rm",  "profiles", "doctor", "--help", "-h",   "--debug"};
-  if (!list.empty() && !commands.count(list[0]) && list[0][0] != '-')
-    list.insert(list.begin(), "run");
-  return {list.rbegin(), list.rend()};
-}
 
 int print_run(const Args& a, bool have_args) {
   boxapp::RunRequest r;
@@ -123,8 +60,8 @@ int print_doctor() {
   return problems ? 1 : 0;
 }
 
-int print_ps(bool as_json) {
-  const auto boxes = boxapp::list_boxes();
+int print_ps(bool as_json, bool all) {
+  const auto boxes = boxapp::list_boxes(all);
   if (as_json) {
     json out = json::array();
     for (const auto& b : boxes)
@@ -152,14 +89,16 @@ int print_profiles() {
 }
 
 int print_check(const std::vector<std::string>& files) {
-  const auto errors = boxapp::check_profiles(files);
+  const auto checks = boxapp::check_profiles(files);
   int failed = 0;
   for (size_t i = 0; i < files.size(); ++i) {
-    if (errors[i].empty()) {
+    for (const auto& w : checks[i].warnings)
+      std::fprintf(stderr, "boxapp: warning: %s\n", w.c_str());
+    if (checks[i].error.empty()) {
       std::printf("%s: ok\n", files[i].c_str());
       continue;
     }
-    std::fprintf(stderr, "%s\n", errors[i].c_str());
+    std::fprintf(stderr, "%s\n", checks[i].error.c_str());
     ++failed;
   }
   return failed ? 1 : 0;
@@ -173,14 +112,21 @@ int edit_profile(const std::string& app) {
   boxrt::throw_errno("run the editor " + backquoted(ed));
 }
 
+int stop(const Args& a) {
+  if (a.all == !a.names.empty())
+    throw boxrt::Error("stop: name the boxes to stop, or give --all for every running one");
+  boxapp::stop_boxes(a.all ? boxapp::running_boxes() : a.names, a.grace);
+  return 0;
+}
+
 int dispatch(const Commands& c, const Args& a) {
   if (*c.run) return print_run(a, c.run->count("args") > 0);
   if (*c.spec) return print_spec(a);
-  if (*c.ps) return print_ps(a.as_json);
-  if (*c.stop) return boxapp::stop_box(a.name, a.grace), 0;
+  if (*c.ps) return print_ps(a.as_json, a.all);
+  if (*c.stop) return stop(a);
   if (*c.kill) return boxapp::box_runtime().kill(a.name, boxrt::parse_signal(a.signal), false), 0;
   if (*c.exec) return boxapp::exec_in_box(a.name, c.exec->remaining());
-  if (*c.rm) return boxapp::box_runtime().remove(a.name, a.force), 0;
+  if (*c.rm) return boxapp::remove_boxes(a.names, a.force, a.grace), 0;
   if (*c.show) {
     std::printf("%s", boxapp::merged_profile_toml(boxapp::find_profile(a.target)).c_str());
     return 0;
@@ -197,9 +143,17 @@ int dispatch(const Commands& c, const Args& a) {
 int main(int argc, char** argv) {
   CLI::App app{"boxapp: desktop applications in rootless containers", "boxapp"};
   Args args;
-  const Commands commands = define_commands(app, args);
+  const Commands commands = boxapp_cli::define_commands(app, args);
+  if (argc == 1) {
+    std::fprintf(stderr, "%s", boxapp_cli::kUsage);
+    return 2;
+  }
+  if (boxapp_cli::is_foreign_command(argv[1])) {
+    std::fprintf(stderr, "boxapp: unknown command `%s` (boxapp --help lists them)\n", argv[1]);
+    return 2;
+  }
   try {
-    app.parse(command_line(argc, argv));
+    app.parse(boxapp_cli::command_line(argc, argv));
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

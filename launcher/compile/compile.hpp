@@ -31,6 +31,13 @@ struct CompileOptions {
 oci::Spec compile_profile(const Profile& profile, const HostFacts& host,
                           const CompileOptions& options);
 
+// The box's PATH, on which app.command is looked up.
+extern const char* const kBoxPath;
+// Where app.command is in the host image (as the box sees it), or empty when it isn't there.
+std::string find_command(const Profile& profile, const HostFacts& host);
+// "FILE: app.command: `x` is not in the host image ...": what to say when it isn't.
+std::string command_missing(const Profile& profile);
+
 // ${HOME}, ${UID}, ${APP}, ${XDG_RUNTIME_DIR}, ${XDG_DATA_HOME}, ${DOWNLOADS} in a path.
 std::string expand(const std::string& text, const Profile& profile, const HostFacts& host,
                    const std::string& field);

@@ -1,6 +1,8 @@
 // [app] and [env]: the process, its identity (the user's own ids inside: the app's files
 // and sockets belong to the same user on both sides) and its environment.
+#include <algorithm>
 #include <cstdlib>
+#include <string_view>
 
 #include "compile/compile.hpp"
 #include "util/error.hpp"
@@ -13,19 +15,42 @@ using boxrt::Error;
 
 }  // namespace
 
+const char* const kBoxPath = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+
+std::string find_command(const Profile& p, const HostFacts& h) {
+  // The host image is the host's own directories at the same paths.
+  if (p.command.find('/') != std::string::npos) return h.path_exists(p.command) ? p.command : "";
+  std::string_view dirs = kBoxPath;
+  while (!dirs.empty()) {
+    const size_t colon = std::min(dirs.find(':'), dirs.size());
+    const std::string candidate = std::string(dirs.substr(0, colon)) + "/" + p.command;
+    if (h.path_exists(candidate)) return candidate;
+    dirs.remove_prefix(std::min(colon + 1, dirs.size()));
+  }
+  return "";
+}
+
+std::string command_missing(const Profile& p) {
+  const bool path = p.command.find('/') != std::string::npos;
+  return p.file + ": app.command: " + backquoted(p.command) + " is not in the host image (" +
+         (path ? std::string("no such file") : std::string("not on the box's PATH ") + kBoxPath) +
+         "): is it installed?";
+}
+
 void compile_process(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s) {
   oci::Process proc;
   proc.terminal = o.terminal;
   proc.user = oci::User{};
   proc.user->uid = h.uid;
   proc.user->gid = h.gid;
-  oci::StringList args = {p.command};
+  oci::StringList args;
+  if (p.init && !h.init_binary.empty()) args = {h.init_binary, "--"};
+  args.push_back(p.command);
   const auto& extra = o.args ? *o.args : p.args;
   args.insert(args.end(), extra.begin(), extra.end());
   proc.args = args;
-  oci::StringList env = {"PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
-                         "HOME=" + h.home, "USER=" + h.user, "XDG_RUNTIME_DIR=" + h.xdg_runtime_dir,
-                         "LANG=C.UTF-8"};
+  oci::StringList env = {std::string("PATH=") + kBoxPath, "HOME=" + h.home, "USER=" + h.user,
+                         "XDG_RUNTIME_DIR=" + h.xdg_runtime_dir, "LANG=C.UTF-8"};
   if (const char* term = ::getenv("TERM"); term && o.terminal)
     env.push_back(std::string("TERM=") + term);
   for (const auto& [k, v] : p.env)

@@ -44,7 +44,8 @@ std::vector<ProfileEntry> list_profiles() {
 
 namespace {
 
-std::string check_profile(const std::string& file, const HostFacts& host) {
+ProfileCheck check_profile(const std::string& file, const HostFacts& host) {
+  ProfileCheck out;
   try {
     Profile p = load_profile(file);
     CompileOptions o;
@@ -54,20 +55,22 @@ std::string check_profile(const std::string& file, const HostFacts& host) {
       m.optional = true;  // a check doesn't depend on this host's folders
     oci::Spec spec = compile_profile(p, host, o);
     oci::parse_spec(oci::dump_spec(spec), file + " (compiled)");
+    // The image may be another at run time: a warning, not an error.
+    if (find_command(p, host).empty()) out.warnings.push_back(command_missing(p));
   } catch (const boxrt::Error& e) {
-    return e.what();
+    out.error = e.what();
   }
-  return "";
+  return out;
 }
 
 }  // namespace
 
-std::vector<std::string> check_profiles(const std::vector<std::string>& files) {
+std::vector<ProfileCheck> check_profiles(const std::vector<std::string>& files) {
   HostFacts host = gather_host_facts();
   host.display = ":0";
   host.wayland_display = host.xdg_runtime_dir + "/wayland-0";
   host.pulse_socket = pulse_socket_in(host.xdg_runtime_dir);
-  std::vector<std::string> out;
+  std::vector<ProfileCheck> out;
   for (const auto& f : files)
     out.push_back(check_profile(f, host));
   return out;

@@ -16,8 +16,12 @@ std::vector<ProfileEntry> list_profiles();
 
 // Parses, compiles and validates each profile file against a host that has everything
 // (display, sound, devices), so that only the profile itself can fail: for each file, the
-// error's message, or empty when it is fine.
-std::vector<std::string> check_profiles(const std::vector<std::string>& files);
+// error's message (empty when it is fine), and warnings of what this host's image lacks.
+struct ProfileCheck {
+  std::string error;
+  std::vector<std::string> warnings;
+};
+std::vector<ProfileCheck> check_profiles(const std::vector<std::string>& files);
 
 // $XDG_CONFIG_HOME/boxapp/profiles/APP.toml, copied from the profile the search path finds
 // when the user has none of their own yet.

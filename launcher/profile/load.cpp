@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "profile/catalog.hpp"
+#include "profile/nearest.hpp"
 #include "profile/profile.hpp"
 #include "profile/toml.hpp"
 #include "util/error.hpp"
@@ -162,6 +164,12 @@ std::string find_profile(const std::string& app) {
     std::string dirs;
     for (const auto& d : profile_search_path())
       dirs += (dirs.empty() ? "" : ", ") + d;
+    std::vector<std::string> names;
+    for (const auto& e : list_profiles())
+      names.push_back(e.name);
+    const std::string near = nearest_word(app, names);
+    if (!near.empty())
+      throw Error("no profile " + backquoted(app) + "; did you mean " + near + "?");
     throw Error("no profile " + backquoted(app) + " (looked in " + dirs + ")");
   }
   return found;

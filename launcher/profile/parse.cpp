@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "profile/nearest.hpp"
 #include "profile/profile.hpp"
 #include "profile/toml.hpp"
 #include "util/error.hpp"
@@ -16,22 +17,6 @@ using boxrt::Error;
 
 std::string where(const toml::source_region& src, const std::string& fallback) {
   return source_position(src, fallback);
-}
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t prev = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cur = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] != b[j - 1])});
-      prev = cur;
-    }
-  }
-  return row[b.size()];
 }
 
 const char* type_name(const toml::node& n) {
@@ -163,12 +148,7 @@ class Section {
     for (auto&& [k, v] : table_) {
       std::string key(k.str());
       if (known_.count(key)) continue;
-      std::string best;
-      size_t best_d = 3;
-      for (const auto& cand : known_) {
-        size_t d = edit_distance(key, cand);
-        if (d < best_d) best_d = d, best = cand;
-      }
+      const std::string best = nearest_word(key, {known_.begin(), known_.end()});
       (void)v;  // the key's own position, not its value's
       throw Error(where(k.source(), origin_) + ": " + field(key) + ": unknown key" +
                   (best.empty() ? "" : ", did you mean `" + field(best) + "`?"));
@@ -217,15 +197,17 @@ void read_app(Section& s, Profile& p) {
              "use letters, digits, - _ and . (not first), at most 64, not \"" + p.name + "\"");
   p.description = app.string("description").value_or("");
   auto cmd = app.string("command");
-  if (!cmd || cmd->empty())
-    throw Error(where(t->source(), s.origin()) + ": app.command: required (the program to run)");
-  p.command = *cmd;
   p.args = app.strings("args");
   p.workdir = app.string("workdir").value_or("");
   p.icon = app.string("icon").value_or("");
   p.categories = app.strings("categories");
   p.mime_types = app.strings("mime_types");
+  p.init = app.boolean("init").value_or(true);
+  // Unknown keys first: a misspelt `command` is that, not a missing one.
   app.finish();
+  if (!cmd || cmd->empty())
+    throw Error(where(t->source(), s.origin()) + ": app.command: required (the program to run)");
+  p.command = *cmd;
 }
 
 void read_env(Section& s, Profile& p) {

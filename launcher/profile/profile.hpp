@@ -32,6 +32,7 @@ struct Profile {
   // [app]
   std::string name, description, command, workdir, icon;
   std::vector<std::string> args, categories, mime_types;
+  bool init = true;  // a reaper as pid 1 (HostFacts::init_binary); false: the app is pid 1
   // [env]
   std::map<std::string, std::string> env;
   // [image]

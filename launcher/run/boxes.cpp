@@ -1,19 +1,26 @@
 #include "run/boxes.hpp"
 
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <thread>
 
+#include "host/box_paths.hpp"
 #include "run/box_runtime.hpp"
 #include "util/error.hpp"
+#include "util/proc.hpp"
+#include "util/sys.hpp"
+#include "util/user_dirs.hpp"
 
 namespace boxapp {
 
-std::vector<BoxInfo> list_boxes() {
+using boxrt::backquoted;
+
+std::vector<BoxInfo> list_boxes(bool all) {
   std::vector<BoxInfo> out;
   for (const auto& v : box_runtime().list()) {
+    if (!all && v.state.status == oci::Status::stopped) continue;
     BoxInfo b;
     b.name = v.state.id;
     if (v.state.annotations && v.state.annotations->count("org.boxapp.app"))
@@ -26,16 +33,91 @@ std::vector<BoxInfo> list_boxes() {
   return out;
 }
 
-void stop_box(const std::string& name, int grace_s) {
+std::vector<std::string> running_boxes() {
+  std::vector<std::string> out;
+  for (const auto& b : list_boxes(false))
+    out.push_back(b.name);
+  return out;
+}
+
+namespace {
+
+// A box being stopped: its init, held by a pidfd, whose exit is the end of the box (the
+// kernel kills what is left in its pid namespace, and the init's exit waits for that).
+struct Stopping {
+  std::string name;
+  boxrt::unique_fd pidfd;
+};
+
+// Waits until every init has exited or the deadline passes; those still running.
+std::vector<Stopping*> wait_for_exits(std::vector<Stopping>& boxes,
+                                      std::chrono::steady_clock::time_point deadline) {
+  std::vector<Stopping*> left;
+  for (auto& b : boxes)
+    left.push_back(&b);
+  while (!left.empty()) {
+    std::vector<struct pollfd> p;
+    for (auto* b : left)
+      p.push_back({b->pidfd.get(), POLLIN, 0});
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now())
+                        .count();
+    if (ms <= 0) break;
+    int n = ::poll(p.data(), p.size(), static_cast<int>(ms));
+    if (n < 0 && errno != EINTR) boxrt::throw_errno("wait for boxes to stop");
+    std::vector<Stopping*> still;
+    for (size_t i = 0; i < p.size(); ++i)
+      if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) still.push_back(left[i]);
+    left = still;
+  }
+  return left;
+}
+
+}  // namespace
+
+void stop_boxes(const std::vector<std::string>& names, int grace_s) {
   boxrt::Runtime rt = box_runtime();
-  auto running = [&] { return rt.state(name).state.status != oci::Status::stopped; };
-  if (!running()) return;
-  rt.kill(name, SIGTERM, false);
-  for (int i = 0; i < grace_s * 20 && running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  if (running()) rt.kill(name, SIGKILL, true);
-  for (int i = 0; i < 100 && running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::vector<Stopping> boxes;
+  for (const auto& name : names) {
+    auto v = rt.state(name);
+    if (v.state.status == oci::Status::stopped || !v.state.pid) continue;
+    boxrt::unique_fd pidfd = boxrt::open_pidfd(*v.state.pid);
+    // Opened, then checked: the pidfd is the init's, not a recycled pid's.
+    if (!pidfd || rt.state(name).state.status == oci::Status::stopped) continue;
+    boxes.push_back({name, std::move(pidfd)});
+  }
+  // All at once: ten boxes take one grace period, not ten.
+  for (auto& b : boxes)
+    try {
+      rt.kill(b.name, SIGTERM, false);
+    } catch (const boxrt::Error&) {
+      // it ended meanwhile
+    }
+  auto now = std::chrono::steady_clock::now();
+  std::vector<Stopping*> stubborn = wait_for_exits(boxes, now + std::chrono::seconds(grace_s));
+  for (auto* b : stubborn)
+    try {
+      rt.kill(b->name, SIGKILL, true);
+    } catch (const boxrt::Error&) {
+      // it ended meanwhile
+    }
+  if (stubborn.empty()) return;
+  std::vector<Stopping> killed;
+  for (auto* b : stubborn)
+    killed.push_back(std::move(*b));
+  now = std::chrono::steady_clock::now();
+  for (auto* b : wait_for_exits(killed, now + std::chrono::seconds(10)))
+    throw boxrt::Error("box " + backquoted(b->name) + " is still running 10 s after SIGKILL");
+}
+
+void remove_boxes(const std::vector<std::string>& names, bool force, int grace_s) {
+  if (force) stop_boxes(names, grace_s);
+  const std::string runtime_dir = boxrt::user_runtime_dir();
+  boxrt::Runtime rt = box_runtime(runtime_dir);
+  for (const auto& name : names) {
+    rt.remove(name, force);
+    remove_bundle_dir(runtime_dir, name);
+  }
 }
 
 int exec_in_box(const std::string& name, const std::vector<std::string>& command) {

@@ -10,11 +10,17 @@ struct BoxInfo {
   std::string name, app, status, created;
   int pid = 0;
 };
-std::vector<BoxInfo> list_boxes();
+// The running boxes, or (all) stopped ones too.
+std::vector<BoxInfo> list_boxes(bool all);
+std::vector<std::string> running_boxes();
 
-// SIGTERM, then SIGKILL to everything in it after `grace_s` seconds; returns once it has
-// stopped (or has been killed).
-void stop_box(const std::string& name, int grace_s);
+// SIGTERM to each box's pid 1 (which passes it on to the app), then SIGKILL to everything
+// left in those still running after `grace_s` seconds; returns once every process of the
+// boxes has exited. Stopped boxes are skipped.
+void stop_boxes(const std::vector<std::string>& names, int grace_s);
+
+// Removes stopped boxes; with `force`, running ones too, stopped first as stop_boxes does.
+void remove_boxes(const std::vector<std::string>& names, bool force, int grace_s);
 
 // Runs `command` in the running box with the box's own identity and environment, on the
 // caller's terminal when there is one; its exit status.

@@ -14,7 +14,9 @@
 #include "sound/sound_socket.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 #include "util/proc.hpp"
+#include "util/scope_exit.hpp"
 #include "util/sys.hpp"
 #include "util/user_dirs.hpp"
 
@@ -55,10 +57,20 @@ void remove_when_done(boxrt::Runtime& rt, const std::string& name) {
   }
   try {
     box_runtime().remove(name, true);
+    remove_bundle_dir(boxrt::user_runtime_dir(), name);
   } catch (const std::exception&) {
     // removed meanwhile
   }
   ::_exit(0);
+}
+
+// What would only fail once the box is set up, said first and plainly.
+void check_runnable(const Profile& p, const HostFacts& h) {
+  if (find_command(p, h).empty()) throw Error(command_missing(p));
+  if (p.init && h.init_binary.empty())
+    boxrt::log_warning("no catatonit on this host: " + p.name +
+                       " runs as pid 1, which reaps no orphaned processes and gets no SIGTERM "
+                       "unless it handles it (install catatonit, or set app.init = false)");
 }
 
 }  // namespace
@@ -72,6 +84,12 @@ RunResult run_box(const RunRequest& r) {
   result.name = free_name(rt, r.name.empty() ? profile.name : r.name, !r.name.empty());
   const std::string bundle = bundle_dir(runtime_dir, result.name);
   boxrt::make_dirs(bundle, 0700);
+  // The bundle lives as long as the box: a run that fails, or ends in the foreground, takes
+  // it along (the box is removed then too).
+  bool keep_bundle = false;
+  boxrt::ScopeExit drop_bundle([&] {
+    if (!keep_bundle) remove_bundle_dir(runtime_dir, result.name);
+  });
   // The box's sound socket is asked for first: the sound server makes it while the box is
   // compiled and set up. The app starts once it's there.
   std::optional<SoundSocket> sound;
@@ -80,6 +98,7 @@ RunResult run_box(const RunRequest& r) {
   boxrt::NetworkAhead network;
   if (profile.network == NetworkMode::none) network = boxrt::NetworkAhead::ask();
   HostFacts host = gather_host_facts();
+  check_runnable(profile, host);
   std::optional<NestedDisplay> nested;
   if (profile.display == Display::x11_isolated) nested = NestedDisplay::start(bundle, host);
   PrepareOptions po;
@@ -101,6 +120,7 @@ RunResult run_box(const RunRequest& r) {
     if (nested) nested->watch(pid);
   };
   result.status = rt.run(result.name, o, r.detach, /*keep=*/false);
+  keep_bundle = r.detach;
   if (r.detach && r.remove_when_done) remove_when_done(rt, result.name);
   return result;
 }

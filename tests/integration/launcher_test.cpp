@@ -14,37 +14,12 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "launcher_harness.hpp"
 #include "util/sys.hpp"
 
 using namespace itest;
 
 namespace {
-
-// A profile directory of the test's own, and boxapp run against it with a private data home.
-class Launcher {
- public:
-  Launcher() {
-    ::chmod(dir_.path().c_str(), 0755);
-    ::mkdir((data_ / "share").c_str(), 0700);
-  }
-  void profile(const std::string& name, const std::string& text) const {
-    std::ofstream(dir_ / (name + ".toml")) << text;
-  }
-  std::string file(const std::string& name) const { return dir_ / (name + ".toml"); }
-  std::vector<std::string> command(std::vector<std::string> args) const {
-    std::vector<std::string> argv = {"/usr/bin/env", "BOXAPP_PROFILE_PATH=" + dir_.path(),
-                                     "XDG_DATA_HOME=" + data_ / "share", boxapp_bin()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return argv;
-  }
-  Result operator()(std::vector<std::string> args, int timeout_s = 30) const {
-    return run_process(command(std::move(args)), "", timeout_s);
-  }
-  std::string data_home() const { return data_ / "share"; }
-
- private:
-  testing::TempDir dir_, data_;
-};
 
 const char* kSleeper = R"([app]
 description = "sleeps"
@@ -222,7 +197,7 @@ TEST_CASE("detached boxes: ps, unique names, exec, stop and rm") {
   CHECK(ex.out == "in sleeper\n");
 
   CHECK(boxapp({"stop", "sleeper"}).status == 0);
-  ps = json::parse(boxapp({"ps", "--json"}).out);
+  ps = json::parse(boxapp({"ps", "-a", "--json"}).out);
   CHECK(ps[0]["status"] == "stopped");
   CHECK(boxapp({"rm", "sleeper"}).status == 0);
   CHECK(contains(boxapp({"rm", "sleeper-2"}).err, "is running"));
@@ -256,7 +231,7 @@ args = ["-c", "trap '' TERM; while :; do sleep 0.1; done"]
   auto t0 = std::chrono::steady_clock::now();
   CHECK(boxapp({"stop", "-t", "1", "stubborn"}).status == 0);
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
-  CHECK(json::parse(boxapp({"ps", "--json"}).out)[0]["status"] == "stopped");
+  CHECK(json::parse(boxapp({"ps", "-a", "--json"}).out)[0]["status"] == "stopped");
   boxapp({"rm", "stubborn"});
 }
 

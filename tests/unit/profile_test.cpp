@@ -265,3 +265,23 @@ TEST_CASE("display auto: Wayland when the session has it, else X11") {
   CHECK(env_has(wayland, "WAYLAND_DISPLAY=wayland-0"));
   CHECK_FALSE(env_has(wayland, "DISPLAY="));
 }
+
+TEST_CASE(
+    "app.init: the host's catatonit as pid 1 in front of the app, unless the profile opts out") {
+  boxapp::HostFacts h = test_host();
+  h.init_binary = "/usr/bin/catatonit";
+  boxapp::Profile p;
+  p.name = "app";
+  p.command = "xterm";
+  p.args = {"-e", "top"};
+  boxapp::CompileOptions o;
+  o.rootfs = "/var/lib/boxapp/root";
+  CHECK(*boxapp::compile_profile(p, h, o).process->args ==
+        oci::StringList{"/usr/bin/catatonit", "--", "xterm", "-e", "top"});
+  p.init = false;
+  CHECK(*boxapp::compile_profile(p, h, o).process->args == oci::StringList{"xterm", "-e", "top"});
+  // A host without it: the app is pid 1 (boxapp run warns).
+  p.init = true;
+  h.init_binary.clear();
+  CHECK(*boxapp::compile_profile(p, h, o).process->args == oci::StringList{"xterm", "-e", "top"});
+}

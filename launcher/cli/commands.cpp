@@ -1,0 +1,85 @@
+#include "cli/commands.hpp"
+
+#include <set>
+
+#include "profile/profile.hpp"
+#include "util/error.hpp"
+
+namespace boxapp_cli {
+
+const char* const kUsage =
+    "usage: boxapp APP [-- ARGS]       run an app in a box (boxapp shell: a shell in one)\n"
+    "       boxapp COMMAND [OPTIONS]   run, ps, stop, exec, rm, spec, profiles, doctor...\n"
+    "       boxapp --help              every command, with its options\n";
+
+Commands define_commands(CLI::App& app, Args& a) {
+  app.set_version_flag("-v,--version", "boxapp version " BOXAPP_VERSION);
+  app.require_subcommand(0, 1);
+  app.footer(
+      "boxapp APP [-- ARGS] is `boxapp run APP` for short: `boxapp chrome`, or `boxapp shell`\n"
+      "for a shell in a box. `boxapp profiles` lists the apps.\n");
+  app.add_flag("--debug", a.debug, "debug logging");
+  Commands c;
+  c.run = app.add_subcommand("run", "run an app in a box");
+  c.run->add_option("--name", a.name, "name of the box (default: the app's)");
+  c.run->add_flag("-d,--detach", a.detach, "return once it runs");
+  c.run->add_flag("--rm", a.rm, "remove the box when its app ends (always so in the foreground)");
+  c.run->add_option("app", a.target, "profile name or file")->required();
+  c.run->add_option("args", a.args, "arguments for the app, after --");
+  c.spec = app.add_subcommand("spec", "print the compiled config.json");
+  c.spec->add_option("app", a.target)->required();
+  c.spec->add_option("--bundle", a.bundle, "write a complete bundle here instead");
+  c.ps = app.add_subcommand("ps", "list running boxes");
+  c.ps->add_flag("-a,--all", a.all, "stopped ones too");
+  c.ps->add_flag("--json", a.as_json);
+  c.stop = app.add_subcommand(
+      "stop", "SIGTERM, then SIGKILL after a grace period; returns once every process is gone");
+  c.stop->add_option("names", a.names, "the boxes");
+  c.stop->add_flag("-a,--all", a.all, "every running box");
+  c.stop->add_option("-t,--time", a.grace, "seconds of grace (default 10)");
+  c.kill = app.add_subcommand("kill", "send a signal to the app");
+  c.kill->add_option("name", a.name)->required();
+  c.kill->add_option("signal", a.signal);
+  c.exec = app.add_subcommand("exec", "run a command in a running box");
+  c.exec->add_option("name", a.name)->required();
+  c.exec->prefix_command();  // everything after NAME is the command, its options included
+  c.rm = app.add_subcommand("rm", "remove stopped boxes");
+  c.rm->add_option("names", a.names, "the boxes")->required();
+  c.rm->add_flag("-f,--force", a.force, "stop running ones first, as `stop` does");
+  c.rm->add_option("-t,--time", a.grace, "seconds of grace for -f (default 10)");
+  c.doctor = app.add_subcommand("doctor", "what this host gives boxes, and fixes");
+  c.profiles = app.add_subcommand("profiles", "list, show, check and edit profiles");
+  c.profiles->require_subcommand(0, 1);
+  c.show = c.profiles->add_subcommand("show", "the merged profile");
+  c.show->add_option("app", a.target)->required();
+  c.check = c.profiles->add_subcommand("check", "parse, compile and validate profiles");
+  c.check->add_option("files", a.files)->required();
+  c.edit = c.profiles->add_subcommand("edit", "copy a profile to your config and edit it");
+  c.edit->add_option("app", a.target)->required();
+  return c;
+}
+
+bool is_foreign_command(const std::string& word) {
+  static const std::set<std::string> words = {
+      "attach", "create", "help",    "images", "info",  "inspect", "list",    "logs",   "ls",
+      "pause",  "pull",   "restart", "start",  "stats", "top",     "unpause", "version"};
+  if (!words.count(word)) return false;
+  try {
+    boxapp::find_profile(word);
+    return false;
+  } catch (const boxrt::Error&) {
+    return true;
+  }
+}
+
+std::vector<std::string> command_line(int argc, char** argv) {
+  std::vector<std::string> list(argv + 1, argv + argc);
+  const std::set<std::string> commands = {"run",  "spec",    "ps",       "stop",     "kill",
+                                          "exec", "rm",      "profiles", "doctor",   "--help",
+                                          "-h",   "--debug", "-v",       "--version"};
+  if (!list.empty() && !commands.count(list[0]) && list[0][0] != '-')
+    list.insert(list.begin(), "run");
+  return {list.rbegin(), list.rend()};
+}
+
+}  // namespace boxapp_cli

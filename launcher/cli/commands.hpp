@@ -1,0 +1,35 @@
+// boxapp's command line: what it says (Args), its subcommands, and how `boxapp APP` is read.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace boxapp_cli {
+
+struct Args {
+  bool debug = false;
+  std::string name, target, bundle, signal = "TERM";
+  std::vector<std::string> args, files, names;
+  bool detach = false, rm = false, as_json = false, force = false, all = false;
+  int grace = 10;
+};
+
+// The subcommands, to dispatch on once parsed.
+struct Commands {
+  CLI::App *run, *spec, *ps, *stop, *kill, *exec, *rm, *doctor, *profiles, *show, *check, *edit;
+};
+
+Commands define_commands(CLI::App& app, Args& a);
+
+// `boxapp APP [-- ARGS]` is `boxapp run APP` for short; reversed, as CLI11 takes it.
+std::vector<std::string> command_line(int argc, char** argv);
+
+// A word other container tools have as a command (list, logs, stats...) that is no command
+// of ours: said so, rather than "no profile", unless a profile has that name.
+bool is_foreign_command(const std::string& word);
+
+// What `boxapp` alone prints, on stderr, before it exits 2.
+extern const char* const kUsage;
+
+}  // namespace boxapp_cli

@@ -1,0 +1,157 @@
+// Boxes as `boxapp` runs them: pid 1 (a reaper), stop that waits for every process, several
+// names at once, ps -a, rm -f.
+#include <dirent.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "harness.hpp"
+#include "launcher_harness.hpp"
+#include "util/sys.hpp"
+
+using namespace itest;
+
+namespace {
+
+// pid → (ppid, state), read from outside the box.
+struct ProcEntry {
+  int ppid = 0;
+  char state = '?';
+};
+std::map<int, ProcEntry> all_processes() {
+  std::map<int, ProcEntry> out;
+  DIR* d = ::opendir("/proc");
+  while (auto* e = d ? ::readdir(d) : nullptr) {
+    const int pid = std::atoi(e->d_name);
+    if (pid <= 0) continue;
+    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(f)), {});
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(text.substr(close + 2));
+    ProcEntry p;
+    rest >> p.state >> p.ppid;
+    out[pid] = p;
+  }
+  if (d) ::closedir(d);
+  return out;
+}
+
+// The box's init and everything under it.
+std::set<int> box_processes(int init) {
+  const auto procs = all_processes();
+  std::set<int> in = {init};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [pid, p] : procs)
+      if (in.count(p.ppid) && in.insert(pid).second) grew = true;
+  }
+  return in;
+}
+
+int zombies_in(int init) {
+  const auto procs = all_processes();
+  int n = 0;
+  for (int pid : box_processes(init))
+    if (procs.count(pid) && procs.at(pid).state == 'Z') ++n;
+  return n;
+}
+
+// Exited: gone, or a zombie its parent outside (the session) has yet to reap.
+bool alive(int pid) {
+  const auto procs = all_processes();
+  return procs.count(pid) && procs.at(pid).state != 'Z';
+}
+
+int init_of(const Launcher& boxapp, const std::string& name) {
+  for (const auto& b : json::parse(boxapp({"ps", "--json"}).out))
+    if (b["name"] == name) return b["pid"].get<int>();
+  return 0;
+}
+
+// An app whose child is orphaned and exits: the orphan's zombie is pid 1's to reap.
+const char* kOrphaning = R"([app]
+command = "/bin/sh"
+args = ["-c", "(sleep 0.2 &); exec sleep 30"]
+)";
+
+}  // namespace
+
+TEST_CASE("a box's pid 1 reaps orphans and passes SIGTERM on to the app") {
+  if (!boxrt::path_exists("/usr/bin/catatonit")) return;  // scripts/setup installs it
+  Launcher boxapp;
+  boxapp.profile("orphans", kOrphaning);
+  boxapp.profile("orphans-noinit", std::string("[app]\ninit = false\n") + (kOrphaning + 6));
+  REQUIRE(boxapp({"run", "-d", "orphans"}).status == 0);
+  REQUIRE(boxapp({"run", "-d", "orphans-noinit"}).status == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  CHECK(zombies_in(init_of(boxapp, "orphans")) == 0);
+  // The same app as pid 1 itself: its orphan stays a zombie, and SIGTERM is dropped.
+  CHECK(zombies_in(init_of(boxapp, "orphans-noinit")) == 1);
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(boxapp({"stop", "orphans"}).status == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+  t0 = std::chrono::steady_clock::now();
+  CHECK(boxapp({"stop", "-t", "1", "orphans-noinit"}).status == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::seconds(1));
+  // The app's exit status comes through pid 1.
+  boxapp.profile("three", "[app]\ncommand = \"/bin/sh\"\nargs = [\"-c\", \"exit 3\"]\n");
+  CHECK(boxapp({"run", "three"}).status == 3);
+  boxapp({"rm", "orphans", "orphans-noinit"});
+}
+
+TEST_CASE("stop returns once every process of the boxes is gone; several names, --all") {
+  Launcher boxapp;
+  // The app leaves at SIGTERM; a child that ignores it goes with the box.
+  boxapp.profile("leaver", R"([app]
+command = "/bin/sh"
+args = ["-c", "(trap '' TERM; exec sleep 60) & trap 'exit 0' TERM; while :; do sleep 0.1; done"]
+)");
+  for (const char* name : {"one", "two", "three"})
+    REQUIRE(boxapp({"run", "-d", "--name", name, "leaver"}).status == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::set<int> pids;
+  for (const char* name : {"one", "two", "three"})
+    for (int pid : box_processes(init_of(boxapp, name)))
+      pids.insert(pid);
+  CHECK(pids.size() >= 9);
+  CHECK(boxapp({"stop", "one", "two"}).status == 0);
+  CHECK(boxapp({"ps", "--json"}).out.find("\"one\"") == std::string::npos);
+  json all = json::parse(boxapp({"ps", "-a", "--json"}).out);
+  CHECK(all.size() == 3);
+  CHECK(boxapp({"stop", "--all"}).status == 0);
+  for (int pid : pids)
+    CHECK(!alive(pid));
+  Result neither = boxapp({"stop"});
+  CHECK(neither.status == 1);
+  CHECK(neither.err ==
+        "boxapp: stop: name the boxes to stop, or give --all for every running one\n");
+  CHECK(boxapp({"rm", "one", "two", "three"}).status == 0);
+  CHECK(json::parse(boxapp({"ps", "-a", "--json"}).out).empty());
+}
+
+TEST_CASE("rm -f stops a running box first, and waits for it") {
+  Launcher boxapp;
+  boxapp.profile("sleeper", "[app]\ncommand = \"sleep\"\nargs = [\"60\"]\n");
+  REQUIRE(boxapp({"run", "-d", "sleeper"}).status == 0);
+  const int init = init_of(boxapp, "sleeper");
+  const std::set<int> pids = box_processes(init);
+  CHECK(contains(boxapp({"rm", "sleeper"}).err, "is running"));
+  CHECK(boxapp({"rm", "-f", "sleeper"}).status == 0);
+  for (int pid : pids)
+    CHECK(!alive(pid));
+  CHECK(json::parse(boxapp({"ps", "-a", "--json"}).out).empty());
+}
+
+TEST_CASE("boxapp alone prints a short usage and exits 2") {
+  Launcher boxapp;
+  Result r = boxapp({});
+  CHECK(r.status == 2);
+  CHECK(contains(r.err, "usage: boxapp APP [-- ARGS]"));
+  CHECK(contains(boxapp({"--help"}).out, "`boxapp shell`"));
+}

@@ -1,0 +1,68 @@
+// What `boxapp` says when the input is wrong: one line that names the fix, a non-zero exit,
+// and nothing left behind.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+#include "harness.hpp"
+#include "launcher_harness.hpp"
+#include "util/sys.hpp"
+
+using namespace itest;
+
+namespace {
+
+std::string bundles_dir() {
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  return std::string(xdg ? xdg : "/nonexistent") + "/boxapp/bundles";
+}
+
+}  // namespace
+
+TEST_CASE("a command that is nowhere in the host image: an error at run, a warning at check") {
+  Launcher boxapp;
+  boxapp.profile("missing", "[app]\ncommand = \"no-such-program\"\n");
+  Result r = boxapp({"run", "missing"});
+  CHECK(r.status == 1);
+  CHECK(r.err == "boxapp: " + boxapp.file("missing") +
+                     ": app.command: `no-such-program` is not in the host image (not on the "
+                     "box's PATH /usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin): "
+                     "is it installed?\n");
+  CHECK(!boxrt::path_exists(bundles_dir() + "/missing"));
+  // The image may be another when it runs: check only warns.
+  Result check = boxapp({"profiles", "check", boxapp.file("missing")});
+  CHECK(check.status == 0);
+  CHECK(check.out == boxapp.file("missing") + ": ok\n");
+  CHECK(contains(check.err, "boxapp: warning: " + boxapp.file("missing") +
+                                ": app.command: `no-such-program` is not in the host image"));
+  boxapp.profile("abs", "[app]\ncommand = \"/opt/none/app\"\n");
+  CHECK(contains(boxapp({"run", "abs"}).err,
+                 "`/opt/none/app` is not in the host image (no such "
+                 "file): is it installed?"));
+}
+
+TEST_CASE("a misspelt required key is reported as the unknown key it is") {
+  Launcher boxapp;
+  boxapp.profile("typo", "[app]\ncomand = \"xterm\"\n");
+  Result r = boxapp({"run", "typo"});
+  CHECK(r.status == 1);
+  CHECK(r.err == "boxapp: " + boxapp.file("typo") +
+                     ":2:1: app.comand: unknown key, did you mean `app.command`?\n");
+}
+
+TEST_CASE("a profile name one typo away, and other tools' commands") {
+  Launcher boxapp;
+  boxapp.profile("chrome", "[app]\ncommand = \"true\"\n");
+  Result r = boxapp({"run", "chrom"});
+  CHECK(r.status == 1);
+  CHECK(r.err == "boxapp: no profile `chrom`; did you mean chrome?\n");
+  CHECK(contains(boxapp({"chrom"}).err, "did you mean chrome?"));
+  for (const char* word : {"list", "stats", "inspect"}) {
+    Result u = boxapp({word});
+    CHECK(u.status == 2);
+    CHECK(u.err ==
+          std::string("boxapp: unknown command `") + word + "` (boxapp --help lists them)\n");
+  }
+  // A profile of that name is run, as asked.
+  boxapp.profile("list", "[app]\ncommand = \"true\"\n");
+  CHECK(boxapp({"list"}).status == 0);
+}
