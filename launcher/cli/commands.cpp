@@ -47,6 +47,10 @@ Commands define_commands(CLI::App& app, Args& a) {
   c.rm->add_option("names", a.names, "the boxes")->required();
   c.rm->add_flag("-f,--force", a.force, "stop running ones first, as `stop` does");
   c.rm->add_option("-t,--time", a.grace, "seconds of grace for -f (default 10)");
+  c.logs = app.add_subcommand("logs", "what a box run with -d has printed");
+  c.logs->add_option("name", a.name)->required();
+  c.logs->add_flag("-f,--follow", a.follow, "keep printing until the box stops");
+  c.logs->add_option("-n,--tail", a.tail, "only the last N lines");
   c.doctor = app.add_subcommand("doctor", "what this host gives boxes, and fixes");
   c.profiles = app.add_subcommand("profiles", "list, show, check and edit profiles");
   c.profiles->require_subcommand(0, 1);
@@ -61,7 +65,7 @@ Commands define_commands(CLI::App& app, Args& a) {
 
 bool is_foreign_command(const std::string& word) {
   static const std::set<std::string> words = {
-      "attach", "create", "help",    "images", "info",  "inspect", "list",    "logs",   "ls",
+      "attach", "create", "help",    "images", "info",  "inspect", "list",    "ls",
       "pause",  "pull",   "restart", "start",  "stats", "top",     "unpause", "version"};
   if (!words.count(word)) return false;
   try {
@@ -74,9 +78,9 @@ bool is_foreign_command(const std::string& word) {
 
 std::vector<std::string> command_line(int argc, char** argv) {
   std::vector<std::string> list(argv + 1, argv + argc);
-  const std::set<std::string> commands = {"run",  "spec",    "ps",       "stop",     "kill",
-                                          "exec", "rm",      "profiles", "doctor",   "--help",
-                                          "-h",   "--debug", "-v",       "--version"};
+  const std::set<std::string> commands = {"run",    "spec", "ps",      "stop",     "kill",
+                                          "exec",   "rm",   "logs",    "profiles", "doctor",
+                                          "--help", "-h",   "--debug", "-v",       "--version"};
   if (!list.empty() && !commands.count(list[0]) && list[0][0] != '-')
     list.insert(list.begin(), "run");
   return {list.rbegin(), list.rend()};

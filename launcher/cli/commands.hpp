@@ -11,13 +11,15 @@ struct Args {
   bool debug = false;
   std::string name, target, bundle, signal = "TERM";
   std::vector<std::string> args, files, names;
-  bool detach = false, rm = false, as_json = false, force = false, all = false;
+  bool detach = false, rm = false, as_json = false, force = false, all = false, follow = false;
   int grace = 10;
+  int tail = -1;  // logs --tail N; -1: all
 };
 
 // The subcommands, to dispatch on once parsed.
 struct Commands {
-  CLI::App *run, *spec, *ps, *stop, *kill, *exec, *rm, *doctor, *profiles, *show, *check, *edit;
+  CLI::App *run, *spec, *ps, *stop, *kill, *exec, *rm, *logs, *doctor, *profiles, *show, *check,
+      *edit;
 };
 
 Commands define_commands(CLI::App& app, Args& a);

@@ -9,6 +9,7 @@
 #include "host/doctor.hpp"
 #include "profile/catalog.hpp"
 #include "profile/profile.hpp"
+#include "run/box_log.hpp"
 #include "run/box_runtime.hpp"
 #include "run/boxes.hpp"
 #include "run/prepare.hpp"
@@ -119,6 +120,20 @@ int stop(const Args& a) {
   return 0;
 }
 
+int print_logs(const Args& a) {
+  boxapp::LogOptions o;
+  o.follow = a.follow;
+  if (a.tail >= 0) o.tail = static_cast<size_t>(a.tail);
+  boxrt::Runtime rt = boxapp::box_runtime();
+  if (!rt.store().exists(a.name) && !boxrt::path_exists(boxapp::box_log_path(a.name)))
+    throw boxrt::Error("no box " + backquoted(a.name));
+  auto running = [&] {
+    return rt.store().exists(a.name) && rt.state(a.name).state.status != oci::Status::stopped;
+  };
+  boxapp::print_box_log(a.name, o, running, 1);
+  return 0;
+}
+
 int dispatch(const Commands& c, const Args& a) {
   if (*c.run) return print_run(a, c.run->count("args") > 0);
   if (*c.spec) return print_spec(a);
@@ -126,6 +141,7 @@ int dispatch(const Commands& c, const Args& a) {
   if (*c.stop) return stop(a);
   if (*c.kill) return boxapp::box_runtime().kill(a.name, boxrt::parse_signal(a.signal), false), 0;
   if (*c.exec) return boxapp::exec_in_box(a.name, c.exec->remaining());
+  if (*c.logs) return print_logs(a);
   if (*c.rm) return boxapp::remove_boxes(a.names, a.force, a.grace), 0;
   if (*c.show) {
     std::printf("%s", boxapp::merged_profile_toml(boxapp::find_profile(a.target)).c_str());

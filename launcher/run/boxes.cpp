@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "host/box_paths.hpp"
+#include "run/box_log.hpp"
 #include "run/box_runtime.hpp"
 #include "util/error.hpp"
 #include "util/proc.hpp"
@@ -115,8 +116,11 @@ void remove_boxes(const std::vector<std::string>& names, bool force, int grace_s
   const std::string runtime_dir = boxrt::user_runtime_dir();
   boxrt::Runtime rt = box_runtime(runtime_dir);
   for (const auto& name : names) {
+    if (!force && rt.store().exists(name) && rt.state(name).state.status != oci::Status::stopped)
+      throw boxrt::Error("box " + backquoted(name) + " is running: stop it first, or rm -f");
     rt.remove(name, force);
     remove_bundle_dir(runtime_dir, name);
+    remove_box_log(name);
   }
 }
 

@@ -9,6 +9,7 @@
 #include "display/nested_display.hpp"
 #include "host/box_paths.hpp"
 #include "ns/spare_network.hpp"
+#include "run/box_log.hpp"
 #include "run/box_runtime.hpp"
 #include "run/prepare.hpp"
 #include "sound/sound_socket.hpp"
@@ -82,6 +83,13 @@ RunResult run_box(const RunRequest& r) {
   boxrt::Runtime rt = box_runtime(runtime_dir);
   RunResult result;
   result.name = free_name(rt, r.name.empty() ? profile.name : r.name, !r.name.empty());
+  // Detached, its output goes to its log, not to our caller's terminal or pipe.
+  remove_box_log(result.name);
+  boxrt::unique_fd log, null;
+  if (r.detach) {
+    log = start_box_log(result.name);
+    null = boxrt::open_file("/dev/null", O_RDONLY);
+  }
   const std::string bundle = bundle_dir(runtime_dir, result.name);
   boxrt::make_dirs(bundle, 0700);
   // The bundle lives as long as the box: a run that fails, or ends in the foreground, takes
@@ -112,6 +120,7 @@ RunResult run_box(const RunRequest& r) {
   o.bundle = bundle;
   o.spec = &c.spec;
   o.network_ahead = &network;
+  if (r.detach) o.stdio = {null.get(), log.get(), log.get()};
   // While the runtime sets the box up.
   o.before_start = [&](pid_t pid) {
     boxrt::write_file_atomic(bundle + "/config.json", oci::dump_spec(c.spec), 0600,
@@ -121,6 +130,7 @@ RunResult run_box(const RunRequest& r) {
   };
   result.status = rt.run(result.name, o, r.detach, /*keep=*/false);
   keep_bundle = r.detach;
+  log.reset();  // the box holds it now
   if (r.detach && r.remove_when_done) remove_when_done(rt, result.name);
   return result;
 }

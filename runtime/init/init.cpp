@@ -86,6 +86,9 @@ void init_main(InitContext& ctx) {
   // If the runtime dies while we are half set up, so do we.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   reset_signals();
+  // Given ones replace the caller's: dup2 leaves them open across execve.
+  for (int i = 0; i < 3; ++i)
+    if (ctx.stdio[i] >= 0 && ::dup2(ctx.stdio[i], i) < 0) ::_exit(1);
   if (read_msg(ctx.sync_fd) != static_cast<char>(SyncMsg::maps_written)) ::_exit(1);
   // Still while our /proc files are ours to write.
   if (!apply_oom_score(ctx)) report_and_exit(ctx, 1);

@@ -16,6 +16,7 @@ struct InitContext {
   int sync_fd = -1;
   int start_listen_fd = -1;  // create: the start socket (launch/start_socket.hpp), or -1
   int console_fd = -1;       // connected console socket, or -1
+  int stdio[3] = {-1, -1, -1};  // the process's stdin/stdout/stderr, if not ours
   int start_fd = -1;         // `start`'s connection once started; closed by execve
   // create: the init's own namespaces, for `exec` before `start` (keep_namespaces).
   int ns_fds[kNamespaceKinds] = {};

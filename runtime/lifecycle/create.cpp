@@ -266,6 +266,8 @@ void clone_init(Start& s) {
   ctx.sync_fd = s.theirs.get();
   ctx.start_listen_fd = s.start_socket ? s.start_socket.get() : -1;
   ctx.console_fd = s.console ? s.console.get() : -1;
+  for (int i = 0; i < 3; ++i)
+    ctx.stdio[i] = s.o.stdio[static_cast<size_t>(i)];
   ctx.creating_state_fd = s.creating_state.get();
   ctx.created_state_fd = s.created_state.get();
   ctx.listener_fd = s.agent.socket.get();

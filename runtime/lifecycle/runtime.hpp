@@ -2,6 +2,7 @@
 // front end over this; boxapp calls it in-process.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -50,6 +51,9 @@ struct CreateOptions {
   // The session's spare network namespace, asked for ahead (ns/spare_network.hpp): used for a spec
   // that asks for a new one.
   NetworkAhead* network_ahead = nullptr;
+  // The process's stdin, stdout and stderr, when not the caller's own (-1): a detached
+  // box's log (boxapp run -d), which lets the caller's terminal or pipe go.
+  std::array<int, 3> stdio = {-1, -1, -1};
 };
 
 struct ExecOptions {

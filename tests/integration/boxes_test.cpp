@@ -1,6 +1,7 @@
 // Boxes as `boxapp` runs them: pid 1 (a reaper), stop that waits for every process, several
 // names at once, ps -a, rm -f.
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -154,4 +155,61 @@ TEST_CASE("boxapp alone prints a short usage and exits 2") {
   CHECK(r.status == 2);
   CHECK(contains(r.err, "usage: boxapp APP [-- ARGS]"));
   CHECK(contains(boxapp({"--help"}).out, "`boxapp shell`"));
+}
+
+TEST_CASE("run -d lets the caller's pipe go; logs shows what the box printed, -f follows it") {
+  Launcher boxapp;
+  boxapp.profile("talker", R"([app]
+command = "/bin/sh"
+args = ["-c", "echo hello; echo oops >&2; sleep 1; echo later; exec sleep 60"]
+)");
+  // The harness reads our stdout to EOF: a box holding it would keep this waiting.
+  auto t0 = std::chrono::steady_clock::now();
+  Result r = boxapp({"run", "-d", "talker"}, 20);
+  CHECK(r.status == 0);
+  CHECK(r.out == "talker\n");
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(boxapp({"logs", "talker"}).out == "hello\noops\n");
+  // -f: what comes later too, until the box stops.
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    boxapp({"stop", "talker"});
+  });
+  Result followed = boxapp({"logs", "-f", "talker"});
+  stopper.join();
+  CHECK(followed.out == "hello\noops\nlater\n");
+  CHECK(boxapp({"logs", "--tail", "1", "talker"}).out == "later\n");
+  CHECK(boxapp({"rm", "talker"}).status == 0);
+  Result gone = boxapp({"logs", "talker"});
+  CHECK(gone.status == 1);
+  CHECK(gone.err == "boxapp: no box `talker`\n");
+}
+
+TEST_CASE("a detached box's log is capped: the newest part of what it wrote is kept") {
+  Launcher boxapp;
+  // 3 MiB of numbered lines, then the end mark.
+  boxapp.profile("chatty", R"([app]
+command = "/bin/sh"
+args = ["-c", "seq 1 400000; echo the-end"]
+)");
+  REQUIRE(boxapp({"run", "-d", "chatty"}).status == 0);
+  for (int i = 0; i < 100 && json::parse(boxapp({"ps", "--json"}).out).size() == 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const char* state = std::getenv("XDG_STATE_HOME");
+  const char* home = std::getenv("HOME");
+  const std::string log =
+      (state && *state ? std::string(state) : std::string(home) + "/.local/state") +
+      "/boxapp/logs/chatty.log";
+  struct stat now, older;
+  REQUIRE(::stat(log.c_str(), &now) == 0);
+  REQUIRE(::stat((log + ".1").c_str(), &older) == 0);
+  CHECK(now.st_size <= 1 << 20);
+  CHECK(older.st_size <= 1 << 20);
+  Result tail = boxapp({"logs", "--tail", "2", "chatty"});
+  CHECK(tail.out == "400000\nthe-end\n");
+  boxapp({"rm", "chatty"});
+  CHECK(!boxrt::path_exists(log));
+  CHECK(!boxrt::path_exists(log + ".1"));
 }
