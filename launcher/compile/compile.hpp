@@ -31,6 +31,12 @@ struct CompileOptions {
 oci::Spec compile_profile(const Profile& profile, const HostFacts& host,
                           const CompileOptions& options);
 
+// audio.mode asks for a server the session lacks: what to say (empty when it has one). The
+// box then runs without sound, or, with audio.required, compile_profile throws this.
+std::string sound_missing(const Profile& profile, const HostFacts& host);
+// Whether the box gets a sound socket: it asks for one, and there is a server.
+bool gets_sound(const Profile& profile, const HostFacts& host);
+
 // The box's PATH, on which app.command is looked up.
 extern const char* const kBoxPath;
 // Where app.command is in the host image (as the box sees it), or empty when it isn't there.

@@ -105,7 +105,9 @@ void check_display(const HostFacts& h, std::vector<Finding>& out) {
 void check_sound(const HostFacts& h, std::vector<Finding>& out) {
   if (h.pulse_socket.empty()) {
     add(out, Level::problem, "sound",
-        "no PulseAudio server: nothing at " + pulse_socket_in(h.xdg_runtime_dir),
+        "no PulseAudio server: nothing at " +
+            (h.pulse_tried.empty() ? pulse_socket_in(h.xdg_runtime_dir) : h.pulse_tried) +
+            " (boxes that ask for sound run without it)",
         "start it: `systemctl --user start pulseaudio.socket` (or pipewire-pulse.socket)");
     return;
   }

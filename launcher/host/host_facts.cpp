@@ -140,6 +140,7 @@ HostFacts gather_host_facts() {
   std::string pulse = env("PULSE_SERVER");
   if (pulse.rfind("unix:", 0) == 0) pulse = pulse.substr(5);
   if (pulse.empty() || pulse[0] != '/') pulse = pulse_socket_in(h.xdg_runtime_dir);
+  h.pulse_tried = pulse;
   if (boxrt::path_exists(pulse)) h.pulse_socket = pulse;
   for (const std::string& c :
        {env("PULSE_COOKIE"), env("XDG_CONFIG_HOME", h.home + "/.config") + "/pulse/cookie",

@@ -28,6 +28,9 @@ struct HostFacts {
   std::map<std::string, gid_t> granted_groups;  // "audio" → 29
   // The display and sound servers the user's session offers.
   std::string display, xauthority, wayland_display, pulse_socket;
+  // The sound server's socket as looked for (PULSE_SERVER's, else the session's default),
+  // for saying where nothing was found.
+  std::string pulse_tried;
   // The display's cookie from the user's Xauthority, made a wildcard entry for the box's own
   // file; and the sound server's cookie file (shared only when the server won't give the
   // box a socket of its own).

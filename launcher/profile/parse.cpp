@@ -243,6 +243,7 @@ void read_simple_sections(Section& s, Profile& p) {
     p.audio = a.choice("mode", {"pulseaudio", "none"}).value_or("none") == "pulseaudio"
                   ? Audio::pulseaudio
                   : Audio::none;
+    p.audio_required = a.boolean("required").value_or(false);
     a.finish();
   }
   if (const toml::table* t = s.table("devices")) {

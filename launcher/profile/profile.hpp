@@ -40,6 +40,7 @@ struct Profile {
   // [display], [audio]
   Display display = Display::none;
   Audio audio = Audio::none;
+  bool audio_required = false;  // no sound server: an error, not a box without sound
   // [devices]
   bool gpu = false, sound = false, webcam = false;
   std::vector<std::string> device_paths;

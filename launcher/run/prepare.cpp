@@ -5,12 +5,17 @@
 #include "oci/spec_version.hpp"
 #include "sound/sound_socket.hpp"
 #include "util/atomic_file.hpp"
+#include "util/log.hpp"
 #include "util/sys.hpp"
 
 namespace boxapp {
 
-bool wants_sound(const Profile& p) {
-  return p.audio != Audio::none;
+void warn_without_sound(const Profile& p, const HostFacts& h) {
+  const std::string missing = sound_missing(p, h);
+  if (!missing.empty() && !p.audio_required)
+    boxrt::log_warning(missing +
+                       ": the box runs without sound (audio.required = true makes "
+                       "this an error)");
 }
 
 PreparedBox prepare_box(Profile profile, HostFacts host, const PrepareOptions& po) {
@@ -39,7 +44,9 @@ oci::Spec spec_of(const std::string& app) {
   HostFacts host = gather_host_facts();
   PrepareOptions o;
   o.rootfs = host_root_dir(host.xdg_runtime_dir);
-  return prepare_box(load_profile(find_profile(app)), std::move(host), o).spec;
+  Profile p = load_profile(find_profile(app));
+  warn_without_sound(p, host);
+  return prepare_box(std::move(p), std::move(host), o).spec;
 }
 
 namespace {
@@ -80,7 +87,7 @@ std::string write_bundle(const std::string& app, const std::string& dir) {
   PreparedBox c = prepare_box(load_profile(find_profile(app)), gather_host_facts(), o);
   // Whatever runs this bundle can't unload a sound socket when it ends: the session's is
   // shared.
-  if (wants_sound(c.profile)) share_session_sound(abs, c.host);
+  if (gets_sound(c.profile, c.host)) share_session_sound(abs, c.host);
   c.spec.root->path = "rootfs";
   // For crun and runc as they are (docs/design.md, "Exported bundles").
   map_root_to_user(c.spec, c.host);

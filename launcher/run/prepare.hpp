@@ -26,10 +26,10 @@ struct PrepareOptions {
   std::string nested_display;  // x11-isolated: the box's own server, ":N"
 };
 
-PreparedBox prepare_box(Profile profile, HostFacts host, const PrepareOptions& options);
+// A profile that asks for sound on a session without a server: said once, before the run.
+void warn_without_sound(const Profile& profile, const HostFacts& host);
 
-// Whether a profile's box gets a sound socket.
-bool wants_sound(const Profile& profile);
+PreparedBox prepare_box(Profile profile, HostFacts host, const PrepareOptions& options);
 
 // `boxapp spec APP`: the spec as it would run here, nothing made.
 oci::Spec spec_of(const std::string& app);

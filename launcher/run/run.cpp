@@ -101,12 +101,14 @@ RunResult run_box(const RunRequest& r) {
   // The box's sound socket is asked for first: the sound server makes it while the box is
   // compiled and set up. The app starts once it's there.
   std::optional<SoundSocket> sound;
-  if (wants_sound(profile)) sound = SoundSocket::start(bundle, boxes_dir(runtime_dir));
+  if (profile.audio != Audio::none) sound = SoundSocket::start(bundle, boxes_dir(runtime_dir));
   // And the network namespace the session keeps ready (ns/spare_network.hpp).
   boxrt::NetworkAhead network;
   if (profile.network == NetworkMode::none) network = boxrt::NetworkAhead::ask();
   HostFacts host = gather_host_facts();
   check_runnable(profile, host);
+  warn_without_sound(profile, host);
+  if (!gets_sound(profile, host)) sound.reset();
   std::optional<NestedDisplay> nested;
   if (profile.display == Display::x11_isolated) nested = NestedDisplay::start(bundle, host);
   PrepareOptions po;

@@ -66,3 +66,46 @@ TEST_CASE("a profile name one typo away, and other tools' commands") {
   boxapp.profile("list", "[app]\ncommand = \"true\"\n");
   CHECK(boxapp({"list"}).status == 0);
 }
+
+TEST_CASE("no sound server: the box runs without sound and says so; audio.required fails") {
+  Launcher boxapp;
+  boxapp.profile("player", R"([app]
+command = "/bin/sh"
+args = ["-c", "echo ${PULSE_SERVER:-silent}"]
+[audio]
+mode = "pulseaudio"
+)");
+  auto without_server = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = boxapp.command(std::move(args));
+    argv.insert(argv.begin() + 1, "PULSE_SERVER=unix:/nonexistent/pulse/native");
+    return run_process(argv);
+  };
+  const std::string missing = boxapp.file("player") +
+                              ": audio.mode: \"pulseaudio\", but no PulseAudio server is running "
+                              "(no socket at /nonexistent/pulse/native)";
+  Result r = without_server({"run", "player"});
+  CHECK(r.status == 0);
+  CHECK(r.out == "silent\n");
+  CHECK(r.err == "boxapp: warning: " + missing +
+                     ": the box runs without sound (audio.required = true makes this an error)\n");
+  // spec prints what would run, with the same warning.
+  Result spec = without_server({"spec", "player"});
+  CHECK(spec.status == 0);
+  CHECK(contains(spec.out, "\"ociVersion\""));
+  CHECK(contains(spec.err, missing));
+  // doctor names the socket it tried.
+  CHECK(contains(without_server({"doctor"}).out,
+                 "no PulseAudio server: nothing at /nonexistent/pulse/native (boxes that ask for "
+                 "sound run without it)"));
+  boxapp.profile("needy", R"([app]
+command = "true"
+[audio]
+mode = "pulseaudio"
+required = true
+)");
+  Result needy = without_server({"run", "needy"});
+  CHECK(needy.status == 1);
+  CHECK(contains(needy.err, "(no socket at /nonexistent/pulse/native) (audio.required = true)"));
+  CHECK(!boxrt::path_exists(bundles_dir() + "/needy"));
+  CHECK(!boxrt::path_exists(bundles_dir() + "/player"));
+}
