@@ -22,6 +22,8 @@ Commands define_commands(CLI::App& app, Args& a) {
   Commands c;
   c.run = app.add_subcommand("run", "run an app in a box");
   c.run->add_option("--name", a.name, "name of the box (default: the app's)");
+  c.run->add_option("--instance", a.instance,
+                    "a box of its own, with its own home: APP@INSTANCE (boxapp APP@INSTANCE)");
   c.run->add_flag("-d,--detach", a.detach, "return once it runs");
   c.run->add_flag("--rm", a.rm, "remove the box when its app ends (always so in the foreground)");
   c.run->add_option("app", a.target, "profile name or file")->required();

@@ -9,7 +9,7 @@ namespace boxapp_cli {
 
 struct Args {
   bool debug = false;
-  std::string name, target, bundle, signal = "TERM";
+  std::string name, instance, target, bundle, signal = "TERM";
   std::vector<std::string> args, files, names;
   bool detach = false, rm = false, as_json = false, force = false, all = false, follow = false;
   int grace = 10;

@@ -30,6 +30,7 @@ int print_run(const Args& a, bool have_args) {
   boxapp::RunRequest r;
   r.app = a.target;
   r.name = a.name;
+  r.instance = a.instance;
   r.detach = a.detach;
   r.remove_when_done = a.rm;
   if (have_args) r.args = a.args;
@@ -125,10 +126,11 @@ int print_logs(const Args& a) {
   o.follow = a.follow;
   if (a.tail >= 0) o.tail = static_cast<size_t>(a.tail);
   boxrt::Runtime rt = boxapp::box_runtime();
-  if (!rt.store().exists(a.name) && !boxrt::path_exists(boxapp::box_log_path(a.name)))
+  const std::string id = boxapp::box_id(a.name);
+  if (!rt.store().exists(id) && !boxrt::path_exists(boxapp::box_log_path(a.name)))
     throw boxrt::Error("no box " + backquoted(a.name));
   auto running = [&] {
-    return rt.store().exists(a.name) && rt.state(a.name).state.status != oci::Status::stopped;
+    return rt.store().exists(id) && rt.state(id).state.status != oci::Status::stopped;
   };
   boxapp::print_box_log(a.name, o, running, 1);
   return 0;
@@ -139,7 +141,9 @@ int dispatch(const Commands& c, const Args& a) {
   if (*c.spec) return print_spec(a);
   if (*c.ps) return print_ps(a.as_json, a.all);
   if (*c.stop) return stop(a);
-  if (*c.kill) return boxapp::box_runtime().kill(a.name, boxrt::parse_signal(a.signal), false), 0;
+  if (*c.kill)
+    return boxapp::box_runtime().kill(boxapp::box_id(a.name), boxrt::parse_signal(a.signal), false),
+           0;
   if (*c.exec) return boxapp::exec_in_box(a.name, c.exec->remaining());
   if (*c.logs) return print_logs(a);
   if (*c.rm) return boxapp::remove_boxes(a.names, a.force, a.grace), 0;

@@ -2,6 +2,7 @@
 // spec; and the ${...} variables a profile's paths and values may use.
 #include "compile/compile.hpp"
 
+#include "compile/spec_parts.hpp"
 #include "util/error.hpp"
 
 namespace boxapp {
@@ -47,8 +48,11 @@ oci::Spec compile_profile(const Profile& p, const HostFacts& h, const CompileOpt
   s.linux->namespaces = std::vector<oci::Namespace>{
       {"user", std::nullopt, {}}, {"mount", std::nullopt, {}}, {"pid", std::nullopt, {}},
       {"ipc", std::nullopt, {}},  {"uts", std::nullopt, {}},   {"cgroup", std::nullopt, {}}};
-  s.annotations = std::map<std::string, std::string>{{"org.boxapp.app", p.name},
-                                                     {"org.boxapp.profile", p.file}};
+  s.annotations = std::map<std::string, std::string>{
+      {"org.boxapp.app", p.name}, {"org.boxapp.box", box_name(p)}, {"org.boxapp.profile", p.file}};
+  // The home only one box at a time may use (run/run.cpp refuses a second).
+  if (p.home == HomeMode::persist)
+    (*s.annotations)["org.boxapp.home"] = app_data_dir(p, h) + "/home";
   compile_process(p, h, o, s);
   compile_filesystem(p, h, o, s);
   compile_display(p, h, o, s);

@@ -60,7 +60,9 @@ void compile_process(const Profile& p, const HostFacts& h, const CompileOptions&
   if (proc.cwd.empty() || proc.cwd[0] != '/')
     throw Error(p.file + ": app.workdir: expected an absolute path, not " + backquoted(proc.cwd));
   s.process = proc;
-  s.hostname = o.hostname.empty() ? p.name : o.hostname;
+  // A hostname has no `@`: chrome-work for chrome@work.
+  s.hostname =
+      o.hostname.empty() ? (p.instance.empty() ? p.name : p.name + "-" + p.instance) : o.hostname;
   // Host ids inside: the app's files and sockets belong to the same user on both sides.
   oci::IdMapping uid_map{h.uid, h.uid, 1, {}}, gid_map{h.gid, h.gid, 1, {}};
   s.linux->uid_mappings = std::vector<oci::IdMapping>{uid_map};

@@ -25,11 +25,11 @@ void add_env(oci::Spec& s, const std::string& kv) {
 }
 
 std::string box_dir(const Profile& p, const HostFacts& h, const CompileOptions& o) {
-  return o.box_dir.empty() ? bundle_dir(h.xdg_runtime_dir, p.name) : o.box_dir;
+  return o.box_dir.empty() ? bundle_dir(h.xdg_runtime_dir, box_name(p)) : o.box_dir;
 }
 
 std::string app_data_dir(const Profile& p, const HostFacts& h) {
-  return h.xdg_data_home + "/boxapp/" + p.name;
+  return h.xdg_data_home + "/boxapp/" + box_name(p);
 }
 
 }  // namespace boxapp

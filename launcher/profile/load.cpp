@@ -112,6 +112,35 @@ void check_name(const Profile& p) {
 
 }  // namespace
 
+std::string box_name(const Profile& p) {
+  return p.instance.empty() ? p.name : p.name + "@" + p.instance;
+}
+
+std::string box_id(const std::string& name) {
+  std::string id = name;
+  std::replace(id.begin(), id.end(), '@', '+');
+  return id;
+}
+
+std::string box_name_of_id(const std::string& id) {
+  std::string name = id;
+  std::replace(name.begin(), name.end(), '+', '@');
+  return name;
+}
+
+std::pair<std::string, std::string> split_instance(const std::string& target) {
+  const size_t at = target.rfind('@');
+  if (at == std::string::npos || target.find('/') != std::string::npos) return {target, ""};
+  return {target.substr(0, at), target.substr(at + 1)};
+}
+
+void set_instance(Profile& p, const std::string& instance) {
+  if (!instance.empty() && !valid_app_name(instance))
+    throw Error("instance " + backquoted(instance) +
+                ": use letters, digits, - _ and . (not first), at most 64");
+  p.instance = instance;
+}
+
 bool valid_app_name(const std::string& name) {
   bool ok = !name.empty() && name[0] != '.' && name.size() <= 64;
   for (char c : name)

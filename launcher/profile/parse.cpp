@@ -203,6 +203,7 @@ void read_app(Section& s, Profile& p) {
   p.categories = app.strings("categories");
   p.mime_types = app.strings("mime_types");
   p.init = app.boolean("init").value_or(true);
+  p.single_instance = app.boolean("single_instance").value_or(true);
   // Unknown keys first: a misspelt `command` is that, not a missing one.
   app.finish();
   if (!cmd || cmd->empty())

@@ -33,6 +33,11 @@ struct Profile {
   std::string name, description, command, workdir, icon;
   std::vector<std::string> args, categories, mime_types;
   bool init = true;  // a reaper as pid 1 (HostFacts::init_binary); false: the app is pid 1
+  // A second `boxapp APP` while APP's box runs: its arguments go to the app in that box.
+  bool single_instance = true;
+  // `boxapp APP@NAME`, `run --instance NAME`: a box of its own, with its own home,
+  // machine-id and hostname. Empty: the app's default box.
+  std::string instance;
   // [env]
   std::map<std::string, std::string> env;
   // [image]
@@ -67,6 +72,17 @@ struct Profile {
   // [hooks]: kind (runtime-spec name) → hooks
   std::map<std::string, std::vector<HookEntry>> hooks;
 };
+
+// The box's name: APP, or APP@INSTANCE.
+std::string box_name(const Profile& profile);
+// The runtime's id for a box: `@` is none of runc's id characters, so `+` stands for it
+// (neither is allowed in app or instance names).
+std::string box_id(const std::string& box_name);
+std::string box_name_of_id(const std::string& id);
+// "chrome@work" → {"chrome", "work"}; a name without `@` → {name, ""}.
+std::pair<std::string, std::string> split_instance(const std::string& target);
+// Sets profile.instance, checked as app names are.
+void set_instance(Profile& profile, const std::string& instance);
 
 // Where profiles are looked for, first match wins: $XDG_CONFIG_HOME/boxapp/profiles,
 // /etc/boxapp/profiles, the installed data dir, and profiles/ of the source checkout.

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "host/box_paths.hpp"
+#include "profile/profile.hpp"
 #include "run/box_log.hpp"
 #include "run/box_runtime.hpp"
 #include "util/error.hpp"
@@ -23,7 +24,7 @@ std::vector<BoxInfo> list_boxes(bool all) {
   for (const auto& v : box_runtime().list()) {
     if (!all && v.state.status == oci::Status::stopped) continue;
     BoxInfo b;
-    b.name = v.state.id;
+    b.name = box_name_of_id(v.state.id);
     if (v.state.annotations && v.state.annotations->count("org.boxapp.app"))
       b.app = v.state.annotations->at("org.boxapp.app");
     b.pid = v.state.pid.value_or(0);
@@ -46,7 +47,7 @@ namespace {
 // A box being stopped: its init, held by a pidfd, whose exit is the end of the box (the
 // kernel kills what is left in its pid namespace, and the init's exit waits for that).
 struct Stopping {
-  std::string name;
+  std::string name;  // the runtime's id
   boxrt::unique_fd pidfd;
 };
 
@@ -80,12 +81,13 @@ void stop_boxes(const std::vector<std::string>& names, int grace_s) {
   boxrt::Runtime rt = box_runtime();
   std::vector<Stopping> boxes;
   for (const auto& name : names) {
-    auto v = rt.state(name);
+    const std::string id = box_id(name);
+    auto v = rt.state(id);
     if (v.state.status == oci::Status::stopped || !v.state.pid) continue;
     boxrt::unique_fd pidfd = boxrt::open_pidfd(*v.state.pid);
     // Opened, then checked: the pidfd is the init's, not a recycled pid's.
-    if (!pidfd || rt.state(name).state.status == oci::Status::stopped) continue;
-    boxes.push_back({name, std::move(pidfd)});
+    if (!pidfd || rt.state(id).state.status == oci::Status::stopped) continue;
+    boxes.push_back({id, std::move(pidfd)});
   }
   // All at once: ten boxes take one grace period, not ten.
   for (auto& b : boxes)
@@ -108,7 +110,8 @@ void stop_boxes(const std::vector<std::string>& names, int grace_s) {
     killed.push_back(std::move(*b));
   now = std::chrono::steady_clock::now();
   for (auto* b : wait_for_exits(killed, now + std::chrono::seconds(10)))
-    throw boxrt::Error("box " + backquoted(b->name) + " is still running 10 s after SIGKILL");
+    throw boxrt::Error("box " + backquoted(box_name_of_id(b->name)) +
+                       " is still running 10 s after SIGKILL");
 }
 
 void remove_boxes(const std::vector<std::string>& names, bool force, int grace_s) {
@@ -116,9 +119,11 @@ void remove_boxes(const std::vector<std::string>& names, bool force, int grace_s
   const std::string runtime_dir = boxrt::user_runtime_dir();
   boxrt::Runtime rt = box_runtime(runtime_dir);
   for (const auto& name : names) {
-    if (!force && rt.store().exists(name) && rt.state(name).state.status != oci::Status::stopped)
+    const std::string id = box_id(name);
+    if (!rt.store().exists(id)) throw boxrt::Error("no box " + backquoted(name));
+    if (!force && rt.state(id).state.status != oci::Status::stopped)
       throw boxrt::Error("box " + backquoted(name) + " is running: stop it first, or rm -f");
-    rt.remove(name, force);
+    rt.remove(id, force);
     remove_bundle_dir(runtime_dir, name);
     remove_box_log(name);
   }
@@ -129,10 +134,10 @@ int exec_in_box(const std::string& name, const std::vector<std::string>& command
     throw boxrt::Error("exec: give a command to run in " + boxrt::backquoted(name));
   boxrt::Runtime rt = box_runtime();
   boxrt::ExecOptions o;
-  o.process = rt.default_exec_process(name);
+  o.process = rt.default_exec_process(box_id(name));
   o.process.args = command;
   o.process.terminal = ::isatty(0) && ::isatty(1);
-  return rt.exec(name, o);
+  return rt.exec(box_id(name), o);
 }
 
 }  // namespace boxapp

@@ -11,6 +11,7 @@
 #include "ns/spare_network.hpp"
 #include "run/box_log.hpp"
 #include "run/box_runtime.hpp"
+#include "run/instances.hpp"
 #include "run/prepare.hpp"
 #include "sound/sound_socket.hpp"
 #include "util/atomic_file.hpp"
@@ -27,24 +28,10 @@ namespace {
 using boxrt::backquoted;
 using boxrt::Error;
 
-// The app's name, or name-2, name-3, ... when that one is running; a stopped leftover of
-// the same name is cleared away.
-std::string free_name(boxrt::Runtime& rt, const std::string& base, bool explicit_name) {
-  for (int i = 1;; ++i) {
-    std::string name = i == 1 ? base : base + "-" + std::to_string(i);
-    if (!rt.store().exists(name)) return name;
-    if (rt.state(name).state.status == oci::Status::stopped) {
-      rt.remove(name, true);
-      return name;
-    }
-    if (explicit_name) throw Error("a box named " + backquoted(name) + " is already running");
-  }
-}
-
 // run -d --rm: a small process of its own waits for the box's app to end and removes the
 // box, as the foreground run does when it returns.
 void remove_when_done(boxrt::Runtime& rt, const std::string& name) {
-  const auto view = rt.state(name);
+  const auto view = rt.state(box_id(name));
   if (!view.state.pid) return;
   boxrt::unique_fd pidfd = boxrt::open_pidfd(*view.state.pid);
   pid_t child = ::fork();
@@ -57,7 +44,7 @@ void remove_when_done(boxrt::Runtime& rt, const std::string& name) {
   while (pidfd && ::poll(&p, 1, -1) < 0 && errno == EINTR) {
   }
   try {
-    box_runtime().remove(name, true);
+    box_runtime().remove(box_id(name), true);
     remove_bundle_dir(boxrt::user_runtime_dir(), name);
   } catch (const std::exception&) {
     // removed meanwhile
@@ -79,10 +66,17 @@ void check_runnable(const Profile& p, const HostFacts& h) {
 RunResult run_box(const RunRequest& r) {
   const std::string runtime_dir = boxrt::user_runtime_dir();
   boxrt::make_dirs(boxes_dir(runtime_dir) + "/bundles", 0700);
-  Profile profile = load_profile(find_profile(r.app));
+  const auto [app, at_instance] = split_instance(r.app);
+  Profile profile = load_profile(find_profile(app));
+  set_instance(profile, r.instance.empty() ? at_instance : r.instance);
   boxrt::Runtime rt = box_runtime(runtime_dir);
   RunResult result;
-  result.name = free_name(rt, r.name.empty() ? profile.name : r.name, !r.name.empty());
+  const BoxChoice choice = choose_box(rt, profile, r.name);
+  result.name = choice.name;
+  if (choice.hand_over) {
+    result.status = hand_over(rt, result.name, profile, r);
+    return result;
+  }
   // Detached, its output goes to its log, not to our caller's terminal or pipe.
   remove_box_log(result.name);
   boxrt::unique_fd log, null;
@@ -118,6 +112,7 @@ RunResult run_box(const RunRequest& r) {
   po.terminal = r.terminal;
   po.nested_display = nested ? nested->display() : "";
   PreparedBox c = prepare_box(std::move(profile), std::move(host), po);
+  refuse_shared_home(rt, result.name, c.spec);
   boxrt::CreateOptions o;
   o.bundle = bundle;
   o.spec = &c.spec;
@@ -130,7 +125,7 @@ RunResult run_box(const RunRequest& r) {
     if (sound) sound->ready(c.host, pid);
     if (nested) nested->watch(pid);
   };
-  result.status = rt.run(result.name, o, r.detach, /*keep=*/false);
+  result.status = rt.run(box_id(result.name), o, r.detach, /*keep=*/false);
   keep_bundle = r.detach;
   log.reset();  // the box holds it now
   if (r.detach && r.remove_when_done) remove_when_done(rt, result.name);

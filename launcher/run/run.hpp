@@ -10,8 +10,9 @@
 namespace boxapp {
 
 struct RunRequest {
-  std::string app;   // a profile's name or file
-  std::string name;  // the box's; empty: the app's, or APP-2, APP-3, ... while that runs
+  std::string app;       // a profile's name or file
+  std::string name;      // the box's; empty: the app's (run/instances.hpp)
+  std::string instance;  // APP@INSTANCE's; `app` may say it too: "chrome@work"
   bool detach = false;
   bool remove_when_done = false;                 // detached: remove the box once its app ends
   std::optional<std::vector<std::string>> args;  // replace the profile's app.args

@@ -174,7 +174,8 @@ args = ["-c", "trap 'echo got TERM; exit 3' TERM; echo ready; while :; do sleep 
 
 TEST_CASE("detached boxes: ps, unique names, exec, stop and rm") {
   Launcher boxapp;
-  boxapp.profile("sleeper", kSleeper);
+  // Several boxes of one app (a tmpfs home each), as app.single_instance = false allows.
+  boxapp.profile("sleeper", std::string(kSleeper) + "single_instance = false\n");
   Result first = boxapp({"run", "-d", "sleeper"});
   REQUIRE(first.status == 0);
   CHECK(first.out == "sleeper\n");
