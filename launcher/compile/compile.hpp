@@ -48,6 +48,9 @@ std::string command_missing(const Profile& profile);
 std::string expand(const std::string& text, const Profile& profile, const HostFacts& host,
                    const std::string& field);
 
+// display.mode = "x11-isolated" with what would defeat it (the host network): throws.
+void check_display_isolation(const Profile& profile);
+
 // The per-concern parts, a file each under compile/, as the profile schema's sections are.
 void compile_process(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s);
 void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptions& o,

@@ -25,9 +25,22 @@ bool use_wayland(const Profile& p, const HostFacts& h) {
 
 }  // namespace
 
+void check_display_isolation(const Profile& p) {
+  if (p.display != Display::x11_isolated) return;
+  // The host's network namespace comes with every abstract unix socket on the host, the X
+  // server's @/tmp/.X11-unix/XN among them: a server that lets the user's uid in without a
+  // cookie (Xwayland sessions, xhost +si:localuser) would give the box the real display.
+  if (p.network == NetworkMode::host)
+    throw Error(p.file +
+                ": display.mode: \"x11-isolated\" with network.mode = \"host\" is not isolated: "
+                "the host network shares the host's abstract sockets, the X server's among them; "
+                "give the box a network of its own (network.mode = \"none\")");
+}
+
 void compile_display(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s) {
   if (p.display == Display::none) return;
   if (p.display == Display::x11_isolated) {
+    check_display_isolation(p);
     if (o.nested_display.empty())
       throw Error(p.file +
                   ": display.mode: \"x11-isolated\": the box's nested X server exists only "
@@ -57,6 +70,9 @@ void compile_display(const Profile& p, const HostFacts& h, const CompileOptions&
                 " is not a local display (only :N is shared into a box)");
   const std::string& number = *local;
   const std::string sock = x11_socket(number);
+  if (!h.path_exists(sock))
+    throw Error("display " + h.display + ": no X server is listening (no socket " + sock +
+                "); is DISPLAY right?");
   s.mounts->push_back(socket_bind(sock, sock));
   add_env(s, "DISPLAY=:" + number);
   // The box's own Xauthority with only this display's cookie (prepare_box writes it), not

@@ -53,8 +53,15 @@ void compile_process(const Profile& p, const HostFacts& h, const CompileOptions&
                          "XDG_RUNTIME_DIR=" + h.xdg_runtime_dir, "LANG=C.UTF-8"};
   if (const char* term = ::getenv("TERM"); term && o.terminal)
     env.push_back(std::string("TERM=") + term);
-  for (const auto& [k, v] : p.env)
-    env.push_back(k + "=" + expand(v, p, h, "env." + k));
+  for (const auto& [k, v] : p.env) {
+    const std::string value = expand(v, p, h, "env." + k);
+    // An abstract socket is reachable from any box on the host network, and the session
+    // bus there starts programs outside any box (through systemd --user).
+    if (k == "DBUS_SESSION_BUS_ADDRESS" && value.find("abstract=") != std::string::npos)
+      throw Error(p.file + ": env.DBUS_SESSION_BUS_ADDRESS: an abstract socket (" + value +
+                  ") is never given to a box: it is the host's whole session bus");
+    env.push_back(k + "=" + value);
+  }
   proc.env = env;
   proc.cwd = p.workdir.empty() ? h.home : expand(p.workdir, p, h, "app.workdir");
   if (proc.cwd.empty() || proc.cwd[0] != '/')

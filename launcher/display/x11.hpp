@@ -13,5 +13,8 @@ std::optional<std::string> local_display_number(const std::string& display);
 std::string x11_socket(const std::string& number);
 // The lock file a server holds for N: /tmp/.XN-lock.
 std::string x11_lock_file(const std::string& number);
+// Whether the server at this socket lets a client in that brings no cookie (xhost, or
+// +si:localuser as Xwayland sessions set): the X11 connection setup, without authorization.
+bool x11_accepts_without_cookie(const std::string& socket_path);
 
 }  // namespace boxapp

@@ -91,6 +91,13 @@ void check_display(const HostFacts& h, std::vector<Finding>& out) {
     return;
   }
   add(out, Level::ok, "display", "X11 " + h.display + " at " + sock);
+  if (x11_accepts_without_cookie(sock))
+    add(out, Level::note, "display",
+        "the X server at " + h.display +
+            " lets local clients in without a cookie: a box on the host network reaches it "
+            "through its abstract socket, even with display.mode = \"x11-isolated\"",
+        "give such boxes network.mode = \"none\"; or `xhost -` and drop +si:localuser "
+        "entries (xhost lists them), if your session runs without them");
   if (h.x_cookie)
     add(out, Level::ok, "display",
         "cookie for " + h.display + " in " + h.xauthority + ": each box gets only that one");

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "compile/compile.hpp"
+#include "display/x11.hpp"
 #include "profile/profile.hpp"
 #include "sound/pulse.hpp"
 #include "util/atomic_file.hpp"
@@ -68,6 +69,10 @@ ProfileCheck check_profile(const std::string& file, const HostFacts& host) {
 std::vector<ProfileCheck> check_profiles(const std::vector<std::string>& files) {
   HostFacts host = gather_host_facts();
   host.display = ":0";
+  // A check doesn't depend on this host's servers: :0 counts as listening.
+  host.path_exists = [](const std::string& path) {
+    return path == x11_socket("0") || boxrt::path_exists(path);
+  };
   host.wayland_display = host.xdg_runtime_dir + "/wayland-0";
   host.pulse_socket = pulse_socket_in(host.xdg_runtime_dir);
   std::vector<ProfileCheck> out;

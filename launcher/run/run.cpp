@@ -54,6 +54,7 @@ void remove_when_done(boxrt::Runtime& rt, const std::string& name) {
 
 // What would only fail once the box is set up, said first and plainly.
 void check_runnable(const Profile& p, const HostFacts& h) {
+  check_display_isolation(p);
   if (find_command(p, h).empty()) throw Error(command_missing(p));
   if (p.init && h.init_binary.empty())
     boxrt::log_warning("no catatonit on this host: " + p.name +

@@ -157,6 +157,16 @@ TEST_CASE("boxapp doctor reports the display, the sound server and what to fix")
                                "/pulse/native: each box gets a socket of its own"));
   // Its trial socket is gone again.
   CHECK_FALSE(contains(pulse.pactl({"list", "modules", "short"}).out, "doctor-"));
+  // The server wants its cookie: no note on cookieless clients.
+  CHECK_FALSE(contains(good.out, "without a cookie"));
+  {
+    Xvfb open_server("");  // no -auth: every local client is let in
+    Result open =
+        run_process({"/usr/bin/env", "DISPLAY=" + open_server.display(), boxapp_bin(), "doctor"});
+    CHECK(contains(open.out, "note    display  the X server at " + open_server.display() +
+                                 " lets local clients in without a cookie: a box on the host "
+                                 "network reaches it through its abstract socket"));
+  }
 
   testing::TempDir nothing;  // no display, no sound server
   Result bad = run_process({"/usr/bin/env", "-u", "DISPLAY", "-u", "WAYLAND_DISPLAY",

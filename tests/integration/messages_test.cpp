@@ -1,6 +1,11 @@
 // What `boxapp` says when the input is wrong: one line that names the fix, a non-zero exit,
 // and nothing left behind.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cstddef>
 #include <cstdlib>
 
 #include "harness.hpp"
@@ -108,4 +113,41 @@ required = true
   CHECK(contains(needy.err, "(no socket at /nonexistent/pulse/native) (audio.required = true)"));
   CHECK(!boxrt::path_exists(bundles_dir() + "/needy"));
   CHECK(!boxrt::path_exists(bundles_dir() + "/player"));
+}
+
+TEST_CASE("the host network and abstract sockets: a box of its own network can't reach them") {
+  if (!boxrt::path_exists("/usr/bin/python3")) return;
+  // An abstract socket on the host, as X servers and dbus-launch make them.
+  const std::string name = "boxapp-test-" + std::to_string(::getpid());
+  int host = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  name.copy(addr.sun_path + 1, name.size());
+  const socklen_t len =
+      static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + 1 + name.size());
+  REQUIRE(::bind(host, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+  REQUIRE(::listen(host, 4) == 0);
+  Launcher boxapp;
+  const std::string probe =
+      "import socket\\ns = socket.socket(socket.AF_UNIX)\\ntry:\\n"
+      "  s.connect('\\\\0" +
+      name +
+      "')\\n  print('reached')\\n"
+      "except OSError as e:\\n  print('refused')\\n";
+  for (const char* mode : {"none", "host"})
+    boxapp.profile(std::string("net-") + mode, std::string("[app]\ncommand = \"python3\"\n"
+                                                           "args = [\"-c\", \"") +
+                                                   probe + "\"]\n[network]\nmode = \"" + mode +
+                                                   "\"\n");
+  CHECK(boxapp({"run", "net-none"}).out == "refused\n");
+  // The host network shares them: what SCHEMA.md warns of.
+  CHECK(boxapp({"run", "net-host"}).out == "reached\n");
+  ::close(host);
+  // And so an isolated display with the host network is refused.
+  boxapp.profile("leaky",
+                 "[app]\ncommand = \"true\"\n[display]\nmode = \"x11-isolated\"\n"
+                 "[network]\nmode = \"host\"\n");
+  Result leaky = boxapp({"run", "leaky"});
+  CHECK(leaky.status == 1);
+  CHECK(contains(leaky.err, "\"x11-isolated\" with network.mode = \"host\" is not isolated"));
 }

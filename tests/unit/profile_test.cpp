@@ -58,6 +58,10 @@ boxapp::HostFacts test_host() {
       boxapp::XauthEntry{boxapp::kFamilyWild, "", "0", "MIT-MAGIC-COOKIE-1", std::string(16, 'k')};
   h.pulse_cookie = "/home/alice/.config/pulse/cookie";
   h.has_machine_id = true;
+  // Display :0 is listening, whatever this machine runs.
+  h.path_exists = [](const std::string& path) {
+    return path == "/tmp/.X11-unix/X0" || boxrt::path_exists(path);
+  };
   h.pulse_socket = "/run/user/1000/pulse/native";
   h.root_dirs = {"usr", "etc", "opt"};
   h.root_links = {{"bin", "usr/bin"}, {"lib", "usr/lib"}, {"lib64", "usr/lib64"}};
@@ -101,7 +105,11 @@ TEST_CASE("every shipped profile loads, compiles and validates against the runti
       boxapp::Profile p = boxapp::load_profile(f);
       CHECK(!p.description.empty());
       // The comment header says what it allows and why.
-      CHECK(boxrt::read_file(f).rfind("# " + p.name + ": ", 0) == 0);
+      const std::string text = boxrt::read_file(f);
+      CHECK(text.rfind("# " + p.name + ": ", 0) == 0);
+      // And, sharing the host network, what else that shares (SCHEMA.md, [network]).
+      if (p.network == boxapp::NetworkMode::host)
+        CHECK(text.substr(0, text.find("\n[")).find("abstract unix socket") != std::string::npos);
       boxapp::CompileOptions o;
       o.rootfs = "/var/lib/boxapp/root";
       for (auto& m : p.mounts)
@@ -185,6 +193,20 @@ TEST_CASE("compile-time errors name the field and what is missing") {
   const oci::Spec quiet = compile("[app]\ncommand='x'\n[audio]\nmode='pulseaudio'\n");
   for (const auto& e : *quiet.process->env)
     CHECK(e.rfind("PULSE_", 0) != 0);
+  CHECK_THROWS_WITH(
+      compile("[app]\ncommand='x'\n[display]\nmode='x11-isolated'\n[network]\nmode='host'\n"),
+      "t.toml: display.mode: \"x11-isolated\" with network.mode = \"host\" is not isolated: the "
+      "host network shares the host's abstract sockets, the X server's among them; give the box "
+      "a network of its own (network.mode = \"none\")");
+  CHECK_THROWS_WITH(
+      compile("[app]\ncommand='x'\n[env]\nDBUS_SESSION_BUS_ADDRESS='unix:abstract=/tmp/dbus-x'\n"),
+      "t.toml: env.DBUS_SESSION_BUS_ADDRESS: an abstract socket (unix:abstract=/tmp/dbus-x) is "
+      "never given to a box: it is the host's whole session bus");
+  h.display = ":77";
+  CHECK_THROWS_WITH(compile("[app]\ncommand='x'\n[display]\nmode='x11'\n"),
+                    "display :77: no X server is listening (no socket /tmp/.X11-unix/X77); is "
+                    "DISPLAY right?");
+  h.display.clear();
   CHECK_THROWS_WITH(compile("[app]\ncommand='x'\n[network]\nmode='bridge'\n"),
                     "t.toml: network.mode: \"bridge\" is not yet available (it comes with the "
                     "netns helper); use \"none\" or \"host\"");
