@@ -68,6 +68,11 @@ std::string boxapp_bin() {
                          : std::string(BOXAPP_BUILD_DIR) + "/launcher/boxapp";
 }
 
+std::string shipped_profiles_dir() {
+  const char* stage = std::getenv("BOXAPP_STAGE");
+  return stage && *stage ? stage_path("profiles") : std::string(BOXAPP_SOURCE_DIR) + "/profiles";
+}
+
 std::string probe_bin() {
   const char* stage = std::getenv("BOXAPP_STAGE");
   return stage && *stage ? stage_path("box-probe")

@@ -29,7 +29,9 @@ Result run_process(const std::vector<std::string>& argv, const std::string& inpu
 
 std::string runtime_bin();  // boxapp-runtime under test
 std::string probe_bin();    // the static box-probe
-std::string boxapp_bin();   // the boxapp launcher under test
+std::string boxapp_bin();
+// profiles/ as shipped: staged beside the binaries, or the source tree's.
+std::string shipped_profiles_dir();   // the boxapp launcher under test
 
 // A bundle: rootfs with busybox (sh, sleep, cat, ...) and /bin/box-probe, and `spec`, the
 // rootless default config for the current user running /bin/box-probe. Edit spec, then

@@ -22,6 +22,12 @@ class Launcher {
     std::ofstream(dir_ / (name + ".toml")) << text;
   }
   std::string file(const std::string& name) const { return dir_ / (name + ".toml"); }
+  // A fragment as shipped, for this test's profiles to include.
+  void fragment(const std::string& name) const {
+    ::mkdir((dir_ / "fragments").c_str(), 0755);
+    std::ofstream(dir_ / ("fragments/" + name + ".toml"))
+        << std::ifstream(shipped_profiles_dir() + "/fragments/" + name + ".toml").rdbuf();
+  }
   std::vector<std::string> command(std::vector<std::string> args) const {
     std::vector<std::string> argv = {"/usr/bin/env", "BOXAPP_PROFILE_PATH=" + dir_.path(),
                                      "XDG_DATA_HOME=" + data_ / "share", boxapp_bin()};

@@ -296,3 +296,19 @@ TEST_CASE("bad profiles and unknown apps are one clear line and exit 1") {
   CHECK(contains(check.err, "display.mode"));
   CHECK(json::parse(boxapp({"ps", "--json"}).out).empty());
 }
+
+TEST_CASE("the fonts fragment shares the host's font cache, read-only") {
+  if (!boxrt::path_exists("/var/cache/fontconfig")) return;
+  Launcher boxapp;
+  boxapp.fragment("fonts");
+  boxapp.profile("fonty", R"(include = ["fonts"]
+[app]
+command = "/bin/sh"
+args = ["-c", "ls /var/cache/fontconfig | grep -c cache; touch /var/cache/fontconfig/x || echo ro"]
+)");
+  Result r = boxapp({"run", "fonty"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out != "0\nro\n");
+  CHECK(contains(r.out, "ro\n"));
+}

@@ -311,3 +311,26 @@ TEST_CASE(
   h.init_binary.clear();
   CHECK(*boxapp::compile_profile(p, h, o).process->args == oci::StringList{"xterm", "-e", "top"});
 }
+
+TEST_CASE("shipped profiles keep the settings of apps that have them, and sandbox what sandboxes") {
+  const std::string dir = std::string(BOXAPP_SOURCE_DIR) + "/profiles";
+  ProfilePath path(dir);
+  auto load = [&](const std::string& app) {
+    return boxapp::load_profile(dir + "/" + app + ".toml");
+  };
+  for (const char* app : {"vlc", "mpv", "gimp", "inkscape", "libreoffice", "evince"}) {
+    INFO(app);
+    CHECK(load(app).home == boxapp::HomeMode::persist);
+  }
+  CHECK(load("xterm").home == boxapp::HomeMode::tmpfs);
+  // Their own sandboxes make user namespaces.
+  for (const char* app : {"chrome", "firefox", "thunderbird"}) {
+    INFO(app);
+    CHECK(load(app).nested_userns);
+  }
+  // The host's font cache, read-only, wherever fonts are.
+  bool cache = false;
+  for (const auto& m : load("vlc").mounts)
+    cache = cache || (m.host == "/var/cache/fontconfig" && m.read_only);
+  CHECK(cache);
+}
