@@ -42,7 +42,14 @@ Commands define_commands(CLI::App& app, Args& a) {
   c.kill = app.add_subcommand("kill", "send a signal to the app");
   c.kill->add_option("name", a.name)->required();
   c.kill->add_option("signal", a.signal);
-  c.exec = app.add_subcommand("exec", "run a command in a running box");
+  c.exec = app.add_subcommand(
+      "exec", "run a command in a running box: boxapp exec [OPTIONS] NAME COMMAND [ARGS...]");
+  c.exec->add_flag("-t,--tty", a.exec.tty, "give it a terminal (default: when ours is one)");
+  c.exec->add_flag("-d,--detach", a.exec.detach, "return once it runs");
+  c.exec->add_option("-e,--env", a.exec.env, "K=V added to its environment (repeatable)")
+      ->allow_extra_args(false);
+  c.exec->add_option("-w,--workdir", a.exec.workdir, "its working directory (default: the box's)");
+  c.exec->add_option("-u,--user", a.exec.user, "UID[:GID] (default: the box's user)");
   c.exec->add_option("name", a.name)->required();
   c.exec->prefix_command();  // everything after NAME is the command, its options included
   c.rm = app.add_subcommand("rm", "remove stopped boxes");

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "run/boxes.hpp"
+
 namespace boxapp_cli {
 
 struct Args {
@@ -14,6 +16,7 @@ struct Args {
   bool detach = false, rm = false, as_json = false, force = false, all = false, follow = false;
   int grace = 10;
   int tail = -1;  // logs --tail N; -1: all
+  boxapp::ExecRequest exec;
 };
 
 // The subcommands, to dispatch on once parsed.

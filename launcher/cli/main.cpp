@@ -144,7 +144,12 @@ int dispatch(const Commands& c, const Args& a) {
   if (*c.kill)
     return boxapp::box_runtime().kill(boxapp::box_id(a.name), boxrt::parse_signal(a.signal), false),
            0;
-  if (*c.exec) return boxapp::exec_in_box(a.name, c.exec->remaining());
+  if (*c.exec) {
+    boxapp::ExecRequest e = a.exec;
+    e.command = c.exec->remaining();
+    e.terminal = e.tty || (!e.detach && ::isatty(0) && ::isatty(1));
+    return boxapp::exec_in_box(a.name, e);
+  }
   if (*c.logs) return print_logs(a);
   if (*c.rm) return boxapp::remove_boxes(a.names, a.force, a.grace), 0;
   if (*c.show) {

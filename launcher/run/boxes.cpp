@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "host/box_paths.hpp"
@@ -129,15 +130,48 @@ void remove_boxes(const std::vector<std::string>& names, bool force, int grace_s
   }
 }
 
-int exec_in_box(const std::string& name, const std::vector<std::string>& command) {
-  if (command.empty())
-    throw boxrt::Error("exec: give a command to run in " + boxrt::backquoted(name));
+namespace {
+
+// UID[:GID], numbers, as the box's id maps know them.
+void set_user(oci::Process& p, const std::string& spec) {
+  const size_t colon = spec.find(':');
+  auto number = [&](const std::string& s) {
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+      throw boxrt::Error("exec --user: expected UID or UID:GID (numbers), not " + backquoted(spec));
+    return static_cast<uint32_t>(std::stoul(s));
+  };
+  p.user->uid = number(spec.substr(0, colon));
+  if (colon != std::string::npos) p.user->gid = number(spec.substr(colon + 1));
+}
+
+}  // namespace
+
+int exec_in_box(const std::string& name, const ExecRequest& r) {
+  if (r.command.empty())
+    throw boxrt::Error("exec: give a command to run in " + backquoted(name) +
+                       ": boxapp exec [OPTIONS] NAME COMMAND [ARGS...]");
   boxrt::Runtime rt = box_runtime();
+  const std::string id = box_id(name);
+  if (!rt.store().exists(id)) throw boxrt::Error("no box " + backquoted(name));
   boxrt::ExecOptions o;
-  o.process = rt.default_exec_process(box_id(name));
-  o.process.args = command;
-  o.process.terminal = ::isatty(0) && ::isatty(1);
-  return rt.exec(box_id(name), o);
+  o.process = rt.default_exec_process(id);
+  o.process.args = r.command;
+  o.process.terminal = r.terminal;
+  o.detach = r.detach;
+  for (const auto& kv : r.env) {
+    if (kv.find('=') == std::string::npos)
+      throw boxrt::Error("exec --env: expected K=V, not " + backquoted(kv));
+    // Replacing the box's own value, not shadowed by it.
+    const std::string key = kv.substr(0, kv.find('=') + 1);
+    auto& env = *o.process.env;
+    env.erase(std::remove_if(env.begin(), env.end(),
+                             [&](const std::string& e) { return e.rfind(key, 0) == 0; }),
+              env.end());
+    env.push_back(kv);
+  }
+  if (!r.workdir.empty()) o.process.cwd = r.workdir;
+  if (!r.user.empty()) set_user(o.process, r.user);
+  return rt.exec(id, o);
 }
 
 }  // namespace boxapp

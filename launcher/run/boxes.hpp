@@ -22,8 +22,17 @@ void stop_boxes(const std::vector<std::string>& names, int grace_s);
 // Removes stopped boxes; with `force`, running ones too, stopped first as stop_boxes does.
 void remove_boxes(const std::vector<std::string>& names, bool force, int grace_s);
 
-// Runs `command` in the running box with the box's own identity and environment, on the
-// caller's terminal when there is one; its exit status.
-int exec_in_box(const std::string& name, const std::vector<std::string>& command);
+// What `boxapp exec` runs, as podman exec takes it.
+struct ExecRequest {
+  std::vector<std::string> command;
+  bool tty = false;       // -t: asked for a terminal
+  bool terminal = false;  // give it one (the caller's, through a pty)
+  bool detach = false;
+  std::vector<std::string> env;  // K=V, added to the box's
+  std::string workdir, user;     // user: UID[:GID]
+};
+// Runs the command in the running box with the box's own identity and environment but what
+// the request changes; its exit status (0 once it runs, detached).
+int exec_in_box(const std::string& name, const ExecRequest& request);
 
 }  // namespace boxapp

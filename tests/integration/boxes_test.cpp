@@ -213,3 +213,35 @@ args = ["-c", "seq 1 400000; echo the-end"]
   CHECK(!boxrt::path_exists(log));
   CHECK(!boxrt::path_exists(log + ".1"));
 }
+
+TEST_CASE("boxapp exec takes podman exec's -e, -w, -u, -d and -t") {
+  Launcher boxapp;
+  boxapp.profile("sleeper", "[app]\ncommand = \"sleep\"\nargs = [\"60\"]\n");
+  REQUIRE(boxapp({"run", "-d", "sleeper"}).status == 0);
+  Result r = boxapp({"exec", "-e", "FOO=bar", "-e", "HOME=/elsewhere", "-w", "/tmp", "sleeper",
+                     "sh", "-c", "echo $FOO $HOME; pwd"});
+  CHECK(r.status == 0);
+  CHECK(r.out == "bar /elsewhere\n/tmp\n");
+  const std::string ids = std::to_string(::getuid()) + ":" + std::to_string(::getgid());
+  CHECK(boxapp({"exec", "-u", ids, "sleeper", "id", "-u"}).out ==
+        std::to_string(::getuid()) + "\n");
+  Result bad = boxapp({"exec", "-u", "alice", "sleeper", "true"});
+  CHECK(bad.status == 1);
+  CHECK(bad.err == "boxapp: exec --user: expected UID or UID:GID (numbers), not `alice`\n");
+  // -d returns while it runs.
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(boxapp({"exec", "-d", "sleeper", "sh", "-c", "sleep 1; echo done > /tmp/flag"}).status ==
+        0);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(boxapp({"exec", "sleeper", "cat", "/tmp/flag"}).out == "done\n");
+  // -t: a terminal, though ours is a pipe.
+  CHECK(
+      contains(boxapp({"exec", "-t", "sleeper", "sh", "-c", "test -t 0 && echo tty"}).out, "tty"));
+  Result none = boxapp({"exec", "sleeper"});
+  CHECK(none.status == 1);
+  CHECK(none.err ==
+        "boxapp: exec: give a command to run in `sleeper`: boxapp exec [OPTIONS] "
+        "NAME COMMAND [ARGS...]\n");
+  boxapp({"rm", "-f", "sleeper"});
+}
