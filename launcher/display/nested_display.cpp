@@ -51,6 +51,7 @@ pid_t start_xephyr(int number, const std::string& xauthority) {
 
 [[noreturn]] void keeper_main(int fd, const std::string& xauthority) {
   ::setsid();
+  boxrt::set_process_title("boxapp-display");
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "util/error.hpp"
+#include "util/proc.hpp"
 #include "util/sys.hpp"
 
 namespace boxapp {
@@ -33,6 +34,7 @@ int open_log(const std::string& path) {
 // The logger: pipe → file, rotated at the cap. Runs in the forked child until EOF.
 [[noreturn]] void log_main(int in, const std::string& path) {
   ::setsid();
+  boxrt::set_process_title("boxapp-log");
   int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   for (int fd = 0; fd < 3; ++fd)
     if (fd != in) ::dup2(null, fd);

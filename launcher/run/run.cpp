@@ -37,6 +37,7 @@ void remove_when_done(boxrt::Runtime& rt, const std::string& name) {
   pid_t child = ::fork();
   if (child != 0) return;
   ::setsid();
+  boxrt::set_process_title("boxapp-rm");
   int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   for (int fd = 0; fd < 3; ++fd)
     ::dup2(null, fd);

@@ -17,6 +17,7 @@
 #include "sound/pulse.hpp"
 #include "sound/sound_socket.hpp"
 #include "util/fd_passing.hpp"
+#include "util/proc.hpp"
 #include "util/sys.hpp"
 #include "util/unix_socket.hpp"
 
@@ -187,7 +188,7 @@ void sound_broker_main(const std::string& session_dir, int ready_fd) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   for (int sig : {SIGINT, SIGHUP, SIGQUIT, SIGPIPE})
     ::signal(sig, SIG_IGN);
-  ::prctl(PR_SET_NAME, "boxapp-sound");
+  boxrt::set_process_title("boxapp-sound");
   // Nothing of the launcher's but the ready pipe.
   if (ready_fd > 3) ::close_range(3, static_cast<unsigned>(ready_fd) - 1, 0);
   ::close_range(static_cast<unsigned>(ready_fd) + 1, ~0U, 0);

@@ -106,7 +106,7 @@ bool session_dir_gone(int watch) {
     ::dup2(0, 2);
   }
   (void)!::chdir("/");
-  ::prctl(PR_SET_NAME, "boxapp-session");
+  set_process_title("boxapp-session");
   // The caller may have blocked signals it forwards (the launcher does): the session must
   // still go on SIGTERM.
   sigset_t none;

@@ -1,10 +1,13 @@
 #include "util/proc.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -49,6 +52,34 @@ std::optional<ProcStat> read_proc_stat(pid_t pid) {
     return std::nullopt;
   st.start_time = start;
   return st;
+}
+
+void set_process_title(const char* title) {
+  ::prctl(PR_SET_NAME, title);
+  // ps -o args shows the argv area of our memory (/proc/self/stat fields 48 and 49): the
+  // forked helper's is its parent's command line until it is written over.
+  int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char buf[1024];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return;
+  buf[n] = '\0';
+  char* p = std::strrchr(buf, ')');
+  if (!p) return;
+  unsigned long long start = 0, end = 0;
+  int field = 2;
+  char* save = nullptr;
+  for (char* tok = ::strtok_r(p + 1, " ", &save); tok; tok = ::strtok_r(nullptr, " ", &save)) {
+    ++field;
+    if (field == 48) start = std::strtoull(tok, nullptr, 10);
+    if (field == 49) end = std::strtoull(tok, nullptr, 10);
+  }
+  if (start == 0 || end <= start) return;
+  char* area = reinterpret_cast<char*>(start);
+  const size_t room = static_cast<size_t>(end - start);
+  std::memset(area, 0, room);
+  std::memcpy(area, title, std::min(std::strlen(title), room - 1));
 }
 
 bool is_same_live_process(pid_t pid, uint64_t start_time) {

@@ -32,4 +32,8 @@ int parse_signal(const std::string& name);
 // Inode of /proc/PID/ns/NAME (which namespace a process is in), or 0.
 uint64_t namespace_inode(pid_t pid, const char* name);
 
+// A forked helper's name, as ps shows it (comm, and args: the argv area, truncated to the
+// room the parent's command line left).
+void set_process_title(const char* title);
+
 }  // namespace boxrt

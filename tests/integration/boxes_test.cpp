@@ -245,3 +245,21 @@ TEST_CASE("boxapp exec takes podman exec's -e, -w, -u, -d and -t") {
         "NAME COMMAND [ARGS...]\n");
   boxapp({"rm", "-f", "sleeper"});
 }
+
+TEST_CASE("helper processes show as what they are in ps, not as the command that forked them") {
+  Launcher boxapp;
+  boxapp.profile("sleeper", "[app]\ncommand = \"sleep\"\nargs = [\"60\"]\n");
+  REQUIRE(boxapp({"run", "-d", "--name", "titled", "sleeper"}).status == 0);
+  std::set<std::string> titles;
+  bool stale = false;
+  for (const auto& [pid, p] : all_processes()) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string args((std::istreambuf_iterator<char>(f)), {});
+    if (args.find(std::string("run\0-d\0--name\0titled", 21)) != std::string::npos) stale = true;
+    titles.insert(args.substr(0, args.find('\0')));
+  }
+  CHECK_FALSE(stale);
+  CHECK(titles.count("boxapp-session"));
+  CHECK(titles.count("boxapp-log"));
+  boxapp({"rm", "-f", "titled"});
+}
