@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "profile/profile.hpp"
@@ -60,6 +61,8 @@ Commands define_commands(CLI::App& app, Args& a) {
   c.logs->add_option("name", a.name)->required();
   c.logs->add_flag("-f,--follow", a.follow, "keep printing until the box stops");
   c.logs->add_option("-n,--tail", a.tail, "only the last N lines");
+  c.inspect = app.add_subcommand("inspect", "a box's record, spec, mounts and grants, as JSON");
+  c.inspect->add_option("name", a.name)->required();
   c.doctor = app.add_subcommand("doctor", "what this host gives boxes, and fixes");
   c.profiles = app.add_subcommand("profiles", "list, show, check and edit profiles");
   c.profiles->require_subcommand(0, 1);
@@ -73,9 +76,9 @@ Commands define_commands(CLI::App& app, Args& a) {
 }
 
 bool is_foreign_command(const std::string& word) {
-  static const std::set<std::string> words = {
-      "attach", "create", "help",    "images", "info",  "inspect", "list",    "ls",
-      "pause",  "pull",   "restart", "start",  "stats", "top",     "unpause", "version"};
+  static const std::set<std::string> words = {"attach", "create", "help",  "images",  "info",
+                                              "list",   "ls",     "pause", "pull",    "restart",
+                                              "start",  "stats",  "top",   "unpause", "version"};
   if (!words.count(word)) return false;
   try {
     boxapp::find_profile(word);
@@ -85,13 +88,13 @@ bool is_foreign_command(const std::string& word) {
   }
 }
 
-std::vector<std::string> command_line(int argc, char** argv) {
+std::vector<std::string> command_line(CLI::App& app, int argc, char** argv) {
   std::vector<std::string> list(argv + 1, argv + argc);
-  const std::set<std::string> commands = {"run",    "spec", "ps",      "stop",     "kill",
-                                          "exec",   "rm",   "logs",    "profiles", "doctor",
-                                          "--help", "-h",   "--debug", "-v",       "--version"};
-  if (!list.empty() && !commands.count(list[0]) && list[0][0] != '-')
-    list.insert(list.begin(), "run");
+  const auto subs = app.get_subcommands([](CLI::App*) { return true; });
+  const bool is_command = !list.empty() && std::any_of(subs.begin(), subs.end(), [&](CLI::App* s) {
+    return s->check_name(list[0]);
+  });
+  if (!list.empty() && list[0][0] != '-' && !is_command) list.insert(list.begin(), "run");
   return {list.rbegin(), list.rend()};
 }
 

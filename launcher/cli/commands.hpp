@@ -21,14 +21,14 @@ struct Args {
 
 // The subcommands, to dispatch on once parsed.
 struct Commands {
-  CLI::App *run, *spec, *ps, *stop, *kill, *exec, *rm, *logs, *doctor, *profiles, *show, *check,
-      *edit;
+  CLI::App *run, *spec, *ps, *stop, *kill, *exec, *rm, *logs, *inspect, *doctor, *profiles, *show,
+      *check, *edit;
 };
 
 Commands define_commands(CLI::App& app, Args& a);
 
 // `boxapp APP [-- ARGS]` is `boxapp run APP` for short; reversed, as CLI11 takes it.
-std::vector<std::string> command_line(int argc, char** argv);
+std::vector<std::string> command_line(CLI::App& app, int argc, char** argv);
 
 // A word other container tools have as a command (list, logs, stats...) that is no command
 // of ours: said so, rather than "no profile", unless a profile has that name.

@@ -12,6 +12,7 @@
 #include "run/box_log.hpp"
 #include "run/box_runtime.hpp"
 #include "run/boxes.hpp"
+#include "run/inspect.hpp"
 #include "run/prepare.hpp"
 #include "run/run.hpp"
 #include "util/error.hpp"
@@ -83,10 +84,10 @@ int print_ps(bool as_json, bool all) {
 }
 
 int print_profiles() {
-  std::printf("%-16s %-48s %s\n", "NAME", "DESCRIPTION", "FROM");
+  std::printf("%-16s %-9s %-48s %s\n", "NAME", "INSTALLED", "DESCRIPTION", "FROM");
   for (const auto& p : boxapp::list_profiles())
-    std::printf("%-16s %-48s %s\n", p.name.c_str(), p.description.substr(0, 48).c_str(),
-                p.dir.c_str());
+    std::printf("%-16s %-9s %-48s %s\n", p.name.c_str(), p.installed ? "yes" : "no",
+                p.description.substr(0, 48).c_str(), p.dir.c_str());
   return 0;
 }
 
@@ -151,6 +152,7 @@ int dispatch(const Commands& c, const Args& a) {
     return boxapp::exec_in_box(a.name, e);
   }
   if (*c.logs) return print_logs(a);
+  if (*c.inspect) return std::printf("%s\n", boxapp::inspect_box(a.name).dump(2).c_str()), 0;
   if (*c.rm) return boxapp::remove_boxes(a.names, a.force, a.grace), 0;
   if (*c.show) {
     std::printf("%s", boxapp::merged_profile_toml(boxapp::find_profile(a.target)).c_str());
@@ -178,7 +180,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    app.parse(boxapp_cli::command_line(argc, argv));
+    app.parse(boxapp_cli::command_line(app, argc, argv));
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

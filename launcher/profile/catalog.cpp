@@ -33,7 +33,9 @@ std::vector<ProfileEntry> list_profiles() {
       if (!seen.insert(n).second) continue;  // an earlier directory's profile wins
       ProfileEntry p{n, "", dir};
       try {
-        p.description = load_profile(dir + "/" + n + ".toml").description;
+        const Profile loaded = load_profile(dir + "/" + n + ".toml");
+        p.description = loaded.description;
+        p.installed = !find_command(loaded, HostFacts{}).empty();
       } catch (const boxrt::Error& e) {
         p.description = std::string("(broken: ") + e.what() + ")";
       }

@@ -9,6 +9,7 @@ namespace boxapp {
 
 struct ProfileEntry {
   std::string name, description, dir;  // description: "(broken: why)" when it won't load
+  bool installed = false;              // its command is in the host image
 };
 // One entry per name, an earlier directory's profile hiding a later one's, sorted by name
 // within each directory.

@@ -263,3 +263,33 @@ TEST_CASE("helper processes show as what they are in ps, not as the command that
   CHECK(titles.count("boxapp-log"));
   boxapp({"rm", "-f", "titled"});
 }
+
+TEST_CASE("boxapp inspect: the box's record, spec, mounts and grants as JSON") {
+  Launcher boxapp;
+  boxapp.profile("seen", R"([app]
+command = "sleep"
+args = ["60"]
+[home]
+mode = "persist"
+)");
+  REQUIRE(boxapp({"run", "-d", "seen"}).status == 0);
+  Result r = boxapp({"inspect", "seen"});
+  REQUIRE(r.status == 0);
+  json j = json::parse(r.out);
+  CHECK(j["name"] == "seen");
+  CHECK(j["app"] == "seen");
+  CHECK(j["status"] == "running");
+  CHECK(j["pid"].get<int>() > 0);
+  CHECK(j["home"] == boxapp.data_home() + "/boxapp/seen/home");
+  CHECK(j["ip"].is_null());
+  CHECK(boxrt::path_exists(j["spec"].get<std::string>()));
+  CHECK(j["grants"]["network"] == "none");
+  CHECK(j["grants"]["sound"] == false);
+  CHECK(j["grants"]["display"].is_null());
+  bool home_mount = false;
+  for (const auto& m : j["mounts"])
+    home_mount = home_mount || m["source"] == boxapp.data_home() + "/boxapp/seen/home";
+  CHECK(home_mount);
+  CHECK(boxapp({"inspect", "nobody"}).err == "boxapp: no box `nobody`\n");
+  boxapp({"rm", "-f", "seen"});
+}

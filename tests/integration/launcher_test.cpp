@@ -266,10 +266,13 @@ TEST_CASE("profiles: list with origins, show merged, edit a copy of your own") {
   boxapp.profile("listed",
                  "# listed: a test profile\n[app]\ndescription = \"in the list\"\n"
                  "command = \"true\"\n[display]\nmode = \"none\"\n");
+  boxapp.profile("absent", "[app]\ndescription = \"not here\"\ncommand = \"no-such-app\"\n");
   Result list = boxapp({"profiles"});
   CHECK(list.status == 0);
-  CHECK(contains(list.out, "listed"));
-  CHECK(contains(list.out, "in the list"));
+  CHECK(contains(list.out, "NAME             INSTALLED DESCRIPTION"));
+  // Installed: its command is in the host image.
+  CHECK(contains(list.out, "absent           no        not here"));
+  CHECK(contains(list.out, "listed           yes       in the list"));
   CHECK(contains(boxapp({"profiles", "show", "listed"}).out, "mode = 'none'"));
   testing::TempDir config;
   Result edit = run_process({"/usr/bin/env", "XDG_CONFIG_HOME=" + config.path(), "EDITOR=cat",
