@@ -12,6 +12,7 @@
 #include "host/box_paths.hpp"
 #include "ns/idmap.hpp"
 #include "sound/pulse.hpp"
+#include "util/proc.hpp"
 #include "util/sys.hpp"
 
 namespace boxapp {
@@ -226,6 +227,19 @@ void add_controllers(const boxrt::CgroupHost& host, std::vector<Finding>& out) {
         "this host keeps them on cgroup v1; boot with systemd.unified_cgroup_hierarchy=1");
 }
 
+// What works on this machine: systemd's delegated scopes where systemd runs, else a
+// subtree root hands over.
+std::string delegation_fix() {
+  if (boxrt::path_exists("/run/systemd/system"))
+    return "run boxapp in a delegated scope: systemd-run --user --scope -p Delegate=yes boxapp ...";
+  const std::string uid = std::to_string(boxrt::host_uid());
+  return "this machine runs no systemd: as root, mkdir /sys/fs/cgroup/user-" + uid +
+         " and chown -R " + uid +
+         " it (and its cgroup.procs' parent's), then start boxapp "
+         "from a shell moved into it (echo $$ > /sys/fs/cgroup/user-" +
+         uid + "/cgroup.procs)";
+}
+
 void check_cgroups(std::vector<Finding>& out) {
   auto host = boxrt::find_cgroup_host();
   if (!host)
@@ -235,7 +249,7 @@ void check_cgroups(std::vector<Finding>& out) {
     add(out, Level::note, "cgroups",
         "no part of the cgroup v2 tree at " + host->mount +
             " is yours: profile limits are not applied",
-        "run boxapp in a delegated scope: systemd-run --user --scope -p Delegate=yes boxapp ...");
+        delegation_fix());
   else
     add_controllers(*host, out);
 }

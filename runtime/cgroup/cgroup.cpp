@@ -16,6 +16,7 @@
 
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/proc.hpp"
 #include "util/sys.hpp"
 
 namespace boxrt {
@@ -137,7 +138,7 @@ bool wait_events(const std::string& dir, const std::string& want, int timeout_ms
 
 std::string no_delegation_reason(const CgroupHost& host) {
   std::string why = "no part of the cgroup v2 tree at " + backquoted(host.mount) +
-                    " is delegated to uid " + std::to_string(::getuid());
+                    " is delegated to uid " + std::to_string(host_uid());
   if (!v1_controllers().empty()) why += " (this host keeps its controllers on cgroup v1)";
   return why;
 }

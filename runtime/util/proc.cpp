@@ -54,6 +54,20 @@ std::optional<ProcStat> read_proc_stat(pid_t pid) {
   return st;
 }
 
+uid_t host_uid() {
+  const uid_t inside = ::getuid();
+  std::optional<std::string> map = try_read_file("/proc/self/uid_map");
+  unsigned long first = 0, outer = 0, count = 0;
+  for (size_t at = 0; map && at < map->size();) {
+    const size_t nl = std::min(map->find('\n', at), map->size());
+    if (std::sscanf(map->substr(at, nl - at).c_str(), "%lu %lu %lu", &first, &outer, &count) == 3 &&
+        inside >= first && inside - first < count)
+      return static_cast<uid_t>(outer + (inside - first));
+    at = nl + 1;
+  }
+  return inside;
+}
+
 void set_process_title(const char* title) {
   ::prctl(PR_SET_NAME, title);
   // ps -o args shows the argv area of our memory (/proc/self/stat fields 48 and 49): the

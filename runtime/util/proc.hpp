@@ -32,6 +32,10 @@ int parse_signal(const std::string& name);
 // Inode of /proc/PID/ns/NAME (which namespace a process is in), or 0.
 uint64_t namespace_inode(pid_t pid, const char* name);
 
+// Our uid as the parent user namespace knows it: the user's own, where the session's user
+// namespace (ns/session.hpp) makes us uid 0 or another id.
+uid_t host_uid();
+
 // A forked helper's name, as ps shows it (comm, and args: the argv area, truncated to the
 // room the parent's command line left).
 void set_process_title(const char* title);

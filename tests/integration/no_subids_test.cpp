@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "harness.hpp"
+#include "launcher_harness.hpp"
 #include "ns/idmap.hpp"
 #include "util/sys.hpp"
 
@@ -64,4 +65,23 @@ TEST_CASE("without subordinate ids, other host ids and supplementary groups are 
         "boxapp-runtime: process.user.additionalGids: setgroups is denied in this user namespace "
         "(it was mapped without newgidmap: install uidmap and get an /etc/subgid range)\n");
   CHECK(rt.leftovers().empty());
+}
+
+// scripts/test runs these outside any delegated cgroup.
+TEST_CASE("no delegated cgroup: the warning names the user's own uid, doctor a fix that works here",
+          "[nosubid]") {
+  if (has_subids()) return;
+  Launcher boxapp;
+  boxapp.profile("limited", "[app]\ncommand = \"true\"\n[resources]\nmemory = \"64M\"\n");
+  Result r = boxapp({"run", "limited"});
+  CHECK(r.status == 0);
+  INFO(r.err);
+  // Not uid 0, as the session's user namespace sees us.
+  CHECK(contains(r.err, "is delegated to uid " + std::to_string(own_uid())));
+  Result doctor = boxapp({"doctor"});
+  if (boxrt::path_exists("/run/systemd/system"))
+    CHECK(contains(doctor.out, "systemd-run --user --scope -p Delegate=yes"));
+  else
+    CHECK(contains(doctor.out, "this machine runs no systemd: as root, mkdir /sys/fs/cgroup/user-" +
+                                   std::to_string(own_uid())));
 }
