@@ -227,6 +227,15 @@ void read_simple_sections(Section& s, Profile& p) {
   if (const toml::table* t = s.table("image")) {
     Section img(*t, "image", s.origin());
     p.image = img.choice("type", {"host"}).value_or("host");
+    p.etc = img.choice("etc", {"host", "minimal"}).value_or("host") == "minimal" ? EtcMode::minimal
+                                                                                 : EtcMode::host;
+    p.etc_files = img.strings("etc_files");
+    for (size_t i = 0; i < p.etc_files.size(); ++i) {
+      const std::string& f = p.etc_files[i];
+      if (f.empty() || f[0] == '/' || f.find("..") != std::string::npos)
+        img.fail(*t->get("etc_files"), "etc_files",
+                 "expected names under /etc such as \"chromium.d\", not \"" + f + "\"");
+    }
     img.finish();
   }
   if (const toml::table* t = s.table("display")) {

@@ -13,6 +13,7 @@ enum class Display { none, x11, x11_isolated, wayland, automatic };
 enum class Audio { none, pulseaudio };
 enum class HomeMode { tmpfs, persist };
 enum class NetworkMode { none, host, bridge };
+enum class EtcMode { host, minimal };
 
 struct MountEntry {
   std::string host, container;  // ${...} expanded at compile time
@@ -42,6 +43,8 @@ struct Profile {
   std::map<std::string, std::string> env;
   // [image]
   std::string image = "host";
+  EtcMode etc = EtcMode::host;
+  std::vector<std::string> etc_files;  // etc = "minimal": more of the host's /etc, by name
   // [display], [audio]
   Display display = Display::none;
   Audio audio = Audio::none;

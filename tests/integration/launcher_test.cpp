@@ -315,3 +315,29 @@ args = ["-c", "ls /var/cache/fontconfig | grep -c cache; touch /var/cache/fontco
   CHECK(r.out != "0\nro\n");
   CHECK(contains(r.out, "ro\n"));
 }
+
+TEST_CASE("[image] etc = \"minimal\": what apps read of /etc, and none of the host's users") {
+  Launcher boxapp;
+  boxapp.profile("minetc", R"([app]
+command = "/bin/sh"
+args = ["-c", "cut -d: -f1 /etc/passwd | tr '\\n' ' '; echo; id -un; getent hosts localhost | cut -c1-9; test -e /etc/ssl/certs/ca-certificates.crt && echo certs; test -e /etc/fstab || echo no-fstab; test -e /etc/shadow || echo no-shadow; test -e /etc/debian_version && echo extra"]
+[image]
+etc = "minimal"
+etc_files = ["debian_version"]
+)");
+  Result r = boxapp({"run", "minetc"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const char* user = std::getenv("USER");
+  CHECK(r.out == std::string("root ") + (user ? user : "") + " nobody \n" + (user ? user : "") +
+                     "\n127.0.0.1\ncerts\nno-fstab\nno-shadow\nextra\n");
+  // The host's full /etc, by default.
+  boxapp.profile(
+      "hostetc",
+      "[app]\ncommand = \"/bin/sh\"\nargs = [\"-c\", \"test -e /etc/fstab && echo fstab\"]\n");
+  CHECK(boxapp({"run", "hostetc"}).out == "fstab\n");
+  boxapp.profile("badetc", "[app]\ncommand = \"true\"\n[image]\netc_files = [\"../shadow\"]\n");
+  CHECK(contains(
+      boxapp({"run", "badetc"}).err,
+      "image.etc_files: expected names under /etc such as \"chromium.d\", not \"../shadow\""));
+}
