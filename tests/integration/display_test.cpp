@@ -327,3 +327,59 @@ mode = "x11-isolated"
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   CHECK(::access(nested.c_str(), F_OK) != 0);
 }
+
+TEST_CASE("a second `boxapp chrome URL` opens the URL in the running Chromium and returns") {
+  for (const char* tool : {"/usr/bin/Xvfb", "/usr/bin/xauth", "/usr/bin/xwd", "/usr/bin/chromium",
+                           "/usr/bin/pulseaudio"})
+    if (!have(tool)) {
+      WARN(std::string("not checked: ") + tool + " is not installed (scripts/setup)");
+      return;
+    }
+  PulseDaemon pulse;
+  const std::string home = pulse.dir(), xauthority = home + "/Xauthority";
+  Xvfb x(xauthority);
+  REQUIRE(::mkdir((home + "/Downloads").c_str(), 0755) == 0);
+  std::ofstream(home + "/Downloads/green.html")
+      << "<html><body style='margin:0;background:#00ff00'></body></html>";
+  std::ofstream(home + "/Downloads/blue.html")
+      << "<html><body style='margin:0;background:#0000ff'></body></html>";
+  std::vector<std::string> env = pulse.env();
+  env.push_back("DISPLAY=" + x.display());
+  env.push_back("XAUTHORITY=" + xauthority);
+  auto boxapp = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = env;
+    argv.push_back(boxapp_bin());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv, "", 60);
+  };
+  auto share_of = [&](uint32_t colour) {
+    std::vector<std::string> argv = env;
+    for (const char* a : {"/usr/bin/xwd", "-root", "-silent", "-display"})
+      argv.push_back(a);
+    argv.push_back(x.display());
+    return share_of_colour(run_process(argv).out, colour);
+  };
+  auto wait_for = [&](uint32_t colour) {
+    double share = 0;
+    for (int i = 0; i < 60 && share < 0.9; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      share = share_of(colour);
+    }
+    return share;
+  };
+  Result started = boxapp({"run", "-d", "chrome", "--", "--kiosk", "--no-first-run",
+                           "--disable-gpu", "file://" + home + "/Downloads/green.html"});
+  INFO(started.err);
+  REQUIRE(started.status == 0);
+  CHECK(wait_for(0x00ff00) >= 0.9);
+  // The second launch: Chromium in the box hands the URL to the running browser and exits.
+  auto t0 = std::chrono::steady_clock::now();
+  Result again = boxapp({"chrome", "--", "--kiosk", "file://" + home + "/Downloads/blue.html"});
+  INFO(again.err);
+  CHECK(again.status == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));
+  CHECK(wait_for(0x0000ff) >= 0.9);
+  Result ps = boxapp({"ps", "--json"});
+  CHECK(json::parse(ps.out).size() == 1);
+  boxapp({"rm", "-f", "chrome"});
+}
