@@ -83,6 +83,7 @@ void stop_boxes(const std::vector<std::string>& names, int grace_s) {
   std::vector<Stopping> boxes;
   for (const auto& name : names) {
     const std::string id = box_id(name);
+    if (!rt.store().exists(id)) throw boxrt::Error("no box " + backquoted(name));
     auto v = rt.state(id);
     if (v.state.status == oci::Status::stopped || !v.state.pid) continue;
     boxrt::unique_fd pidfd = boxrt::open_pidfd(*v.state.pid);

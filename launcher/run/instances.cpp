@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include "util/error.hpp"
 
 namespace boxapp {
@@ -49,21 +52,43 @@ int hand_over(boxrt::Runtime& rt, const std::string& name, const Profile& p, con
   return rt.exec(box_id(name), o);
 }
 
-void refuse_shared_home(boxrt::Runtime& rt, const std::string& name, const oci::Spec& spec) {
-  if (!spec.annotations || !spec.annotations->count(kHomeAnnotation)) return;
-  const std::string& home = spec.annotations->at(kHomeAnnotation);
+namespace {
+
+// The running box that binds `home`, if one does.
+std::optional<std::string> box_using(boxrt::Runtime& rt, const std::string& home) {
   for (const auto& v : rt.list()) {
     if (v.state.status == oci::Status::stopped || !v.state.annotations) continue;
     const auto it = v.state.annotations->find(kHomeAnnotation);
-    if (it == v.state.annotations->end() || it->second != home) continue;
-    // Two browsers on one profile directory corrupt it.
-    throw Error("box " + backquoted(box_name_of_id(v.state.id)) + " uses the home " + home +
+    if (it != v.state.annotations->end() && it->second == home) return box_name_of_id(v.state.id);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<boxrt::FileLock> claim_home(boxrt::Runtime& rt, const std::string& name,
+                                          const oci::Spec& spec) {
+  if (!spec.annotations || !spec.annotations->count(kHomeAnnotation)) return std::nullopt;
+  const std::string& home = spec.annotations->at(kHomeAnnotation);
+  const std::string& app = spec.annotations->at("org.boxapp.app");
+  // Two browsers on one profile directory corrupt it.
+  auto refuse = [&](const std::string& user) {
+    throw Error("box " + backquoted(user) + " uses the home " + home +
                 " already: a second box of it needs an instance of its own (boxapp run "
                 "--instance NAME " +
-                spec.annotations->at("org.boxapp.app") + "), or stop " +
-                backquoted(box_name_of_id(v.state.id)) + " first (box " + backquoted(name) +
+                app + "), or stop " + backquoted(user) + " first (box " + backquoted(name) +
                 " not started)");
-  }
+  };
+  if (auto user = box_using(rt, home)) refuse(*user);
+  // A detached start holds the lock for milliseconds, a foreground box for its life.
+  std::optional<boxrt::FileLock> lock;
+  for (int i = 0; i < 40 && !(lock = boxrt::FileLock::try_acquire(home + ".lock")); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (auto user = box_using(rt, home)) refuse(*user);  // the one that started meanwhile
+  if (!lock)
+    throw Error("the home " + home + " is in use by a box that is starting: try again (box " +
+                backquoted(name) + " not started)");
+  return lock;
 }
 
 }  // namespace boxapp

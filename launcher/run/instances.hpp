@@ -5,9 +5,11 @@
 // share a persistent home.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "lifecycle/runtime.hpp"
+#include "util/lock_file.hpp"
 #include "oci/spec.hpp"
 #include "profile/profile.hpp"
 #include "run/run.hpp"
@@ -27,7 +29,10 @@ BoxChoice choose_box(boxrt::Runtime& rt, const Profile& profile, const std::stri
 int hand_over(boxrt::Runtime& rt, const std::string& name, const Profile& profile,
               const RunRequest& request);
 
-// Throws when another running box has the persistent home this spec binds.
-void refuse_shared_home(boxrt::Runtime& rt, const std::string& name, const oci::Spec& spec);
+// Throws when another running box has the persistent home this spec binds. Else the home's
+// lock, to hold until the box is recorded (detached) or gone (in the foreground): two starts
+// at once can't both pass, and a foreground box's home is taken for as long as it runs.
+std::optional<boxrt::FileLock> claim_home(boxrt::Runtime& rt, const std::string& name,
+                                          const oci::Spec& spec);
 
 }  // namespace boxapp

@@ -114,7 +114,7 @@ RunResult run_box(const RunRequest& r) {
   po.terminal = r.terminal;
   po.nested_display = nested ? nested->display() : "";
   PreparedBox c = prepare_box(std::move(profile), std::move(host), po);
-  refuse_shared_home(rt, result.name, c.spec);
+  std::optional<boxrt::FileLock> home_lock = claim_home(rt, result.name, c.spec);
   boxrt::CreateOptions o;
   o.bundle = bundle;
   o.spec = &c.spec;
@@ -129,7 +129,8 @@ RunResult run_box(const RunRequest& r) {
   };
   result.status = rt.run(box_id(result.name), o, r.detach, /*keep=*/false);
   keep_bundle = r.detach;
-  log.reset();  // the box holds it now
+  log.reset();        // the box holds it now
+  home_lock.reset();  // the box is recorded: its annotation says whose home it is
   if (r.detach && r.remove_when_done) remove_when_done(rt, result.name);
   return result;
 }

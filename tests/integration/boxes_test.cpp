@@ -132,6 +132,7 @@ args = ["-c", "(trap '' TERM; exec sleep 60) & trap 'exit 0' TERM; while :; do s
   CHECK(neither.status == 1);
   CHECK(neither.err ==
         "boxapp: stop: name the boxes to stop, or give --all for every running one\n");
+  CHECK(boxapp({"stop", "ghost"}).err == "boxapp: no box `ghost`\n");
   CHECK(boxapp({"rm", "one", "two", "three"}).status == 0);
   CHECK(json::parse(boxapp({"ps", "-a", "--json"}).out).empty());
 }

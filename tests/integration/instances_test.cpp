@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "harness.hpp"
 #include "launcher_harness.hpp"
@@ -95,4 +96,28 @@ mode = "persist"
   // Another instance is fine.
   CHECK(boxapp({"run", "-d", "many@two"}).status == 0);
   boxapp({"rm", "-f", "many", "many@two"});
+}
+
+TEST_CASE("two boxes started at once on one persistent home: one runs, one is refused") {
+  Launcher boxapp;
+  boxapp.profile("many", R"([app]
+command = "sleep"
+args = ["60"]
+single_instance = false
+[home]
+mode = "persist"
+)");
+  for (int round = 0; round < 3; ++round) {
+    Result a, b;
+    std::thread other([&] { b = boxapp({"run", "-d", "--name", "b", "many"}); });
+    a = boxapp({"run", "-d", "--name", "a", "many"});
+    other.join();
+    INFO(a.err << b.err);
+    CHECK((a.status == 0) != (b.status == 0));
+    CHECK(contains(a.err + b.err, "already: a second box of it needs an instance of its own"));
+    CHECK(json::parse(boxapp({"ps", "--json"}).out).size() == 1);
+    boxapp({"rm", "-f", "a", "b"});
+    boxapp({"rm", "-f", "a"});
+    boxapp({"rm", "-f", "b"});
+  }
 }
