@@ -320,17 +320,22 @@ TEST_CASE("[image] etc = \"minimal\": what apps read of /etc, and none of the ho
   Launcher boxapp;
   boxapp.profile("minetc", R"([app]
 command = "/bin/sh"
-args = ["-c", "cut -d: -f1 /etc/passwd | tr '\\n' ' '; echo; id -un; getent hosts localhost | cut -c1-9; test -e /etc/ssl/certs/ca-certificates.crt && echo certs; test -e /etc/fstab || echo no-fstab; test -e /etc/shadow || echo no-shadow; test -e /etc/debian_version && echo extra"]
+args = ["-c", "cut -d: -f1 /etc/passwd | tr '\\n' ' '; echo; id -un; getent hosts localhost | cut -c1-9; test -e /etc/ssl/certs/ca-certificates.crt && echo certs; test -e /etc/fstab || echo no-fstab; test -e /etc/shadow || echo no-shadow; test -e /etc/debian_version && echo extra; ls /etc/alternatives | wc -l; ls /etc/ssl/certs | wc -l"]
 [image]
 etc = "minimal"
 etc_files = ["debian_version"]
 )");
   Result r = boxapp({"run", "minetc"});
   INFO(r.err);
+  // The copy holds every entry of the host's, symlinks as symlinks.
+  auto count = [](const std::string& dir) {
+    return run_process({"/bin/sh", "-c", "ls " + dir + " | wc -l"}).out;
+  };
   REQUIRE(r.status == 0);
   const char* user = std::getenv("USER");
   CHECK(r.out == std::string("root ") + (user ? user : "") + " nobody \n" + (user ? user : "") +
-                     "\n127.0.0.1\ncerts\nno-fstab\nno-shadow\nextra\n");
+                     "\n127.0.0.1\ncerts\nno-fstab\nno-shadow\nextra\n" +
+                     count("/etc/alternatives") + count("/etc/ssl/certs"));
   // The host's full /etc, by default.
   boxapp.profile(
       "hostetc",
