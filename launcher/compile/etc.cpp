@@ -63,25 +63,27 @@ std::string group_of(const HostFacts& h) {
   return group + "nogroup:x:65534:\n";
 }
 
-void add_stat(std::string& sig, const std::string& path) {
+// Whether it is a directory.
+bool add_stat(std::string& sig, const std::string& path) {
   struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) return;
+  if (::lstat(path.c_str(), &st) != 0) return false;
   sig += path + ' ' + std::to_string(st.st_ino) + ' ' + std::to_string(st.st_size) + ' ' +
-         std::to_string(st.st_mtim.tv_sec) + '.' + std::to_string(st.st_mtim.tv_nsec) + ' ' +
-         std::to_string(st.st_ctim.tv_sec) + '\n';
+         std::to_string(st.st_mtim.tv_sec) + '.' + std::to_string(st.st_mtim.tv_nsec) + '\n';
+  return S_ISDIR(st.st_mode);
 }
 
-// What the copy is made of: each source and, for a directory, its entries (a file changed
-// in place two levels down is not seen; packages replace files, which is). A hash of it
-// names the version.
+// What the copy is made of, cheaply, for every start: each source, and for a directory its
+// subdirectories. A directory's mtime changes when an entry is added, removed or replaced
+// (packages and editors replace files), so that sees a change two levels down; a file
+// rewritten in place below the top is not seen. A hash of it names the version.
 std::string etc_signature(const HostFacts& h, const std::vector<std::string>& names) {
   std::string sig = passwd_of(h) + group_of(h);
   for (const auto& name : names) {
     const std::string path = "/etc/" + name;
-    add_stat(sig, path);
+    if (!add_stat(sig, path)) continue;
     DIR* d = ::opendir(path.c_str());
     while (auto* e = d ? ::readdir(d) : nullptr)
-      if (e->d_name[0] != '.') add_stat(sig, path + "/" + e->d_name);
+      if (e->d_type == DT_DIR && e->d_name[0] != '.') add_stat(sig, path + "/" + e->d_name);
     if (d) ::closedir(d);
   }
   return sig;
