@@ -1,7 +1,9 @@
 #include "launch/sync.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -12,7 +14,11 @@ namespace boxrt {
 
 void send_msg(int sync_fd, SyncMsg msg) {
   char c = static_cast<char>(msg);
-  check(::write(sync_fd, &c, 1), "signal the container process");
+  if (::send(sync_fd, &c, 1, MSG_NOSIGNAL) == 1) return;
+  const int err = errno;
+  // The child is gone: it failed, and its error waits in our end of the socket.
+  if (err == EPIPE || err == ECONNRESET) expect_msg(sync_fd, SyncMsg::error, "during setup");
+  throw sys_error(err, "signal the container process");
 }
 
 void expect_msg(int sync_fd, SyncMsg want, const char* when) {

@@ -151,3 +151,18 @@ TEST_CASE("the host network and abstract sockets: a box of its own network can't
   CHECK(leaky.status == 1);
   CHECK(contains(leaky.err, "\"x11-isolated\" with network.mode = \"host\" is not isolated"));
 }
+
+TEST_CASE("a box that fails while it is set up says why, in the foreground as detached") {
+  Launcher boxapp;
+  boxapp.profile("badtarget",
+                 "[app]\ncommand = \"true\"\n[[mounts]]\nhost = \"/tmp\"\n"
+                 "container = \"/usr/nonexistent-dir\"\n");
+  for (bool detach : {false, true}) {
+    Result r = boxapp(detach ? std::vector<std::string>{"run", "-d", "badtarget"}
+                             : std::vector<std::string>{"run", "badtarget"});
+    CHECK(r.status == 1);
+    // It once said only "signal the container process: Broken pipe" in the foreground.
+    CHECK(r.err == "boxapp: mount target /usr/nonexistent-dir: Read-only file system\n");
+    CHECK(!boxrt::path_exists(bundles_dir() + "/badtarget"));
+  }
+}
