@@ -50,6 +50,58 @@ double share_of_colour(const std::string& xwd, uint32_t rgb) {
   return all ? static_cast<double>(hits) / static_cast<double>(all) : 0;
 }
 
+// The shipped chrome profile's desktop: Xvfb with a cookie, a PulseAudio (the profile has
+// sound), and a Downloads folder (the profile shares it) for the pages to show.
+struct ChromeDesktop {
+  PulseDaemon pulse;
+  std::string home = pulse.dir(), xauthority = home + "/Xauthority";
+  Xvfb x{xauthority};
+  std::vector<std::string> env;
+
+  ChromeDesktop() {
+    REQUIRE(::mkdir((home + "/Downloads").c_str(), 0755) == 0);
+    env = pulse.env();
+    env.push_back("DISPLAY=" + x.display());
+    env.push_back("XAUTHORITY=" + xauthority);
+  }
+  // A page of one colour in Downloads; its file:// URL.
+  std::string page(const std::string& name, const std::string& css_colour) const {
+    const std::string path = home + "/Downloads/" + name + ".html";
+    std::ofstream(path) << "<html><body style='margin:0;background:" << css_colour
+                        << "'></body></html>";
+    return "file://" + path;
+  }
+  Result boxapp(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = env;
+    argv.push_back(boxapp_bin());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv, "", 60);
+  }
+  // The share of the screen in that colour once it reaches 0.9, or after 30 s.
+  double wait_for(uint32_t colour) const {
+    double share = 0;
+    for (int i = 0; i < 60 && share < 0.9; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      std::vector<std::string> argv = env;
+      for (const char* a : {"/usr/bin/xwd", "-root", "-silent", "-display"})
+        argv.push_back(a);
+      argv.push_back(x.display());
+      share = share_of_colour(run_process(argv).out, colour);
+    }
+    return share;
+  }
+};
+
+bool have_chrome_desktop() {
+  for (const char* tool : {"/usr/bin/Xvfb", "/usr/bin/xauth", "/usr/bin/xwd", "/usr/bin/chromium",
+                           "/usr/bin/pulseaudio"})
+    if (!have(tool)) {
+      WARN(std::string("not checked: ") + tool + " is not installed (scripts/setup)");
+      return false;
+    }
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("an X11 app in a box reaches the display with only that display's cookie") {
@@ -93,47 +145,20 @@ mode = "none"
 }
 
 TEST_CASE("chromium in a box, with its own sandbox, paints a page on the display") {
-  for (const char* tool : {"/usr/bin/Xvfb", "/usr/bin/xauth", "/usr/bin/xwd", "/usr/bin/chromium",
-                           "/usr/bin/pulseaudio"})
-    if (!have(tool)) {
-      WARN(std::string("not checked: ") + tool + " is not installed (scripts/setup)");
-      return;
-    }
-  PulseDaemon pulse;  // the shipped chrome profile has sound
-  const std::string home = pulse.dir(), xauthority = home + "/Xauthority";
-  Xvfb x(xauthority);
-  REQUIRE(::mkdir((home + "/Downloads").c_str(), 0755) == 0);
-  // A page the box can read (the profile shares Downloads) that paints the window green.
-  const std::string page = home + "/Downloads/green.html";
-  std::ofstream(page) << "<html><body style='margin:0;background:#00ff00'></body></html>";
-  std::vector<std::string> env = pulse.env();
-  env.push_back("DISPLAY=" + x.display());
-  env.push_back("XAUTHORITY=" + xauthority);
-  auto boxapp = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv = env;
-    argv.push_back(boxapp_bin());
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(argv, "", 60);
-  };
+  if (!have_chrome_desktop()) return;
+  ChromeDesktop d;
+  const std::string green = d.page("green", "#00ff00");
   // The shipped profile, unchanged: no --no-sandbox. Chromium refuses to run without a
   // working sandbox, so a painted page is the proof that its namespaces work in the box.
-  Result started = boxapp({"run", "-d", "--name", "shot", "chrome", "--", "--kiosk",
-                           "--no-first-run", "--disable-gpu", "file://" + page});
+  Result started = d.boxapp({"run", "-d", "--name", "shot", "chrome", "--", "--kiosk",
+                             "--no-first-run", "--disable-gpu", green});
   INFO(started.err);
   REQUIRE(started.status == 0);
-  double green = 0;
-  for (int i = 0; i < 60 && green < 0.9; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    std::vector<std::string> argv = env;
-    for (const char* a : {"/usr/bin/xwd", "-root", "-silent", "-display"})
-      argv.push_back(a);
-    argv.push_back(x.display());
-    green = share_of_colour(run_process(argv).out, 0x00ff00);
-  }
-  Result ps = boxapp({"ps"});
-  boxapp({"rm", "-f", "shot"});
+  const double share = d.wait_for(0x00ff00);
+  Result ps = d.boxapp({"ps"});
+  d.boxapp({"rm", "-f", "shot"});
   INFO(ps.out);
-  CHECK(green >= 0.9);
+  CHECK(share >= 0.9);
 }
 
 TEST_CASE("boxapp doctor reports the display, the sound server and what to fix") {
@@ -329,57 +354,21 @@ mode = "x11-isolated"
 }
 
 TEST_CASE("a second `boxapp chrome URL` opens the URL in the running Chromium and returns") {
-  for (const char* tool : {"/usr/bin/Xvfb", "/usr/bin/xauth", "/usr/bin/xwd", "/usr/bin/chromium",
-                           "/usr/bin/pulseaudio"})
-    if (!have(tool)) {
-      WARN(std::string("not checked: ") + tool + " is not installed (scripts/setup)");
-      return;
-    }
-  PulseDaemon pulse;
-  const std::string home = pulse.dir(), xauthority = home + "/Xauthority";
-  Xvfb x(xauthority);
-  REQUIRE(::mkdir((home + "/Downloads").c_str(), 0755) == 0);
-  std::ofstream(home + "/Downloads/green.html")
-      << "<html><body style='margin:0;background:#00ff00'></body></html>";
-  std::ofstream(home + "/Downloads/blue.html")
-      << "<html><body style='margin:0;background:#0000ff'></body></html>";
-  std::vector<std::string> env = pulse.env();
-  env.push_back("DISPLAY=" + x.display());
-  env.push_back("XAUTHORITY=" + xauthority);
-  auto boxapp = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv = env;
-    argv.push_back(boxapp_bin());
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(argv, "", 60);
-  };
-  auto share_of = [&](uint32_t colour) {
-    std::vector<std::string> argv = env;
-    for (const char* a : {"/usr/bin/xwd", "-root", "-silent", "-display"})
-      argv.push_back(a);
-    argv.push_back(x.display());
-    return share_of_colour(run_process(argv).out, colour);
-  };
-  auto wait_for = [&](uint32_t colour) {
-    double share = 0;
-    for (int i = 0; i < 60 && share < 0.9; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      share = share_of(colour);
-    }
-    return share;
-  };
-  Result started = boxapp({"run", "-d", "chrome", "--", "--kiosk", "--no-first-run",
-                           "--disable-gpu", "file://" + home + "/Downloads/green.html"});
+  if (!have_chrome_desktop()) return;
+  ChromeDesktop d;
+  const std::string green = d.page("green", "#00ff00"), blue = d.page("blue", "#0000ff");
+  Result started =
+      d.boxapp({"run", "-d", "chrome", "--", "--kiosk", "--no-first-run", "--disable-gpu", green});
   INFO(started.err);
   REQUIRE(started.status == 0);
-  CHECK(wait_for(0x00ff00) >= 0.9);
+  CHECK(d.wait_for(0x00ff00) >= 0.9);
   // The second launch: Chromium in the box hands the URL to the running browser and exits.
   auto t0 = std::chrono::steady_clock::now();
-  Result again = boxapp({"chrome", "--", "--kiosk", "file://" + home + "/Downloads/blue.html"});
+  Result again = d.boxapp({"chrome", "--", "--kiosk", blue});
   INFO(again.err);
   CHECK(again.status == 0);
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));
-  CHECK(wait_for(0x0000ff) >= 0.9);
-  Result ps = boxapp({"ps", "--json"});
-  CHECK(json::parse(ps.out).size() == 1);
-  boxapp({"rm", "-f", "chrome"});
+  CHECK(d.wait_for(0x0000ff) >= 0.9);
+  CHECK(json::parse(d.boxapp({"ps", "--json"}).out).size() == 1);
+  d.boxapp({"rm", "-f", "chrome"});
 }
