@@ -89,10 +89,12 @@ RunResult run_box(const RunRequest& r) {
   const std::string bundle = bundle_dir(runtime_dir, result.name);
   boxrt::make_dirs(bundle, 0700);
   // The bundle lives as long as the box: a run that fails, or ends in the foreground, takes
-  // it along (the box is removed then too).
+  // it along (the box is removed then too), and a failed detached run its log.
   bool keep_bundle = false;
   boxrt::ScopeExit drop_bundle([&] {
-    if (!keep_bundle) remove_bundle_dir(runtime_dir, result.name);
+    if (keep_bundle) return;
+    remove_bundle_dir(runtime_dir, result.name);
+    if (r.detach) remove_box_log(result.name);
   });
   // The box's sound socket is asked for first: the sound server makes it while the box is
   // compiled and set up. The app starts once it's there.

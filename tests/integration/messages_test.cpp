@@ -164,5 +164,6 @@ TEST_CASE("a box that fails while it is set up says why, in the foreground as de
     // It once said only "signal the container process: Broken pipe" in the foreground.
     CHECK(r.err == "boxapp: mount target /usr/nonexistent-dir: Read-only file system\n");
     CHECK(!boxrt::path_exists(bundles_dir() + "/badtarget"));
+    CHECK(boxapp({"logs", "badtarget"}).err == "boxapp: no box `badtarget`\n");
   }
 }
