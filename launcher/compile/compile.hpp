@@ -63,11 +63,10 @@ void compile_security(const Profile& p, oci::Spec& s);
 void compile_resources(const Profile& p, oci::Spec& s);
 void compile_hooks(const Profile& p, oci::Spec& s);
 
-// [image] etc = "minimal" (compile/etc.cpp): its mounts, and its passwd and group, made in
-// the box's own directory.
-void compile_minimal_etc(const Profile& p, const HostFacts& h, const CompileOptions& o,
-                         std::vector<oci::Mount>& mounts);
-void prepare_minimal_etc(const Profile& p, const HostFacts& h, const CompileOptions& o);
+// [image] etc = "minimal" (compile/etc.cpp): its mounts, and the user's copy of the host's
+// files with a passwd and group of the box's own, made again when they change.
+void compile_minimal_etc(const Profile& p, const HostFacts& h, std::vector<oci::Mount>& mounts);
+void prepare_minimal_etc(const Profile& p, const HostFacts& h);
 
 // Creates the host image's root at `dir`: the top-level symlinks, nothing else (the
 // runtime makes the mount points).

@@ -149,16 +149,13 @@ std::vector<std::string> etc_names(const Profile& p) {
 
 }  // namespace
 
-void compile_minimal_etc(const Profile& p, const HostFacts& h, const CompileOptions& o,
-                         std::vector<oci::Mount>& m) {
-  (void)o;
+void compile_minimal_etc(const Profile& p, const HostFacts& h, std::vector<oci::Mount>& m) {
   m.push_back(bind_mount(current_etc(p, h), "/etc", true));
   if (h.path_exists(std::string("/etc/") + kLiveEtc))
     m.push_back(bind_mount(std::string("/etc/") + kLiveEtc, std::string("/etc/") + kLiveEtc, true));
 }
 
-void prepare_minimal_etc(const Profile& p, const HostFacts& h, const CompileOptions& o) {
-  (void)o;
+void prepare_minimal_etc(const Profile& p, const HostFacts& h) {
   const std::vector<std::string> names = etc_names(p);
   const std::string dir = etc_versions_dir(h);
   const std::string name = hex_hash(etc_signature(h, names));

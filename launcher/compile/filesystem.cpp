@@ -39,7 +39,7 @@ void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptio
   // The host image: the system's directories, read-only.
   for (const auto& dir : h.root_dirs)
     if (dir != "etc" || p.etc == EtcMode::host) m.push_back(bind_mount("/" + dir, "/" + dir, true));
-  if (p.etc == EtcMode::minimal) compile_minimal_etc(p, h, o, m);
+  if (p.etc == EtcMode::minimal) compile_minimal_etc(p, h, m);
   m.push_back(make_mount(h.xdg_runtime_dir, "tmpfs", "tmpfs",
                          {"nosuid", "nodev", "mode=700", "uid=" + std::to_string(h.uid),
                           "gid=" + std::to_string(h.gid)}));

@@ -31,7 +31,7 @@ PreparedBox prepare_box(Profile profile, HostFacts host, const PrepareOptions& p
   prepare_host_rootfs(po.rootfs, c.host);
   prepare_app_data(c.profile, c.host);
   boxrt::make_dirs(po.box_dir, 0700);
-  if (c.profile.etc == EtcMode::minimal) prepare_minimal_etc(c.profile, c.host, o);
+  if (c.profile.etc == EtcMode::minimal) prepare_minimal_etc(c.profile, c.host);
   // The user's Downloads folder, as xdg-user-dirs makes it, when the app may share it.
   if (c.profile.downloads) boxrt::make_dirs(c.host.downloads, 0755);
   // The nested server's keeper writes its own cookie there.
