@@ -22,6 +22,15 @@ args = ["-c", "echo first >> /tmp/calls; exec sleep 60"]
 mode = "persist"
 )";
 
+// Several boxes allowed, but one persistent home.
+const char* kMany = R"([app]
+command = "sleep"
+args = ["60"]
+single_instance = false
+[home]
+mode = "persist"
+)";
+
 }  // namespace
 
 TEST_CASE("a second `boxapp APP ARGS` hands the arguments to the running box and returns") {
@@ -75,14 +84,7 @@ TEST_CASE("instances: APP@NAME and --instance get a home, machine-id and hostnam
 
 TEST_CASE("a second box on a persistent home in use is refused, and leaves nothing") {
   Launcher boxapp;
-  // Several boxes allowed, but one persistent home.
-  boxapp.profile("many", R"([app]
-command = "sleep"
-args = ["60"]
-single_instance = false
-[home]
-mode = "persist"
-)");
+  boxapp.profile("many", kMany);
   REQUIRE(boxapp({"run", "-d", "many"}).status == 0);
   Result second = boxapp({"run", "-d", "many"});
   CHECK(second.status == 1);
@@ -91,8 +93,7 @@ mode = "persist"
                           "its own (boxapp run --instance NAME many), or stop `many` first (box "
                           "`many-2` not started)\n");
   CHECK(json::parse(boxapp({"ps", "-a", "--json"}).out).size() == 1);
-  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
-  CHECK(!boxrt::path_exists(std::string(xdg ? xdg : "") + "/boxapp/bundles/many-2"));
+  CHECK(!boxrt::path_exists(boxapp.bundle_dir("many-2")));
   // Another instance is fine.
   CHECK(boxapp({"run", "-d", "many@two"}).status == 0);
   boxapp({"rm", "-f", "many", "many@two"});
@@ -100,13 +101,7 @@ mode = "persist"
 
 TEST_CASE("two boxes started at once on one persistent home: one runs, one is refused") {
   Launcher boxapp;
-  boxapp.profile("many", R"([app]
-command = "sleep"
-args = ["60"]
-single_instance = false
-[home]
-mode = "persist"
-)");
+  boxapp.profile("many", kMany);
   for (int round = 0; round < 3; ++round) {
     Result a, b;
     std::thread other([&] { b = boxapp({"run", "-d", "--name", "b", "many"}); });

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -38,6 +39,11 @@ class Launcher {
     return run_process(command(std::move(args)), "", timeout_s);
   }
   std::string data_home() const { return data_ / "share"; }
+  // Where boxapp keeps a box's bundle (under the test's XDG_RUNTIME_DIR).
+  static std::string bundle_dir(const std::string& box) {
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    return std::string(xdg ? xdg : "/nonexistent") + "/boxapp/bundles/" + box;
+  }
 
  private:
   testing::TempDir dir_, data_;

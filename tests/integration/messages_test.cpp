@@ -14,15 +14,6 @@
 
 using namespace itest;
 
-namespace {
-
-std::string bundles_dir() {
-  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
-  return std::string(xdg ? xdg : "/nonexistent") + "/boxapp/bundles";
-}
-
-}  // namespace
-
 TEST_CASE("a command that is nowhere in the host image: an error at run, a warning at check") {
   Launcher boxapp;
   boxapp.profile("missing", "[app]\ncommand = \"no-such-program\"\n");
@@ -32,7 +23,7 @@ TEST_CASE("a command that is nowhere in the host image: an error at run, a warni
                      ": app.command: `no-such-program` is not in the host image (not on the "
                      "box's PATH /usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin): "
                      "is it installed?\n");
-  CHECK(!boxrt::path_exists(bundles_dir() + "/missing"));
+  CHECK(!boxrt::path_exists(Launcher::bundle_dir("missing")));
   // The image may be another when it runs: check only warns.
   Result check = boxapp({"profiles", "check", boxapp.file("missing")});
   CHECK(check.status == 0);
@@ -111,8 +102,8 @@ required = true
   Result needy = without_server({"run", "needy"});
   CHECK(needy.status == 1);
   CHECK(contains(needy.err, "(no socket at /nonexistent/pulse/native) (audio.required = true)"));
-  CHECK(!boxrt::path_exists(bundles_dir() + "/needy"));
-  CHECK(!boxrt::path_exists(bundles_dir() + "/player"));
+  CHECK(!boxrt::path_exists(Launcher::bundle_dir("needy")));
+  CHECK(!boxrt::path_exists(Launcher::bundle_dir("player")));
 }
 
 TEST_CASE("the host network and abstract sockets: a box of its own network can't reach them") {
@@ -163,7 +154,7 @@ TEST_CASE("a box that fails while it is set up says why, in the foreground as de
     CHECK(r.status == 1);
     // It once said only "signal the container process: Broken pipe" in the foreground.
     CHECK(r.err == "boxapp: mount target /usr/nonexistent-dir: Read-only file system\n");
-    CHECK(!boxrt::path_exists(bundles_dir() + "/badtarget"));
+    CHECK(!boxrt::path_exists(Launcher::bundle_dir("badtarget")));
     CHECK(boxapp({"logs", "badtarget"}).err == "boxapp: no box `badtarget`\n");
   }
 }
