@@ -49,10 +49,9 @@ oci::Spec compile_profile(const Profile& p, const HostFacts& h, const CompileOpt
       {"user", std::nullopt, {}}, {"mount", std::nullopt, {}}, {"pid", std::nullopt, {}},
       {"ipc", std::nullopt, {}},  {"uts", std::nullopt, {}},   {"cgroup", std::nullopt, {}}};
   s.annotations = std::map<std::string, std::string>{
-      {"org.boxapp.app", p.name}, {"org.boxapp.box", box_name(p)}, {"org.boxapp.profile", p.file}};
+      {kAppAnnotation, p.name}, {kBoxAnnotation, box_name(p)}, {kProfileAnnotation, p.file}};
   // The home only one box at a time may use (run/run.cpp refuses a second).
-  if (p.home == HomeMode::persist)
-    (*s.annotations)["org.boxapp.home"] = app_data_dir(p, h) + "/home";
+  if (p.home == HomeMode::persist) (*s.annotations)[kHomeAnnotation] = app_data_dir(p, h) + "/home";
   compile_process(p, h, o, s);
   compile_filesystem(p, h, o, s);
   compile_display(p, h, o, s);

@@ -26,6 +26,12 @@ struct CompileOptions {
   std::string nested_display;
 };
 
+// The annotations a box's spec carries, which ps, inspect and later runs read back.
+constexpr const char* kAppAnnotation = "org.boxapp.app";          // the profile's app name
+constexpr const char* kBoxAnnotation = "org.boxapp.box";          // APP or APP@INSTANCE
+constexpr const char* kProfileAnnotation = "org.boxapp.profile";  // the profile's file
+constexpr const char* kHomeAnnotation = "org.boxapp.home";        // a persistent home it binds
+
 // Throws naming the profile field when the profile asks for what this host can't give
 // (a display server that isn't running, a device that isn't there).
 oci::Spec compile_profile(const Profile& profile, const HostFacts& host,

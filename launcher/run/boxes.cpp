@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "compile/compile.hpp"
 #include "host/box_paths.hpp"
 #include "profile/profile.hpp"
 #include "run/box_log.hpp"
@@ -26,8 +27,8 @@ std::vector<BoxInfo> list_boxes(bool all) {
     if (!all && v.state.status == oci::Status::stopped) continue;
     BoxInfo b;
     b.name = box_name_of_id(v.state.id);
-    if (v.state.annotations && v.state.annotations->count("org.boxapp.app"))
-      b.app = v.state.annotations->at("org.boxapp.app");
+    if (v.state.annotations && v.state.annotations->count(kAppAnnotation))
+      b.app = v.state.annotations->at(kAppAnnotation);
     b.pid = v.state.pid.value_or(0);
     b.status = std::string(oci::to_string(v.state.status));
     b.created = v.state.extra.value("created", "");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "compile/compile.hpp"
 #include "host/box_paths.hpp"
 #include "profile/profile.hpp"
 #include "run/box_runtime.hpp"
@@ -66,13 +67,13 @@ json inspect_box(const std::string& name) {
   auto annotation = [&](const char* key) { return a.count(key) ? a.at(key) : std::string(); };
   const std::string spec_path = bundle_dir(runtime_dir, name) + "/config.json";
   json out = {{"name", name},
-              {"app", annotation("org.boxapp.app")},
+              {"app", annotation(kAppAnnotation)},
               {"status", std::string(oci::to_string(v.state.status))},
               {"pid", v.state.pid.value_or(0)},
               {"created", v.state.extra.value("created", "")},
-              {"profile", annotation("org.boxapp.profile")},
+              {"profile", annotation(kProfileAnnotation)},
               {"spec", spec_path},
-              {"home", a.count("org.boxapp.home") ? json(a.at("org.boxapp.home")) : json("tmpfs")},
+              {"home", a.count(kHomeAnnotation) ? json(a.at(kHomeAnnotation)) : json("tmpfs")},
               // An address of its own comes with bridge networking (boxapp-netns).
               {"ip", nullptr}};
   if (!boxrt::path_exists(spec_path)) return out;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "compile/compile.hpp"
 #include "util/error.hpp"
 
 namespace boxapp {
@@ -12,8 +13,6 @@ namespace {
 
 using boxrt::backquoted;
 using boxrt::Error;
-
-constexpr const char* kHomeAnnotation = "org.boxapp.home";
 
 // Running; a stopped box of that name is cleared away (false).
 bool running_or_clear(boxrt::Runtime& rt, const std::string& name) {
@@ -70,7 +69,7 @@ std::optional<boxrt::FileLock> claim_home(boxrt::Runtime& rt, const std::string&
                                           const oci::Spec& spec) {
   if (!spec.annotations || !spec.annotations->count(kHomeAnnotation)) return std::nullopt;
   const std::string& home = spec.annotations->at(kHomeAnnotation);
-  const std::string& app = spec.annotations->at("org.boxapp.app");
+  const std::string& app = spec.annotations->at(kAppAnnotation);
   // Two browsers on one profile directory corrupt it.
   auto refuse = [&](const std::string& user) {
     throw Error("box " + backquoted(user) + " uses the home " + home +
