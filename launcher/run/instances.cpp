@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "compile/compile.hpp"
+#include "run/boxes.hpp"
 #include "util/error.hpp"
 
 namespace boxapp {
@@ -40,15 +41,13 @@ BoxChoice choose_box(boxrt::Runtime& rt, const Profile& p, const std::string& ex
   }
 }
 
-int hand_over(boxrt::Runtime& rt, const std::string& name, const Profile& p, const RunRequest& r) {
-  boxrt::ExecOptions o;
-  o.process = rt.default_exec_process(box_id(name));
-  oci::StringList args = {p.command};
-  if (r.args) args.insert(args.end(), r.args->begin(), r.args->end());
-  o.process.args = args;
-  o.process.terminal = r.terminal;
-  o.detach = r.detach;
-  return rt.exec(box_id(name), o);
+int hand_over(const std::string& name, const Profile& p, const RunRequest& r) {
+  ExecRequest e;
+  e.command = {p.command};
+  if (r.args) e.command.insert(e.command.end(), r.args->begin(), r.args->end());
+  e.terminal = r.terminal;
+  e.detach = r.detach;
+  return exec_in_box(name, e);
 }
 
 namespace {

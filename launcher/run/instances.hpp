@@ -9,10 +9,10 @@
 #include <string>
 
 #include "lifecycle/runtime.hpp"
-#include "util/lock_file.hpp"
 #include "oci/spec.hpp"
 #include "profile/profile.hpp"
 #include "run/run.hpp"
+#include "util/lock_file.hpp"
 
 namespace boxapp {
 
@@ -26,8 +26,7 @@ BoxChoice choose_box(boxrt::Runtime& rt, const Profile& profile, const std::stri
 
 // The app's command, with the request's arguments, run in the running box; its exit status
 // (0 at once when detached).
-int hand_over(boxrt::Runtime& rt, const std::string& name, const Profile& profile,
-              const RunRequest& request);
+int hand_over(const std::string& name, const Profile& profile, const RunRequest& request);
 
 // Throws when another running box has the persistent home this spec binds. Else the home's
 // lock, to hold until the box is recorded (detached) or gone (in the foreground): two starts

@@ -76,7 +76,7 @@ RunResult run_box(const RunRequest& r) {
   const BoxChoice choice = choose_box(rt, profile, r.name);
   result.name = choice.name;
   if (choice.hand_over) {
-    result.status = hand_over(rt, result.name, profile, r);
+    result.status = hand_over(result.name, profile, r);
     return result;
   }
   // Detached, its output goes to its log, not to our caller's terminal or pipe.
