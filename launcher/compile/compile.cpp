@@ -3,6 +3,7 @@
 #include "compile/compile.hpp"
 
 #include "compile/spec_parts.hpp"
+#include "init/plan.hpp"
 #include "util/error.hpp"
 
 namespace boxapp {
@@ -52,6 +53,9 @@ oci::Spec compile_profile(const Profile& p, const HostFacts& h, const CompileOpt
       {kAppAnnotation, p.name}, {kBoxAnnotation, box_name(p)}, {kProfileAnnotation, p.file}};
   // The home only one box at a time may use (run/run.cpp refuses a second).
   if (p.home == HomeMode::persist) (*s.annotations)[kHomeAnnotation] = app_data_dir(p, h) + "/home";
+  // A pid 1 that reaps orphans and hears SIGTERM for the app: the runtime's own, a fork
+  // where an init binary in front of the app (catatonit) would cost an execve.
+  if (p.init) s.annotations->emplace(boxrt::kReaperAnnotation, "1");
   compile_process(p, h, o, s);
   compile_filesystem(p, h, o, s);
   compile_display(p, h, o, s);

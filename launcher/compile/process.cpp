@@ -43,9 +43,7 @@ void compile_process(const Profile& p, const HostFacts& h, const CompileOptions&
   proc.user = oci::User{};
   proc.user->uid = h.uid;
   proc.user->gid = h.gid;
-  oci::StringList args;
-  if (p.init && !h.init_binary.empty()) args = {h.init_binary, "--"};
-  args.push_back(p.command);
+  oci::StringList args = {p.command};
   const auto& extra = o.args ? *o.args : p.args;
   args.insert(args.end(), extra.begin(), extra.end());
   proc.args = args;

@@ -18,9 +18,6 @@
 
 namespace boxapp {
 
-// Static, so it runs in any image; the host image shares it at the same path.
-constexpr const char* kInitBinary = "/usr/bin/catatonit";
-
 namespace {
 
 std::string env(const char* name, const std::string& fallback = "") {
@@ -132,7 +129,6 @@ HostFacts gather_host_facts() {
   if (boxrt::path_exists(xauth)) h.xauthority = xauth;
   h.x_cookie = display_cookie(h.display, h.xauthority);
   h.has_machine_id = boxrt::path_exists("/etc/machine-id");
-  if (boxrt::path_exists(kInitBinary)) h.init_binary = kInitBinary;
   if (std::string w = env("WAYLAND_DISPLAY"); !w.empty()) {
     std::string sock = w[0] == '/' ? w : h.xdg_runtime_dir + "/" + w;
     if (boxrt::path_exists(sock)) h.wayland_display = sock;

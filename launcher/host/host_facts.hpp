@@ -36,10 +36,6 @@ struct HostFacts {
   // box a socket of its own).
   std::optional<XauthEntry> x_cookie;
   std::string pulse_cookie;
-  // The box's pid 1, which reaps orphans and passes signals on to the app (a pid 1 that
-  // installed no handler never sees SIGTERM): Debian's catatonit, as podman --init uses.
-  // Empty when the host lacks it.
-  std::string init_binary;
   bool has_machine_id = false;  // /etc/machine-id, which each box sees one of its own in place of
   // Top-level host directories the host image shares, and those that are symlinks
   // (merged /usr: bin -> usr/bin) to recreate in the image's root.

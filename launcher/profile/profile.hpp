@@ -33,7 +33,7 @@ struct Profile {
   // [app]
   std::string name, description, command, workdir, icon;
   std::vector<std::string> args, categories, mime_types;
-  bool init = true;  // a reaper as pid 1 (HostFacts::init_binary); false: the app is pid 1
+  bool init = true;  // the runtime's reaper as pid 1 (kReaperAnnotation); false: the app is
   // A second `boxapp APP` while APP's box runs: its arguments go to the app in that box.
   bool single_instance = true;
   // `boxapp APP@NAME`, `run --instance NAME`: a box of its own, with its own home,

@@ -57,10 +57,6 @@ void remove_when_done(boxrt::Runtime& rt, const std::string& name) {
 void check_runnable(const Profile& p, const HostFacts& h) {
   check_display_isolation(p);
   if (find_command(p, h).empty()) throw Error(command_missing(p));
-  if (p.init && h.init_binary.empty())
-    boxrt::log_warning("no catatonit on this host: " + p.name +
-                       " runs as pid 1, which reaps no orphaned processes and gets no SIGTERM "
-                       "unless it handles it (install catatonit, or set app.init = false)");
 }
 
 }  // namespace

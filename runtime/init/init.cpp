@@ -44,13 +44,17 @@ void reset_signals() {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
+}  // namespace
+
 // Past the start point: `run` still listens on the sync socket; after `create` the parent
 // is gone and `start` reads the start socket, so the error goes there.
-[[noreturn]] void fail_after_start(InitContext& ctx, int status) {
+void fail_after_start(InitContext& ctx, int status) {
   if (ctx.sync_fd >= 0) report_and_exit(ctx, status);
   if (ctx.start_fd >= 0) (void)!::send(ctx.start_fd, &ctx.error, sizeof ctx.error, MSG_NOSIGNAL);
   ::_exit(status);
 }
+
+namespace {
 
 bool run_hook_list(InitContext& ctx, const std::vector<HookStep>& hooks, int state_fd,
                    const char* kind) {
@@ -153,6 +157,7 @@ void init_main(InitContext& ctx) {
   // runc runs them.
   if (!set_exec_labels(ctx) || !load_seccomp_last(ctx) || !run_start_hooks(ctx))
     fail_after_start(ctx, 1);
+  if (ctx.plan->reaper) exec_under_reaper(ctx);
   ::execve(ctx.exe, ctx.plan->argv.data(), ctx.plan->envp.data());
   init_fail(ctx, errno, "exec %s", ctx.exe);
   fail_after_start(ctx, 127);

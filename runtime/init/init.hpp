@@ -18,7 +18,7 @@ struct InitContext {
   int console_fd = -1;       // connected console socket, or -1
   int stdio[3] = {-1, -1, -1};  // the process's stdin/stdout/stderr, if not ours
   int start_fd = -1;         // `start`'s connection once started; closed by execve
-  // create: the init's own namespaces, for `exec` before `start` (keep_namespaces).
+  // create, or with a reaper: the init's own namespaces, for `exec` (keep_namespaces).
   int ns_fds[kNamespaceKinds] = {};
   int ns_flags[kNamespaceKinds] = {};
   size_t ns_count = 0;
@@ -59,7 +59,7 @@ bool join_network(InitContext& ctx);  // before the first sysfs mount (mount_all
 bool create_devices(InitContext& ctx);
 bool link_dev_entries(InitContext& ctx);
 bool set_host_names(InitContext& ctx);
-bool keep_namespaces(InitContext& ctx);   // create: the init's namespaces, now they are final
+bool keep_namespaces(InitContext& ctx);   // create, reaper: our namespaces, now they are final
 bool run_create_hooks(InitContext& ctx);  // wait for the runtime's hooks, run createContainer
 bool enter_rootfs(InitContext& ctx);      // pivot_root, or MS_MOVE + chroot with --no-pivot
 bool apply_root_propagation(InitContext& ctx);
@@ -78,9 +78,16 @@ bool enter_cwd(InitContext& ctx);
 bool find_executable(InitContext& ctx);
 // create: serves the start socket (init/wait_start.cpp) until `start` comes.
 bool wait_for_start(InitContext& ctx);
+// Sends the kept namespaces and our "/" on a connection of the start socket.
+void answer_namespaces(InitContext& ctx, int conn);
 // Once started (after the startContainer hooks), right before execve:
 bool set_exec_labels(InitContext& ctx);    // AppArmor profile / SELinux label for execve
 bool load_seccomp_last(InitContext& ctx);  // with no_new_privs: nothing may follow it
+// InitPlan::reaper: the process is a child that execs, and we stay as pid 1
+// (init/reaper.cpp). Never returns.
+[[noreturn]] void exec_under_reaper(InitContext& ctx);
+// Reports ctx.error where the caller of a started init listens, and exits.
+[[noreturn]] void fail_after_start(InitContext& ctx, int status);
 
 // Runs the steps, reports to the parent, waits to be started and execs. Never returns.
 [[noreturn]] void init_main(InitContext& ctx);

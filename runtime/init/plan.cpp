@@ -277,6 +277,11 @@ bool has_namespace(const InitPlan& plan, int flag) {
   return false;
 }
 
+bool asks_for_reaper(const std::optional<oci::StringMap>& annotations) {
+  return annotations && annotations->count(kReaperAnnotation) &&
+         annotations->at(kReaperAnnotation) == "1";
+}
+
 InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in) {
   using oci::items;
   InitPlan plan;
@@ -315,6 +320,7 @@ InitPlan make_plan(const oci::Spec& spec, const PlanInputs& in) {
   plan_sysctls(spec, plan);
   plan_process(spec, in, plan);
   plan_init_hooks(spec, plan);
+  plan.reaper = asks_for_reaper(spec.annotations);
   return plan;
 }
 

@@ -20,6 +20,11 @@
 
 namespace boxrt {
 
+// The runtime's own pid 1 in front of the process (init/reaper.cpp), when set to "1". Other
+// runtimes ignore it: the process is pid 1 there.
+constexpr const char* kReaperAnnotation = "org.boxapp.runtime.reaper";
+bool asks_for_reaper(const std::optional<oci::StringMap>& annotations);
+
 // What to do when a mount the spec asks for is refused in a user namespace.
 enum class MountFallback {
   none,
@@ -103,6 +108,7 @@ struct InitPlan {
   uint64_t cap_bounding = 0, cap_effective = 0, cap_permitted = 0, cap_inheritable = 0,
            cap_ambient = 0;
   bool terminal = false;
+  bool reaper = false;  // kReaperAnnotation: the init stays as pid 1 (init/reaper.cpp)
   std::optional<std::pair<unsigned short, unsigned short>> console_size;  // rows, columns
   int preserve_fds = 0;
   std::optional<SeccompProgram> seccomp;

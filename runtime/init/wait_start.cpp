@@ -20,7 +20,9 @@ bool keep_namespaces(InitContext& ctx) {
   // Opened now, while the host's /proc is still in sight: the container may have none.
   for (const auto& k : namespace_kinds()) {
     char path[64];
-    std::snprintf(path, sizeof path, "/proc/self/ns/%s", k.proc_name);
+    // A new time namespace is our children's, not ours (unshare(CLONE_NEWTIME)).
+    std::snprintf(path, sizeof path, "/proc/self/ns/%s",
+                  k.flag == CLONE_NEWTIME ? "time_for_children" : k.proc_name);
     int opened = ::open(path, O_RDONLY | O_CLOEXEC);
     if (opened < 0) continue;  // a kernel without that namespace type
     // Above the --preserve-fds range, which close_other_fds opens to the container.
@@ -32,8 +34,6 @@ bool keep_namespaces(InitContext& ctx) {
   }
   return true;
 }
-
-namespace {
 
 // The namespaces, and "/" as it is now (the container's root, after pivot_root or chroot).
 void answer_namespaces(InitContext& ctx, int conn) {
@@ -52,8 +52,6 @@ void answer_namespaces(InitContext& ctx, int conn) {
   if (root >= 0) ::close(root);
 }
 
-}  // namespace
-
 bool wait_for_start(InitContext& ctx) {
   for (;;) {
     int conn = ::accept4(ctx.start_listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -66,11 +64,14 @@ bool wait_for_start(InitContext& ctx) {
     ::setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
     char req = 0;
     if (::read(conn, &req, 1) == 1 && req == static_cast<char>(StartRequest::start)) {
-      ::close(ctx.start_listen_fd);
-      ctx.start_listen_fd = -1;
-      for (size_t i = 0; i < ctx.ns_count; ++i)
-        ::close(ctx.ns_fds[i]);
-      ctx.ns_count = 0;
+      // A reaper (init/reaper.cpp) goes on handing them out.
+      if (!ctx.plan->reaper) {
+        ::close(ctx.start_listen_fd);
+        ctx.start_listen_fd = -1;
+        for (size_t i = 0; i < ctx.ns_count; ++i)
+          ::close(ctx.ns_fds[i]);
+        ctx.ns_count = 0;
+      }
       // Kept open until execve closes it: `start` reads to EOF, so it returns once the
       // process runs, or with the error we send instead.
       ctx.start_fd = conn;

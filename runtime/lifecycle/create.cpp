@@ -212,9 +212,11 @@ void make_cgroup(Start& s) {
 // What the init is given: the start socket (create), the console, hooks' state, the seccomp
 // agent, and its end of the sync socket.
 void open_init_fds(Start& s) {
-  if (s.mode == LaunchMode::create) {
+  // A reaper hands `exec` the namespaces on it for the container's whole life.
+  if (s.mode == LaunchMode::create)
     s.start_socket = listen_start_socket(s.store.start_socket_of(s.id));
-  }
+  else if (s.plan.reaper)
+    s.start_socket = listen_start_socket(s.store.namespaces_socket_of(s.id));
   if (!s.o.console_socket.empty()) s.console = connect_console_socket(s.o.console_socket);
   if (s.relay_terminal) s.console = std::move(s.own_console.emplace().theirs);
   // Filled once the init's pid is known; the init keeps them for its own hooks.

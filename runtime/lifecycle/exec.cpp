@@ -153,7 +153,11 @@ ExecFds open_exec_fds(const StateStore& store, const std::string& id, const Join
   const ContainerRecord& r = j.record;
   unique_fd init_root;
   std::optional<std::vector<NsFd>> from_init;
-  if (j.created) from_init = namespaces_from_init(store.start_socket_of(id), init_root);
+  // A created init, or a reaper, answers; other inits' /proc files are open to us.
+  if (j.created)
+    from_init = namespaces_from_init(store.start_socket_of(id), init_root);
+  else if (path_exists(store.namespaces_socket_of(id)))
+    from_init = namespaces_from_init(store.namespaces_socket_of(id), init_root);
   if (from_init)
     f.nss = std::move(*from_init);
   else

@@ -65,7 +65,10 @@ void Runtime::start(const std::string& id) {
   unique_fd notify;
   if (!caller_notify_socket().empty()) notify = bind_notify_socket(store_.dir_of(id));
   std::string failure = read_start_answer(id, init_pidfd(r), store_.start_socket_of(id));
-  ::unlink(store_.start_socket_of(id).c_str());
+  // A reaper goes on answering `exec` on it (init/reaper.cpp).
+  if (!asks_for_reaper(r.state.annotations) ||
+      ::rename(store_.start_socket_of(id).c_str(), store_.namespaces_socket_of(id).c_str()) != 0)
+    ::unlink(store_.start_socket_of(id).c_str());
   if (!failure.empty()) {
     // A startContainer hook failed: the init is gone, and the container is destroyed
     // (runtime-spec lifecycle steps 12 and 13).

@@ -1,6 +1,6 @@
 // Container state on disk: one directory per container under the runtime root, holding
 // state.json (written atomically), a lock file, and the start socket while it waits for `start`
-// (launch/start_socket.hpp).
+// (launch/start_socket.hpp), or a reaper's namespaces socket once started.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +28,9 @@ class StateStore {
   const std::string& root() const { return root_; }
   std::string dir_of(const std::string& id) const { return root_ + "/" + id; }
   std::string start_socket_of(const std::string& id) const { return dir_of(id) + "/start.sock"; }
+  // Where a started reaper (init/reaper.cpp) hands `exec` the namespaces: the start socket,
+  // renamed once it no longer waits for `start`.
+  std::string namespaces_socket_of(const std::string& id) const { return dir_of(id) + "/ns.sock"; }
   // Compiled seccomp filters; '@' can't start an id, so no container is ever named so.
   std::string seccomp_cache() const { return root_ + "/@seccomp-cache"; }
 

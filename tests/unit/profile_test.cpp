@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "compile/compile.hpp"
+#include "init/plan.hpp"
 #include "test_support.hpp"
 #include "util/error.hpp"
 #include "util/sys.hpp"
@@ -292,24 +293,22 @@ TEST_CASE("display auto: Wayland when the session has it, else X11") {
   CHECK_FALSE(env_has(wayland, "DISPLAY="));
 }
 
-TEST_CASE(
-    "app.init: the host's catatonit as pid 1 in front of the app, unless the profile opts out") {
+TEST_CASE("app.init: the runtime's reaper as pid 1 in front of the app, unless the profile opts out") {
   boxapp::HostFacts h = test_host();
-  h.init_binary = "/usr/bin/catatonit";
   boxapp::Profile p;
   p.name = "app";
   p.command = "xterm";
   p.args = {"-e", "top"};
   boxapp::CompileOptions o;
   o.rootfs = "/var/lib/boxapp/root";
-  CHECK(*boxapp::compile_profile(p, h, o).process->args ==
-        oci::StringList{"/usr/bin/catatonit", "--", "xterm", "-e", "top"});
+  oci::Spec s = boxapp::compile_profile(p, h, o);
+  CHECK(*s.process->args == oci::StringList{"xterm", "-e", "top"});
+  CHECK(s.annotations->at(boxrt::kReaperAnnotation) == "1");
+  CHECK(boxrt::asks_for_reaper(s.annotations));
   p.init = false;
-  CHECK(*boxapp::compile_profile(p, h, o).process->args == oci::StringList{"xterm", "-e", "top"});
-  // A host without it: the app is pid 1 (boxapp run warns).
-  p.init = true;
-  h.init_binary.clear();
-  CHECK(*boxapp::compile_profile(p, h, o).process->args == oci::StringList{"xterm", "-e", "top"});
+  s = boxapp::compile_profile(p, h, o);
+  CHECK(*s.process->args == oci::StringList{"xterm", "-e", "top"});
+  CHECK_FALSE(boxrt::asks_for_reaper(s.annotations));
 }
 
 TEST_CASE("shipped profiles keep the settings of apps that have them, and sandbox what sandboxes") {
