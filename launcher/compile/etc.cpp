@@ -72,21 +72,52 @@ bool add_stat(std::string& sig, const std::string& path) {
   return S_ISDIR(st.st_mode);
 }
 
-// What the copy is made of, cheaply, for every start: each source, and for a directory its
-// subdirectories. A directory's mtime changes when an entry is added, removed or replaced
-// (packages and editors replace files), so that sees a change two levels down; a file
-// rewritten in place below the top is not seen. A hash of it names the version.
-std::string etc_signature(const HostFacts& h, const std::vector<std::string>& names) {
-  std::string sig = passwd_of(h) + group_of(h);
+// What the copy is made of: each source, and for a directory its subdirectories. A
+// directory's mtime changes when an entry is added, removed or replaced (packages and
+// editors replace files), so that sees a change two levels down; a file rewritten in place
+// below the top is not seen. A hash of the text names the version; `paths` are what it
+// stat'd, in order.
+struct Signature {
+  std::string text;
+  std::vector<std::string> paths;
+};
+
+Signature scan_signature(const HostFacts& h, const std::vector<std::string>& names) {
+  Signature sig{passwd_of(h) + group_of(h), {}};
   for (const auto& name : names) {
     const std::string path = "/etc/" + name;
-    if (!add_stat(sig, path)) continue;
+    sig.paths.push_back(path);
+    if (!add_stat(sig.text, path)) continue;
     DIR* d = ::opendir(path.c_str());
     while (auto* e = d ? ::readdir(d) : nullptr)
-      if (e->d_type == DT_DIR && e->d_name[0] != '.') add_stat(sig, path + "/" + e->d_name);
+      if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+        sig.paths.push_back(path + "/" + e->d_name);
+        add_stat(sig.text, sig.paths.back());
+      }
     if (d) ::closedir(d);
   }
   return sig;
+}
+
+// The same text from the paths a version's scan stat'd, listing no directory (a start
+// would otherwise read all of /etc/alternatives): equal to a new scan's until one of them
+// changes, and a directory gained or lost is a change of its parent's.
+std::string restat_signature(const HostFacts& h, const std::vector<std::string>& paths) {
+  std::string text = passwd_of(h) + group_of(h);
+  for (const auto& path : paths)
+    add_stat(text, path);
+  return text;
+}
+
+// Beside each version, VERSION.paths: the names it was made of ("n NAME") and the paths its
+// scan stat'd ("p PATH").
+std::string paths_record(const std::vector<std::string>& names, const Signature& sig) {
+  std::string out;
+  for (const auto& n : names)
+    out += "n " + n + "\n";
+  for (const auto& p : sig.paths)
+    out += "p " + p + "\n";
+  return out;
 }
 
 std::string hex_hash(const std::string& text) {
@@ -155,16 +186,40 @@ void compile_minimal_etc(const Profile& p, const HostFacts& h, std::vector<oci::
     m.push_back(bind_mount(std::string("/etc/") + kLiveEtc, std::string("/etc/") + kLiveEtc, true));
 }
 
+// Whether the version the app's link names is still what the host's /etc would make: its
+// record's names are the profile's, and its paths stat as they did.
+bool still_current(const HostFacts& h, const std::vector<std::string>& names,
+                   const std::string& dir, const std::string& version) {
+  if (version.empty()) return false;
+  std::vector<std::string> recorded_names, paths;
+  const std::optional<std::string> read = boxrt::try_read_file(dir + "/" + version + ".paths");
+  if (!read) return false;
+  const std::string& record = *read;
+  size_t at = 0;
+  for (size_t nl; (nl = record.find('\n', at)) != std::string::npos; at = nl + 1) {
+    const std::string line = record.substr(at, nl - at);
+    if (line.size() < 2) return false;
+    (line[0] == 'n' ? recorded_names : paths).push_back(line.substr(2));
+  }
+  return recorded_names == names && hex_hash(restat_signature(h, paths)) == version;
+}
+
 void prepare_minimal_etc(const Profile& p, const HostFacts& h) {
   const std::vector<std::string> names = etc_names(p);
   const std::string dir = etc_versions_dir(h);
-  const std::string name = hex_hash(etc_signature(h, names));
+  const std::string link = current_etc(p, h);
+  char target[64] = {};
+  if (::readlink(link.c_str(), target, sizeof target - 1) > 0 &&
+      still_current(h, names, dir, target))
+    return;
+  const Signature sig = scan_signature(h, names);
+  const std::string name = hex_hash(sig.text);
   const std::string version = dir + "/" + name;
   boxrt::make_dirs(dir, 0700);
   if (!boxrt::path_exists(version)) make_etc_version(h, names, version);
-  char target[64] = {};
-  const std::string link = current_etc(p, h);
-  if (::readlink(link.c_str(), target, sizeof target - 1) > 0 && name == target) return;
+  boxrt::write_file_atomic(version + ".paths", paths_record(names, sig), 0600,
+                           boxrt::Durability::volatile_ok);
+  if (name == target) return;
   // Swapped atomically; boxes bound to an older version keep it.
   const std::string tmp_link = link + ".tmp." + std::to_string(::getpid());
   ::unlink(tmp_link.c_str());

@@ -336,6 +336,18 @@ etc_files = ["debian_version"]
   CHECK(r.out == std::string("root ") + (user ? user : "") + " nobody \n" + (user ? user : "") +
                      "\n127.0.0.1\ncerts\nno-fstab\nno-shadow\nextra\n" +
                      count("/etc/alternatives") + count("/etc/ssl/certs"));
+  // A second start finds its copy current by the paths its scan stat'd, recorded beside it,
+  // and binds the same one.
+  const std::string versions = std::string(std::getenv("XDG_RUNTIME_DIR")) + "/boxapp/etc";
+  char version[64] = {};
+  REQUIRE(::readlink((versions + "/minetc").c_str(), version, sizeof version - 1) > 0);
+  const std::string record = boxrt::read_file(versions + "/" + version + ".paths");
+  CHECK(contains(record, "n debian_version\n"));
+  CHECK(contains(record, "p /etc/alternatives\n"));
+  CHECK(boxapp({"run", "minetc"}).out == r.out);
+  char again[64] = {};
+  REQUIRE(::readlink((versions + "/minetc").c_str(), again, sizeof again - 1) > 0);
+  CHECK(std::string(again) == version);
   // The host's full /etc, by default.
   boxapp.profile(
       "hostetc",
