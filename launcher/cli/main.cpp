@@ -73,13 +73,16 @@ int print_ps(bool as_json, bool all) {
                      {"pid", b.pid},
                      {"status", b.status},
                      {"created", b.created}});
+    for (size_t i = 0; i < boxes.size(); ++i)
+      if (!boxes[i].ip.empty()) out[i]["ip"] = boxes[i].ip;
     std::printf("%s\n", out.dump().c_str());
     return 0;
   }
-  std::printf("%-20s %-16s %-8s %-8s %s\n", "NAME", "APP", "PID", "STATUS", "CREATED");
+  std::printf("%-20s %-16s %-8s %-8s %-15s %s\n", "NAME", "APP", "PID", "STATUS", "IP",
+              "CREATED");
   for (const auto& b : boxes)
-    std::printf("%-20s %-16s %-8d %-8s %s\n", b.name.c_str(), b.app.c_str(), b.pid,
-                b.status.c_str(), b.created.c_str());
+    std::printf("%-20s %-16s %-8d %-8s %-15s %s\n", b.name.c_str(), b.app.c_str(), b.pid,
+                b.status.c_str(), b.ip.empty() ? "-" : b.ip.c_str(), b.created.c_str());
   return 0;
 }
 

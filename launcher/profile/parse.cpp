@@ -317,6 +317,9 @@ void read_network(Section& s, Profile& p) {
   p.ports = n.strings("ports");
   if (!p.ports.empty() && p.network != NetworkMode::bridge)
     n.fail(*t->get("ports"), "ports", "needs mode = \"bridge\"");
+  if (!p.ports.empty())
+    n.fail(*t->get("ports"), "ports",
+           "published ports are not yet available (the bridge reaches boxes from boxes only)");
   n.finish();
 }
 

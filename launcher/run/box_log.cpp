@@ -13,19 +13,14 @@
 #include "util/error.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
+#include "util/user_dirs.hpp"
 
 namespace boxapp {
 namespace {
 
 using boxrt::backquoted;
 
-std::string logs_dir() {
-  const char* state = std::getenv("XDG_STATE_HOME");
-  const char* home = std::getenv("HOME");
-  const std::string base =
-      state && *state ? state : std::string(home ? home : "/") + "/.local/state";
-  return base + "/boxapp/logs";
-}
+std::string logs_dir() { return boxrt::user_state_dir() + "/boxapp/logs"; }
 
 int open_log(const std::string& path) {
   return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -12,6 +12,7 @@
 #include "profile/profile.hpp"
 #include "run/box_log.hpp"
 #include "run/box_runtime.hpp"
+#include "run/bridge.hpp"
 #include "util/error.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
@@ -32,6 +33,7 @@ std::vector<BoxInfo> list_boxes(bool all) {
     b.pid = v.state.pid.value_or(0);
     b.status = std::string(oci::to_string(v.state.status));
     b.created = v.state.extra.value("created", "");
+    if (v.state.status != oci::Status::stopped) b.ip = bridge_ip(v.state.bundle);
     out.push_back(b);
   }
   return out;

@@ -8,6 +8,7 @@ namespace boxapp {
 
 struct BoxInfo {
   std::string name, app, status, created;
+  std::string ip;  // on the bridge (network mode "bridge"), or empty
   int pid = 0;
 };
 // The running boxes, or (all) stopped ones too.

@@ -11,6 +11,7 @@
 #include "ns/spare_network.hpp"
 #include "run/box_log.hpp"
 #include "run/box_runtime.hpp"
+#include "run/bridge.hpp"
 #include "run/instances.hpp"
 #include "run/prepare.hpp"
 #include "sound/sound_socket.hpp"
@@ -98,7 +99,8 @@ RunResult run_box(const RunRequest& r) {
   if (profile.audio != Audio::none) sound = SoundSocket::start(bundle, boxes_dir(runtime_dir));
   // And the network namespace the session keeps ready (ns/spare_network.hpp).
   boxrt::NetworkAhead network;
-  if (profile.network == NetworkMode::none) network = boxrt::NetworkAhead::ask();
+  const bool bridge = profile.network == NetworkMode::bridge;
+  if (profile.network != NetworkMode::host) network = boxrt::NetworkAhead::ask();
   HostFacts host = gather_host_facts();
   check_runnable(profile, host);
   warn_without_sound(profile, host);
@@ -118,6 +120,8 @@ RunResult run_box(const RunRequest& r) {
   o.spec = &c.spec;
   o.network_ahead = &network;
   if (r.detach) o.stdio = {null.get(), log.get(), log.get()};
+  if (bridge)
+    o.network_ready = [&](int netns, pid_t pid) { plumb_bridge(result.name, bundle, netns, pid); };
   // While the runtime sets the box up.
   o.before_start = [&](pid_t pid) {
     boxrt::write_file_atomic(bundle + "/config.json", oci::dump_spec(c.spec), 0600,

@@ -21,8 +21,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <utility>
 #include <cerrno>
+#include <utility>
 
 #include "init/init.hpp"
 #include "launch/start_socket.hpp"

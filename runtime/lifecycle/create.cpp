@@ -84,6 +84,7 @@ struct Start {
   unique_fd mine, theirs;  // the sync socket (launch/sync.hpp)
   std::optional<SpareNetwork> ahead;
   bool net_beside = false;
+  unique_fd beside;       // that network namespace, once made
   unique_fd init_userns;  // for a network namespace made beside the init
 
   pid_t pid = -1;
@@ -343,9 +344,17 @@ void write_maps(Start& s) {
 // Made while the init mounts what doesn't need it; it joins it at its first sysfs mount.
 void send_network_beside(Start& s) {
   if (!s.net_beside) return;
-  unique_fd net = create_network_namespace(s.init_userns ? s.init_userns.get() : -1);
-  if (!send_fd(s.mine.get(), net.get()))
+  s.beside = create_network_namespace(s.init_userns ? s.init_userns.get() : -1);
+  if (!send_fd(s.mine.get(), s.beside.get()))
     throw_errno("send the network namespace to the container's init");
+}
+
+// The caller's plumbing of the new network namespace (CreateOptions::network_ready), while
+// the init mounts; its process waits for it.
+void plumb_network(Start& s) {
+  if (!s.o.network_ready || !(s.plan.clone_flags & CLONE_NEWNET)) return;
+  const int net = s.ahead ? s.ahead->net.get() : s.beside.get();
+  if (net >= 0) s.o.network_ready(net, s.pid);
 }
 
 // prestart and createRuntime hooks, while the init waits at its hook stop (namespaces and
@@ -401,6 +410,7 @@ constexpr StartStep kStartSteps[] = {
     join_systemd_scope,      // --systemd-cgroup: the scope, before the init runs on
     write_maps,              // uid/gid maps; the init goes on
     send_network_beside,     // a network namespace made while the init mounts
+    plumb_network,           // the caller's network_ready, on it
     run_runtime_hooks,       // prestart, createRuntime at the init's hook stop
     save_record,             // start time, before_start, state.json, --pid-file
     let_go,                  // create: wait for `start`; run: exec

@@ -48,6 +48,11 @@ struct CreateOptions {
   // sound socket, the bundle's config.json). The process starts once it has returned and the
   // init is ready. Throwing destroys the container.
   std::function<void(pid_t)> before_start;
+  // Called with the container's new network namespace (and the init's pid) once it exists,
+  // before the init goes on to its process, as a createRuntime hook would be: for plumbing
+  // it (boxapp's bridge network). The descriptor is the runtime's: dup it to keep it.
+  // Throwing destroys the container. Not called for a spec that makes no network namespace.
+  std::function<void(int netns_fd, pid_t)> network_ready;
   // The session's spare network namespace, asked for ahead (ns/spare_network.hpp): used for a spec
   // that asks for a new one.
   NetworkAhead* network_ahead = nullptr;

@@ -34,4 +34,18 @@ std::string user_runtime_dir() {
   return tmp;
 }
 
+namespace {
+
+std::string xdg_dir(const char* var, const char* under_home) {
+  const char* set = ::getenv(var);
+  if (set && *set) return set;
+  const char* home = ::getenv("HOME");
+  return std::string(home && *home ? home : "/") + under_home;
+}
+
+}  // namespace
+
+std::string user_state_dir() { return xdg_dir("XDG_STATE_HOME", "/.local/state"); }
+std::string user_config_dir() { return xdg_dir("XDG_CONFIG_HOME", "/.config"); }
+
 }  // namespace boxrt

@@ -68,6 +68,12 @@ std::string boxapp_bin() {
                          : std::string(BOXAPP_BUILD_DIR) + "/launcher/boxapp";
 }
 
+std::string netns_bin() {
+  const char* stage = std::getenv("BOXAPP_STAGE");
+  return stage && *stage ? stage_path("boxapp-netns")
+                         : std::string(BOXAPP_BUILD_DIR) + "/netns-helper/boxapp-netns";
+}
+
 std::string shipped_profiles_dir() {
   const char* stage = std::getenv("BOXAPP_STAGE");
   return stage && *stage ? stage_path("profiles") : std::string(BOXAPP_SOURCE_DIR) + "/profiles";

@@ -30,6 +30,7 @@ Result run_process(const std::vector<std::string>& argv, const std::string& inpu
 std::string runtime_bin();  // boxapp-runtime under test
 std::string probe_bin();    // the static box-probe
 std::string boxapp_bin();
+std::string netns_bin();  // boxapp-netns
 // profiles/ as shipped: staged beside the binaries, or the source tree's.
 std::string shipped_profiles_dir();   // the boxapp launcher under test
 

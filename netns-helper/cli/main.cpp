@@ -1,0 +1,118 @@
+// boxapp-netns: the bridge network from the command line. Parsing and printing only; the
+// work is in libboxnet (net/).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "net/attach.hpp"
+#include "net/host_namespace.hpp"
+#include "ns/session.hpp"
+#include "util/error.hpp"
+#include "util/sys.hpp"
+
+namespace {
+
+using boxrt::Error;
+using nlohmann::json;
+
+// The session's user namespace is where the bridge's namespace and every box's are owned
+// (docs/design.md): joined unless we are root in some user namespace already.
+void enter_session() {
+  if (::geteuid() != 0) boxrt::join_session(boxrt::ensure_session());
+}
+
+struct Args {
+  pid_t pid = 0;
+  std::string netns, name;
+  bool as_json = false;
+};
+
+int attach_cmd(const Args& a) {
+  if ((a.pid != 0) == !a.netns.empty())
+    throw Error("attach: give the box's process (--pid PID) or its namespace (--netns PATH)");
+  const std::string path = a.pid ? "/proc/" + std::to_string(a.pid) + "/ns/net" : a.netns;
+  boxrt::unique_fd ns;
+  try {
+    ns = boxrt::open_file(path, O_RDONLY);
+  } catch (const Error& e) {
+    throw Error("attach: " +
+                std::string(a.pid ? "no process " + std::to_string(a.pid) + " to attach"
+                                  : "no network namespace at " + a.netns) +
+                " (" + e.what() + ")");
+  }
+  enter_session();
+  const boxnet::Holder holder = a.pid ? boxnet::holder_of(a.pid) : boxnet::Holder{};
+  const boxnet::Attachment at = boxnet::attach(boxnet::network_config(), a.name, ns.get(), holder);
+  std::printf("%s\n", at.ip.str().c_str());
+  return 0;
+}
+
+int ls_cmd(const Args& a) {
+  json out = json::array();
+  for (const auto& l : boxnet::list_leases())
+    if (l.held())
+      out.push_back({{"name", l.name},
+                     {"ip", l.ip.str()},
+                     {"link", boxnet::host_link_name(l.ip)},
+                     {"pid", l.holder.pid}});
+  if (a.as_json) {
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+  }
+  std::printf("%-24s %-16s %-14s %s\n", "NAME", "IP", "LINK", "PID");
+  for (const auto& b : out)
+    std::printf("%-24s %-16s %-14s %d\n", b["name"].get<std::string>().c_str(),
+                b["ip"].get<std::string>().c_str(), b["link"].get<std::string>().c_str(),
+                b["pid"].get<int>());
+  return 0;
+}
+
+int ip_cmd(const Args& a) {
+  for (const auto& l : boxnet::list_leases())
+    if (l.name == a.name && l.held()) {
+      std::printf("%s\n", l.ip.str().c_str());
+      return 0;
+    }
+  throw Error("no box " + boxrt::backquoted(a.name) + " is attached");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"boxapp-netns: bridge networking for boxes, without setuid", "boxapp-netns"};
+  app.require_subcommand(1);
+  Args a;
+  auto* attach = app.add_subcommand("attach", "put a box on the bridge; prints its address");
+  attach->add_option("--pid", a.pid, "a process in the box");
+  attach->add_option("--netns", a.netns, "the box's network namespace, by path");
+  attach->add_option("--name", a.name, "the box's name")->required();
+  auto* detach = app.add_subcommand("detach", "take a box off the bridge");
+  detach->add_option("--name", a.name, "the box's name")->required();
+  auto* ls = app.add_subcommand("ls", "the attached boxes");
+  ls->add_flag("--json", a.as_json);
+  auto* ip = app.add_subcommand("ip", "a box's address");
+  ip->add_option("name", a.name)->required();
+  auto* gc = app.add_subcommand("gc", "free what boxes that are gone left");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*attach) return attach_cmd(a);
+    if (*detach) {
+      enter_session();
+      boxnet::detach(a.name);
+      return 0;
+    }
+    if (*ls) return ls_cmd(a);
+    if (*ip) return ip_cmd(a);
+    if (*gc) {
+      std::printf("%d freed\n", boxnet::collect_leases());
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "boxapp-netns: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,92 @@
+#include "net/attach.hpp"
+
+#include <fcntl.h>
+
+#include <algorithm>
+
+#include "net/host_namespace.hpp"
+#include "net/netlink.hpp"
+#include "net/netns_scope.hpp"
+#include "ns/session.hpp"
+#include "util/error.hpp"
+#include "util/scope_exit.hpp"
+#include "util/sys.hpp"
+
+namespace boxnet {
+namespace {
+
+// ICMP echo sockets for every group, so that ping works without CAP_NET_RAW (as podman
+// sets it for rootless boxes): every group our user namespace maps, which is all the kernel
+// takes from us. A sysctl of the box's own network namespace: opened while inside it.
+void allow_ping() {
+  uint32_t last = 0;
+  for (const auto& r : boxrt::own_gid_map())
+    last = std::max(last, r.inside + r.count - 1);
+  boxrt::unique_fd f = boxrt::open_file("/proc/sys/net/ipv4/ping_group_range", O_WRONLY);
+  boxrt::write_all(f.get(), "0 " + std::to_string(last), "/proc/sys/net/ipv4/ping_group_range");
+}
+
+}  // namespace
+
+Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns_fd,
+                  Holder holder) {
+  Attachment a;
+  a.name = name;
+  const Lease lease = take_lease(c, name, holder);
+  bool done = false;
+  boxrt::ScopeExit free_lease([&] {
+    if (done) return;
+    try {
+      release_lease(name);
+    } catch (const std::exception&) {  // the lease's box is gone: the next attach frees it
+    }
+  });
+  a.ip = lease.ip;
+  a.host_link = host_link_name(a.ip);
+  boxrt::unique_fd bridge_ns = host_namespace(c);
+  {
+    NetnsScope in_bridge(bridge_ns.get());
+    Netlink nl;
+    nl.remove_link(a.host_link);  // of a box killed before its detach
+    nl.add_veth(a.host_link, kBoxInterface, box_netns_fd, c.mtu);
+  }
+  boxrt::ScopeExit remove_veth([&] {
+    if (done) return;
+    try {
+      NetnsScope in_bridge(bridge_ns.get());
+      Netlink().remove_link(a.host_link);
+    } catch (const std::exception&) {  // it goes with the box's namespace
+    }
+  });
+  {
+    NetnsScope in_bridge(bridge_ns.get());
+    Netlink nl;
+    nl.set_master(a.host_link, kBridge);
+    nl.set_up(a.host_link);
+  }
+  {
+    NetnsScope in_box(box_netns_fd);
+    Netlink nl;
+    nl.set_up("lo");
+    nl.add_address(kBoxInterface, a.ip, c.subnet.prefix);
+    nl.set_up(kBoxInterface);
+    nl.add_default_route(c.gateway);
+    a.mac = nl.mac_of(kBoxInterface);
+    allow_ping();
+  }
+  done = true;
+  return a;
+}
+
+void detach(const std::string& name) {
+  for (const Lease& l : list_leases())
+    if (l.name == name) {
+      if (boxrt::unique_fd bridge_ns = running_host_namespace()) {
+        NetnsScope in_bridge(bridge_ns.get());
+        Netlink().remove_link(host_link_name(l.ip));
+      }
+    }
+  release_lease(name);
+}
+
+}  // namespace boxnet

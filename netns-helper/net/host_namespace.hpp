@@ -1,0 +1,21 @@
+// The network host namespace: bridge boxapp0 with the gateway's address, owned by the
+// session's user namespace, so that whoever is in that user namespace may plumb a veth from
+// it into any box boxapp starts (their user namespaces are its children; docs/design.md).
+// A small process of its own, boxapp-net, holds it (a namespace lives while something is
+// in it) and hands it out on holder_socket(); it is started by the first attach and exits
+// once no box has been attached to the bridge for a while.
+#pragma once
+
+#include "net/config.hpp"
+#include "util/unique_fd.hpp"
+
+namespace boxnet {
+
+// The namespace, the holder started first when there is none. The caller must be in the
+// session's user namespace (boxrt::join_session).
+boxrt::unique_fd host_namespace(const NetworkConfig& c);
+
+// The same, or an invalid fd when no holder runs: nothing is started.
+boxrt::unique_fd running_host_namespace();
+
+}  // namespace boxnet

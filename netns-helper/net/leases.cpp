@@ -1,0 +1,128 @@
+#include "net/leases.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
+#include "util/lock_file.hpp"
+#include "util/proc.hpp"
+#include "util/sys.hpp"
+
+namespace boxnet {
+namespace {
+
+using boxrt::backquoted;
+using boxrt::Error;
+
+std::string leases_file() {
+  return leases_dir() + "/leases";
+}
+
+// "IP NAME PID START" per line; PID 0 for a free lease. `collected` counts those whose box
+// is gone, marked free here.
+std::vector<Lease> read_leases(int* collected = nullptr) {
+  std::vector<Lease> out;
+  const auto text = boxrt::try_read_file(leases_file());
+  if (!text) return out;
+  std::istringstream in(*text);
+  std::string ip, name;
+  Lease l;
+  while (in >> ip >> name >> l.holder.pid >> l.holder.start_time) {
+    auto a = Ipv4::parse(ip);
+    if (!a) continue;  // not ours: dropped at the next write
+    l.ip = *a;
+    l.name = name;
+    if (l.held() && !boxrt::is_same_live_process(l.holder.pid, l.holder.start_time)) {
+      l.holder = {};
+      if (collected) ++*collected;
+    }
+    out.push_back(l);
+  }
+  return out;
+}
+
+void write_leases(const std::vector<Lease>& leases) {
+  std::string text;
+  for (const auto& l : leases)
+    text += l.ip.str() + " " + l.name + " " + std::to_string(l.holder.pid) + " " +
+            std::to_string(l.holder.start_time) + "\n";
+  // Atomic against a killed writer; a power cut only costs names their usual address.
+  boxrt::write_file_atomic(leases_file(), text, 0600, boxrt::Durability::volatile_ok);
+}
+
+boxrt::FileLock lock_leases() {
+  boxrt::make_dirs(leases_dir(), 0700);
+  return boxrt::FileLock::acquire(leases_dir() + "/leases.lock");
+}
+
+// The first address of the subnet that no lease has, past the gateway.
+std::optional<Ipv4> unleased(const NetworkConfig& c, const std::vector<Lease>& leases) {
+  for (uint32_t v = c.subnet.first_host().value; v <= c.subnet.last_host().value; ++v) {
+    const Ipv4 a{v};
+    if (a == c.gateway) continue;
+    if (std::none_of(leases.begin(), leases.end(), [&](const Lease& l) { return l.ip == a; }))
+      return a;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Holder holder_of(pid_t pid) {
+  auto st = boxrt::read_proc_stat(pid);
+  return st ? Holder{pid, st->start_time} : Holder{};
+}
+
+Lease take_lease(const NetworkConfig& c, const std::string& name, Holder holder) {
+  boxrt::FileLock lock = lock_leases();
+  std::vector<Lease> leases = read_leases();
+  // Leases of another subnet (network.toml changed) are of no use any more.
+  std::erase_if(leases,
+                [&](const Lease& l) { return !c.subnet.contains(l.ip) || l.ip == c.gateway; });
+  auto own =
+      std::find_if(leases.begin(), leases.end(), [&](const Lease& l) { return l.name == name; });
+  if (own != leases.end() && own->held())
+    throw Error("network: " + backquoted(name) + " is attached already, as " + own->ip.str() +
+                " (process " + std::to_string(own->holder.pid) + ")");
+  if (own == leases.end()) {
+    if (auto a = unleased(c, leases)) {
+      leases.push_back({*a, name, {}});
+      own = leases.end() - 1;
+    } else {
+      own = std::find_if(leases.begin(), leases.end(), [](const Lease& l) { return !l.held(); });
+      if (own == leases.end())
+        throw Error("network: the subnet " + c.subnet.str() + " is full (" +
+                    std::to_string(leases.size()) +
+                    " boxes attached): stop one, or give network.toml a larger subnet");
+      own->name = name;
+    }
+  }
+  own->holder = holder;
+  const Lease taken = *own;
+  write_leases(leases);
+  return taken;
+}
+
+void release_lease(const std::string& name) {
+  boxrt::FileLock lock = lock_leases();
+  std::vector<Lease> leases = read_leases();
+  for (auto& l : leases)
+    if (l.name == name) l.holder = {};
+  write_leases(leases);
+}
+
+std::vector<Lease> list_leases() {
+  boxrt::FileLock lock = lock_leases();
+  return read_leases();
+}
+
+int collect_leases() {
+  boxrt::FileLock lock = lock_leases();
+  int collected = 0;
+  std::vector<Lease> leases = read_leases(&collected);
+  if (collected) write_leases(leases);
+  return collected;
+}
+
+}  // namespace boxnet

@@ -1,0 +1,45 @@
+// Links, addresses and routes through rtnetlink (libnl-route-3), never `ip`: the bridge, a
+// box's veth pair, its address and default route. A netlink socket acts on the network
+// namespace it was opened in: open one after entering the namespace (NetnsScope), and the
+// namespace a veth's peer goes to is named by descriptor.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "net/address.hpp"
+
+struct nl_sock;
+
+namespace boxnet {
+
+class Netlink {
+ public:
+  // A route socket in the caller's network namespace.
+  Netlink();
+  ~Netlink();
+  Netlink(const Netlink&) = delete;
+  Netlink& operator=(const Netlink&) = delete;
+
+  // 0 when there is no such link.
+  int ifindex(const std::string& name);
+  void add_bridge(const std::string& name, unsigned mtu);
+  // `name` here, its peer `peer_name` in the network namespace peer_netns_fd.
+  void add_veth(const std::string& name, const std::string& peer_name, int peer_netns_fd,
+                unsigned mtu);
+  void set_master(const std::string& name, const std::string& master);
+  void set_up(const std::string& name);
+  void add_address(const std::string& name, Ipv4 address, int prefix);
+  void add_default_route(Ipv4 gateway);
+  // Gone already is fine.
+  void remove_link(const std::string& name);
+  // The links whose master is `bridge`.
+  std::vector<std::string> ports_of(const std::string& bridge);
+  // A link's MAC address, "02:..."; empty when it has none.
+  std::string mac_of(const std::string& name);
+
+ private:
+  struct nl_sock* sock_;
+};
+
+}  // namespace boxnet

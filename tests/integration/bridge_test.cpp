@@ -1,0 +1,89 @@
+// [network] mode = "bridge" and boxapp-netns (netns-helper/): boxes on the session's bridge,
+// each with its address, reaching each other; traffic only inside namespaces the test made.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "harness.hpp"
+#include "launcher_harness.hpp"
+#include "util/sys.hpp"
+
+using namespace itest;
+
+namespace {
+
+const char* kBridged = R"([app]
+command = "sleep"
+args = ["60"]
+[network]
+mode = "bridge"
+)";
+
+Result netns(std::vector<std::string> args) {
+  args.insert(args.begin(), netns_bin());
+  return run_process(args);
+}
+
+std::string ip_of(const Launcher& boxapp, const std::string& name) {
+  for (const auto& b : json::parse(boxapp({"ps", "--json"}).out))
+    if (b["name"] == name) return b.value("ip", "");
+  return "";
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && s.back() == '\n')
+    s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("bridge: two boxes get addresses of their own and reach each other over TCP") {
+  Launcher boxapp;
+  boxapp.profile("bridged", kBridged);
+  REQUIRE(boxapp({"run", "-d", "--name", "br-one", "bridged"}).status == 0);
+  REQUIRE(boxapp({"run", "-d", "--name", "br-two", "bridged"}).status == 0);
+  const std::string one = ip_of(boxapp, "br-one"), two = ip_of(boxapp, "br-two");
+  CHECK(one.rfind("10.89.0.", 0) == 0);
+  CHECK(two.rfind("10.89.0.", 0) == 0);
+  CHECK(one != two);
+  // As the 2016 netns hook did: the address in the bundle's .ip.
+  CHECK(trimmed(boxrt::read_file(Launcher::bundle_dir("br-one") + "/.ip")) == one);
+  // eth0 inside has it, and the default route goes through the bridge's gateway.
+  Result addr = boxapp({"exec", "br-one", "busybox", "ip", "-4", "addr", "show", "eth0"});
+  CHECK(contains(addr.out, "inet " + one + "/24"));
+  CHECK(contains(boxapp({"exec", "br-one", "busybox", "ip", "route"}).out,
+                 "default via 10.89.0.1 dev eth0"));
+  // TCP from one to the other, by address.
+  REQUIRE(boxapp({"exec", "-d", "br-two", "sh", "-c", "busybox nc -l -p 9000 > /tmp/got"}).status ==
+          0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Result sent = boxapp(
+      {"exec", "br-one", "sh", "-c", "echo across-the-bridge | busybox nc -w 2 " + two + " 9000"});
+  CHECK(sent.status == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(boxapp({"exec", "br-two", "cat", "/tmp/got"}).out == "across-the-bridge\n");
+  // boxapp-netns lists both, with their links on the bridge.
+  json listed = json::parse(netns({"ls", "--json"}).out);
+  int ours = 0;
+  for (const auto& b : listed)
+    if (b["name"] == "br-one" || b["name"] == "br-two") ++ours;
+  CHECK(ours == 2);
+  CHECK(boxapp({"rm", "-f", "br-one", "br-two"}).status == 0);
+  // Their leases are free once the boxes are gone; the next br-one has the same address.
+  for (const auto& b : json::parse(netns({"ls", "--json"}).out))
+    CHECK(b["name"] != "br-one");
+  REQUIRE(boxapp({"run", "-d", "--name", "br-one", "bridged"}).status == 0);
+  CHECK(ip_of(boxapp, "br-one") == one);
+  CHECK(boxapp({"rm", "-f", "br-one"}).status == 0);
+}
+
+TEST_CASE(
+    "boxapp-netns attach: a process that doesn't exist is a clear error, and leaves no lease") {
+  Result r = netns({"attach", "--pid", "999999", "--name", "ghost"});
+  CHECK(r.status == 1);
+  CHECK(contains(r.err, "boxapp-netns: attach: no process 999999 to attach"));
+  for (const auto& b : json::parse(netns({"ls", "--json"}).out))
+    CHECK(b["name"] != "ghost");
+  CHECK(netns({"ip", "ghost"}).err == "boxapp-netns: no box `ghost` is attached\n");
+}
