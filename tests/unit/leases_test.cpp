@@ -1,0 +1,105 @@
+// The bridge's address leases (netns-helper/net/leases.hpp): real files under flock, real
+// processes as holders.
+#include "net/leases.hpp"
+
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "test_support.hpp"
+#include "util/error.hpp"
+#include "util/sys.hpp"
+
+using namespace boxnet;
+
+namespace {
+
+// XDG_STATE_HOME for the test alone, restored after.
+struct StateHome {
+  testing::TempDir dir;
+  std::string before;
+  bool had = false;
+  StateHome() {
+    if (const char* s = ::getenv("XDG_STATE_HOME")) had = true, before = s;
+    ::setenv("XDG_STATE_HOME", dir.path().c_str(), 1);
+  }
+  ~StateHome() {
+    if (had)
+      ::setenv("XDG_STATE_HOME", before.c_str(), 1);
+    else
+      ::unsetenv("XDG_STATE_HOME");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("leases: 50 processes taking leases at once get 50 different addresses") {
+  StateHome home;
+  const NetworkConfig c;
+  int ready[2];
+  REQUIRE(::pipe2(ready, O_CLOEXEC) == 0);
+  std::vector<pid_t> kids;
+  for (int i = 0; i < 50; ++i) {
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::close(ready[1]);  // the EOF that says go is the parent's to give
+      char go;
+      (void)!::read(ready[0], &go, 1);  // all at once
+      try {
+        take_lease(c, "box" + std::to_string(i), holder_of(::getppid()));
+        ::_exit(0);
+      } catch (const std::exception&) {
+        ::_exit(1);
+      }
+    }
+    kids.push_back(pid);
+  }
+  ::close(ready[0]);
+  ::close(ready[1]);  // EOF: go
+  for (pid_t k : kids) {
+    int st = 0;
+    ::waitpid(k, &st, 0);
+    CHECK(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 0);
+  }
+  std::set<uint32_t> ips;
+  for (const auto& l : list_leases()) {
+    CHECK(l.held());  // held for this (live) test process
+    CHECK(c.subnet.contains(l.ip));
+    CHECK(l.ip != c.gateway);
+    ips.insert(l.ip.value);
+  }
+  CHECK(ips.size() == 50);
+}
+
+TEST_CASE("leases: a name keeps its address; a gone holder frees it; a full subnet says so") {
+  StateHome home;
+  NetworkConfig c;
+  c.subnet = *Subnet::parse("10.89.7.0/30");  // room for the gateway and one box
+  c.gateway = *Ipv4::parse("10.89.7.1");
+  const Holder me = holder_of(::getpid());
+  const Lease a = take_lease(c, "a", me);
+  CHECK(a.ip.str() == "10.89.7.2");
+  CHECK_THROWS_WITH(take_lease(c, "a", me),
+                    "network: `a` is attached already, as 10.89.7.2 (process " +
+                        std::to_string(::getpid()) + ")");
+  CHECK_THROWS_WITH(take_lease(c, "b", me),
+                    "network: the subnet 10.89.7.0/30 is full (1 boxes attached): stop one, or "
+                    "give network.toml a larger subnet");
+  release_lease("a");
+  CHECK(take_lease(c, "a", me).ip == a.ip);
+  // A holder that has exited counts as gone: its lease is collected, and another name may
+  // take the address when no other is left.
+  pid_t kid = ::fork();
+  if (kid == 0) ::_exit(0);
+  const Holder gone = holder_of(kid);
+  ::waitpid(kid, nullptr, 0);
+  release_lease("a");
+  take_lease(c, "a", gone);
+  CHECK(collect_leases() == 1);
+  CHECK(take_lease(c, "b", me).ip == a.ip);
+}
