@@ -182,20 +182,7 @@ class Broker {
 }  // namespace
 
 void sound_broker_main(const std::string& session_dir, int ready_fd) {
-  ::setsid();
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int sig : {SIGINT, SIGHUP, SIGQUIT, SIGPIPE})
-    ::signal(sig, SIG_IGN);
-  boxrt::set_process_title("boxapp-sound");
-  // Nothing of the launcher's but the ready pipe.
-  if (ready_fd > 3) ::close_range(3, static_cast<unsigned>(ready_fd) - 1, 0);
-  ::close_range(static_cast<unsigned>(ready_fd) + 1, ~0U, 0);
-  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  for (int fd = 0; fd < 3; ++fd)
-    if (fd != null) ::dup2(null, fd);
-  (void)!::chdir("/");
+  boxrt::become_daemon("boxapp-sound", ready_fd);  // nothing of the launcher's but the pipe
   Broker broker(session_dir);
   if (!broker.listen()) ::_exit(1);
   (void)!::write(ready_fd, "r", 1);

@@ -34,18 +34,13 @@ boxrt::unique_fd try_connect(const std::string& path) {
   return boxrt::connect_unix(path, SOCK_SEQPACKET);
 }
 
-// Starts the broker, detached from us (double fork), and waits until it listens.
+// Starts the broker, detached from us, and waits until it listens.
 void start_broker(const std::string& session_dir) {
-  int ready[2];
-  boxrt::check(::pipe2(ready, O_CLOEXEC), "pipe");
-  unique_fd ready_r(ready[0]), ready_w(ready[1]);
-  pid_t mid = boxrt::check(::fork(), "fork the sound broker");
-  if (mid == 0) {
-    if (::fork() == 0) sound_broker_main(session_dir, ready_w.get());
-    ::_exit(0);
-  }
-  boxrt::retry_eintr([&] { return ::waitpid(mid, nullptr, 0); });
-  ready_w.reset();
+  unique_fd ready_r = boxrt::spawn_detached(
+      [](int ready_fd, void* dir) {
+        sound_broker_main(*static_cast<const std::string*>(dir), ready_fd);
+      },
+      const_cast<std::string*>(&session_dir));
   struct pollfd p = {ready_r.get(), POLLIN, 0};
   char c;
   if (boxrt::retry_eintr([&] { return ::poll(&p, 1, 5000); }) != 1 ||

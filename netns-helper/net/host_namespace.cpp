@@ -45,20 +45,7 @@ void make_bridge(const NetworkConfig& c) {
 
 // Serves its namespace until nothing has been attached for kIdle. Never returns.
 [[noreturn]] void holder_main(const NetworkConfig& c, int ready_fd) {
-  ::setsid();
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int sig : {SIGINT, SIGHUP, SIGQUIT, SIGPIPE})
-    ::signal(sig, SIG_IGN);
-  boxrt::set_process_title("boxapp-net");
-  // Nothing of our starter's but the ready pipe.
-  if (ready_fd > 3) ::close_range(3, static_cast<unsigned>(ready_fd) - 1, 0);
-  ::close_range(static_cast<unsigned>(ready_fd) + 1, ~0U, 0);
-  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  for (int fd = 0; fd < 3; ++fd)
-    if (fd != null) ::dup2(null, fd);
-  (void)!::chdir("/");
+  boxrt::become_daemon("boxapp-net", ready_fd);  // nothing of our starter's but the pipe
   unique_fd listener, self;
   try {
     if (::unshare(CLONE_NEWNET) != 0) boxrt::throw_errno("unshare(CLONE_NEWNET)");
@@ -93,19 +80,14 @@ void make_bridge(const NetworkConfig& c) {
   }
 }
 
-// Starts the holder, detached from us (double fork), and waits until it listens; its
-// error, if it fails, is ours.
+// Starts the holder, detached from us, and waits until it listens; its error, if it
+// fails, is ours.
 void start_holder(const NetworkConfig& c) {
-  int ready[2];
-  boxrt::check(::pipe2(ready, O_CLOEXEC), "pipe");
-  unique_fd ready_r(ready[0]), ready_w(ready[1]);
-  pid_t mid = boxrt::check(::fork(), "fork the network holder");
-  if (mid == 0) {
-    if (::fork() == 0) holder_main(c, ready_w.get());
-    ::_exit(0);
-  }
-  boxrt::retry_eintr([&] { return ::waitpid(mid, nullptr, 0); });
-  ready_w.reset();
+  unique_fd ready_r = boxrt::spawn_detached(
+      [](int ready_fd, void* config) {
+        holder_main(*static_cast<const NetworkConfig*>(config), ready_fd);
+      },
+      const_cast<NetworkConfig*>(&c));
   char why[512];
   ssize_t n = boxrt::retry_eintr([&] { return ::read(ready_r.get(), why, sizeof why); });
   if (n > 0)

@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "util/error.hpp"
 #include "util/sys.hpp"
 
 namespace boxrt {
@@ -111,6 +113,38 @@ uint64_t namespace_inode(pid_t pid, const char* name) {
   std::snprintf(path, sizeof path, "/proc/%d/ns/%s", static_cast<int>(pid), name);
   struct stat st;
   return ::stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+void become_daemon(const char* title, int keep) {
+  ::setsid();
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig : {SIGINT, SIGHUP, SIGQUIT, SIGPIPE})
+    ::signal(sig, SIG_IGN);
+  set_process_title(title);
+  if (keep > 3) ::close_range(3, static_cast<unsigned>(keep) - 1, 0);
+  ::close_range(static_cast<unsigned>(std::max(keep, 2)) + 1, ~0U, 0);
+  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; fd < 3; ++fd)
+    if (fd != null && fd != keep) ::dup2(null, fd);
+  (void)!::chdir("/");
+}
+
+unique_fd spawn_detached(void (*main)(int ready_fd, void* arg), void* arg) {
+  int ready[2];
+  check(::pipe2(ready, O_CLOEXEC), "pipe");
+  unique_fd ready_r(ready[0]), ready_w(ready[1]);
+  pid_t mid = check(::fork(), "fork");
+  if (mid == 0) {
+    if (::fork() == 0) {
+      main(ready_w.get(), arg);
+      ::_exit(0);
+    }
+    ::_exit(0);
+  }
+  retry_eintr([&] { return ::waitpid(mid, nullptr, 0); });
+  return ready_r;
 }
 
 }  // namespace boxrt

@@ -40,4 +40,14 @@ uid_t host_uid();
 // room the parent's command line left).
 void set_process_title(const char* title);
 
+// A helper process of ours that outlives its starter (the sound broker, the bridge's
+// holder): a session of its own, no signal blocked, ^C, hangups and SIGPIPE ignored, `title`
+// in ps, none of the starter's descriptors but `keep`, stdio on /dev/null, / as its cwd.
+void become_daemon(const char* title, int keep);
+
+// Forks `main` detached from us (a double fork: not our child, nothing of ours to reap),
+// with the write end of a pipe whose read end is returned: `main` writes an error there, or
+// closes it once it serves.
+unique_fd spawn_detached(void (*main)(int ready_fd, void* arg), void* arg);
+
 }  // namespace boxrt
