@@ -10,6 +10,8 @@
 #include "cgroup/cgroup.hpp"
 #include "display/x11.hpp"
 #include "host/box_paths.hpp"
+#include "net/host_namespace.hpp"
+#include "net/leases.hpp"
 #include "ns/idmap.hpp"
 #include "sound/pulse.hpp"
 #include "util/proc.hpp"
@@ -254,6 +256,28 @@ void check_cgroups(std::vector<Finding>& out) {
     add_controllers(*host, out);
 }
 
+// The bridge network (netns-helper/net/): its holder, and the boxes on it.
+void check_network(std::vector<Finding>& out) {
+  const boxnet::NetworkConfig c = boxnet::network_config();
+  const std::string bridge = std::string(boxnet::kBridge) + " " + c.subnet.str();
+  if (!boxnet::running_host_namespace()) {
+    add(out, Level::ok, "network",
+        "bridge " + bridge +
+            ": not up; boxapp-net makes it for the first box with "
+            "network.mode = \"bridge\"");
+    return;
+  }
+  int held = 0;
+  for (const auto& l : boxnet::list_leases())
+    held += l.held() ? 1 : 0;
+  add(out, Level::ok, "network",
+      "bridge " + bridge + ": " + std::to_string(held) + " box" + (held == 1 ? "" : "es") +
+          " on it (boxapp-netns ls)");
+  add(out, Level::note, "network",
+      "boxes on the bridge reach each other only: its way out (pasta) is not built yet",
+      "network.mode = \"host\" for a box that needs the internet today");
+}
+
 }  // namespace
 
 std::vector<Finding> diagnose(const HostFacts& h) {
@@ -264,6 +288,7 @@ std::vector<Finding> diagnose(const HostFacts& h) {
   check_devices(h, out);
   check_groups(h, out);
   check_cgroups(out);
+  check_network(out);
   return out;
 }
 
