@@ -9,6 +9,7 @@
 
 #include "net/attach.hpp"
 #include "net/host_namespace.hpp"
+#include "ns/idmap.hpp"
 #include "ns/session.hpp"
 #include "util/error.hpp"
 #include "util/sys.hpp"
@@ -70,6 +71,36 @@ int ls_cmd(const Args& a) {
   return 0;
 }
 
+// For rootless runc and crun: their containers' user namespaces become children of the
+// session's, which the bridge's namespace shares, so `hook attach` can plumb them. The ids
+// in their config.json are then the session's, as under `podman unshare`: said first.
+int exec_cmd(const std::vector<std::string>& cmd) {
+  if (cmd.empty()) throw Error("exec: give the command to run: boxapp-netns exec -- CMD [ARGS...]");
+  enter_session();
+  std::fprintf(stderr,
+               "boxapp-netns: in the session's user namespace: uid map %s, gid map %s (inside "
+               "outside count); config.json ids are these inside ids\n",
+               boxrt::describe_id_map(boxrt::own_uid_map()).c_str(),
+               boxrt::describe_id_map(boxrt::own_gid_map()).c_str());
+  std::vector<char*> argv;
+  for (const auto& s : cmd)
+    argv.push_back(const_cast<char*>(s.c_str()));
+  argv.push_back(nullptr);
+  ::execvp(argv[0], argv.data());
+  boxrt::throw_errno("exec " + boxrt::backquoted(cmd[0]));
+}
+
+int status_cmd() {
+  const boxnet::NetworkConfig c = boxnet::network_config();
+  int held = 0;
+  for (const auto& l : boxnet::list_leases())
+    held += l.held() ? 1 : 0;
+  const bool up = static_cast<bool>(boxnet::running_host_namespace());
+  std::printf("bridge %s %s, gateway %s: %s, %d attached\n", boxnet::kBridge,
+              c.subnet.str().c_str(), c.gateway.str().c_str(), up ? "up" : "down", held);
+  return 0;
+}
+
 int ip_cmd(const Args& a) {
   for (const auto& l : boxnet::list_leases())
     if (l.name == a.name && l.held()) {
@@ -96,6 +127,11 @@ int main(int argc, char** argv) {
   auto* ip = app.add_subcommand("ip", "a box's address");
   ip->add_option("name", a.name)->required();
   auto* gc = app.add_subcommand("gc", "free what boxes that are gone left");
+  auto* status = app.add_subcommand("status", "the bridge, up or down, and how many are on it");
+  std::vector<std::string> cmd;
+  auto* exec = app.add_subcommand(
+      "exec", "run a command in the session's user namespace (rootless runc/crun under it)");
+  exec->add_option("command", cmd, "after --");
   CLI11_PARSE(app, argc, argv);
   try {
     if (*attach) return attach_cmd(a);
@@ -106,6 +142,8 @@ int main(int argc, char** argv) {
     }
     if (*ls) return ls_cmd(a);
     if (*ip) return ip_cmd(a);
+    if (*status) return status_cmd();
+    if (*exec) return exec_cmd(cmd);
     if (*gc) {
       std::printf("%d freed\n", boxnet::collect_leases());
       return 0;

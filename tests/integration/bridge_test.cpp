@@ -91,3 +91,22 @@ TEST_CASE(
     CHECK(b["name"] != "ghost");
   CHECK(netns({"ip", "ghost"}).err == "boxapp-netns: no box `ghost` is attached\n");
 }
+
+TEST_CASE("boxapp-netns exec runs a command in the session's user namespace, saying its ids") {
+  Result in = netns({"exec", "--", "cat", "/proc/self/uid_map"});
+  CHECK(in.status == 0);
+  // The session maps the user as 0 (docs/design.md): config.json ids under it are these.
+  const std::string first = "0 " + std::to_string(own_uid()) + " 1";
+  std::string line = in.out.substr(0, in.out.find('\n'));
+  line.erase(0, line.find_first_not_of(' '));
+  for (size_t at; (at = line.find("  ")) != std::string::npos;)
+    line.erase(at, 1);
+  CHECK(line == first);
+  CHECK(contains(in.err, "boxapp-netns: in the session's user namespace: uid map " + first));
+  Result none = netns({"exec"});
+  CHECK(none.status == 1);
+  CHECK(none.err ==
+        "boxapp-netns: exec: give the command to run: boxapp-netns exec -- CMD "
+        "[ARGS...]\n");
+  CHECK(contains(netns({"status"}).out, "bridge boxapp0 10.89.0.0/24, gateway 10.89.0.1: "));
+}
