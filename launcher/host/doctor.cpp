@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -256,14 +257,31 @@ void check_cgroups(std::vector<Finding>& out) {
     add_controllers(*host, out);
 }
 
-// The bridge network (netns-helper/net/): its holder, and the boxes on it.
+// The bridge network's way out: its tool, and /dev/net/tun, which the tool opens as the user.
+void check_upstream(const boxnet::NetworkConfig& c, std::vector<Finding>& out) {
+  if (c.upstream == boxnet::Upstream::none) return;
+  const std::string tool = boxnet::upstream_name(c.upstream);
+  if (boxrt::find_on_path(tool).empty())
+    add(out, Level::problem, "network",
+        tool + " is not installed: boxes on the bridge reach each other only",
+        std::string("apt-get install ") +
+            (c.upstream == boxnet::Upstream::pasta ? "passt" : "slirp4netns"));
+  if (::access("/dev/net/tun", R_OK | W_OK) != 0)
+    add(out, Level::problem, "network",
+        "/dev/net/tun is not open to you (" + std::string(strerror(errno)) + "): " + tool +
+            " can't make the bridge's way out",
+        "as root: chmod 0666 /dev/net/tun (udev's rule does so on a desktop)");
+}
+
+// The bridge network (netns-helper/): its holder, the boxes on it and its way out.
 void check_network(std::vector<Finding>& out) {
   const boxnet::NetworkConfig c = boxnet::network_config();
   const std::string bridge = std::string(boxnet::kBridge) + " " + c.subnet.str();
+  check_upstream(c, out);
   if (!boxnet::running_host_namespace()) {
     add(out, Level::ok, "network",
         "bridge " + bridge +
-            ": not up; boxapp-net makes it for the first box with "
+            ": not up; boxapp-netns makes it for the first box with "
             "network.mode = \"bridge\"");
     return;
   }
@@ -273,9 +291,12 @@ void check_network(std::vector<Finding>& out) {
   add(out, Level::ok, "network",
       "bridge " + bridge + ": " + std::to_string(held) + " box" + (held == 1 ? "" : "es") +
           " on it (boxapp-netns ls)");
-  add(out, Level::note, "network",
-      "boxes on the bridge reach each other only: its way out (pasta) is not built yet",
-      "network.mode = \"host\" for a box that needs the internet today");
+  const std::string state = read_trimmed(boxnet::upstream_state_file());
+  if (state.starts_with("up "))
+    add(out, Level::ok, "network", "the way out: " + state.substr(3));
+  else if (c.upstream != boxnet::Upstream::none)
+    add(out, Level::problem, "network", "the way out is " + state,
+        "boxapp-netns status; the holder starts it again within a minute");
 }
 
 }  // namespace

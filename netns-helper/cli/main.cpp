@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "daemon/holder.hpp"
 #include "net/attach.hpp"
 #include "net/host_namespace.hpp"
 #include "ns/idmap.hpp"
@@ -90,6 +91,15 @@ int exec_cmd(const std::vector<std::string>& cmd) {
   boxrt::throw_errno("exec " + boxrt::backquoted(cmd[0]));
 }
 
+// The holder in the foreground (a user service), or, with --ready-fd, as boxapp starts it.
+int daemon_cmd(int ready_fd) {
+  enter_session();
+  if (ready_fd < 0 && boxnet::running_host_namespace())
+    throw Error("daemon: a holder of the bridge's namespace runs already (on " +
+                boxrt::backquoted(boxnet::holder_socket()) + ")");
+  return boxnet::run_holder(boxnet::network_config(), ready_fd);
+}
+
 int status_cmd() {
   const boxnet::NetworkConfig c = boxnet::network_config();
   int held = 0;
@@ -98,6 +108,11 @@ int status_cmd() {
   const bool up = static_cast<bool>(boxnet::running_host_namespace());
   std::printf("bridge %s %s, gateway %s: %s, %d attached\n", boxnet::kBridge,
               c.subnet.str().c_str(), c.gateway.str().c_str(), up ? "up" : "down", held);
+  std::string upstream = up ? boxrt::try_read_file(boxnet::upstream_state_file()).value_or("")
+                            : std::string("down: no holder runs (the first attach starts it)\n");
+  std::printf("upstream %s: %s", boxnet::upstream_name(c.upstream), upstream.c_str());
+  if (c.host_loopback)
+    std::printf("the host's loopback: at %s from boxes\n", boxnet::host_address(c).str().c_str());
   return 0;
 }
 
@@ -128,6 +143,9 @@ int main(int argc, char** argv) {
   ip->add_option("name", a.name)->required();
   auto* gc = app.add_subcommand("gc", "free what boxes that are gone left");
   auto* status = app.add_subcommand("status", "the bridge, up or down, and how many are on it");
+  int ready_fd = -1;
+  auto* daemon = app.add_subcommand("daemon", "hold the bridge's namespace (a user service)");
+  daemon->add_option("--ready-fd", ready_fd, "close this descriptor once serving");
   std::vector<std::string> cmd;
   auto* exec = app.add_subcommand(
       "exec", "run a command in the session's user namespace (rootless runc/crun under it)");
@@ -144,6 +162,7 @@ int main(int argc, char** argv) {
     if (*ip) return ip_cmd(a);
     if (*status) return status_cmd();
     if (*exec) return exec_cmd(cmd);
+    if (*daemon) return daemon_cmd(ready_fd);
     if (*gc) {
       std::printf("%d freed\n", boxnet::collect_leases());
       return 0;

@@ -43,7 +43,7 @@ Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns
   });
   a.ip = lease.ip;
   a.host_link = host_link_name(a.ip);
-  boxrt::unique_fd bridge_ns = host_namespace(c);
+  boxrt::unique_fd bridge_ns = host_namespace();
   {
     NetnsScope in_bridge(bridge_ns.get());
     Netlink nl;

@@ -1,11 +1,40 @@
 #include "net/config.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 
 #include "ns/session.hpp"
 #include "util/user_dirs.hpp"
 
 namespace boxnet {
+
+const char* upstream_name(Upstream u) {
+  switch (u) {
+    case Upstream::pasta:
+      return "pasta";
+    case Upstream::slirp4netns:
+      return "slirp4netns";
+    case Upstream::none:
+      return "none";
+  }
+  return "?";
+}
+
+std::optional<Upstream> parse_upstream(const std::string& name) {
+  for (Upstream u : {Upstream::pasta, Upstream::slirp4netns, Upstream::none})
+    if (name == upstream_name(u)) return u;
+  return std::nullopt;
+}
+
+Ipv4 host_address(const NetworkConfig& c) {
+  return c.subnet.last_host();
+}
+
+bool reserved(const NetworkConfig& c, Ipv4 a) {
+  return a == c.gateway || (c.host_loopback && a == host_address(c));
+}
 
 NetworkConfig network_config() {
   return NetworkConfig{};
@@ -19,6 +48,20 @@ std::string holder_socket() {
 }
 std::string holder_lock() {
   return boxrt::session_dir() + "/net.lock";
+}
+std::string upstream_state_file() {
+  return boxrt::session_dir() + "/upstream";
+}
+
+std::string helper_binary() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec)
+    for (const fs::path& p : {self.parent_path() / "boxapp-netns",
+                              self.parent_path().parent_path() / "netns-helper/boxapp-netns"})
+      if (::access(p.c_str(), X_OK) == 0) return p;
+  return "boxapp-netns";
 }
 
 std::string host_link_name(Ipv4 box) {

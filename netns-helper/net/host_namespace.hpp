@@ -1,9 +1,8 @@
 // The network host namespace: bridge boxapp0 with the gateway's address, owned by the
 // session's user namespace, so that whoever is in that user namespace may plumb a veth from
 // it into any box boxapp starts (their user namespaces are its children; docs/design.md).
-// A small process of its own, boxapp-net, holds it (a namespace lives while something is
-// in it) and hands it out on holder_socket(); it is started by the first attach and exits
-// once no box has been attached to the bridge for a while.
+// Its holder (daemon/holder.hpp) hands it out on holder_socket(); the first attach starts
+// the holder when none runs.
 #pragma once
 
 #include "net/config.hpp"
@@ -13,7 +12,7 @@ namespace boxnet {
 
 // The namespace, the holder started first when there is none. The caller must be in the
 // session's user namespace (boxrt::join_session).
-boxrt::unique_fd host_namespace(const NetworkConfig& c);
+boxrt::unique_fd host_namespace();
 
 // The same, or an invalid fd when no holder runs: nothing is started.
 boxrt::unique_fd running_host_namespace();

@@ -56,11 +56,11 @@ boxrt::FileLock lock_leases() {
   return boxrt::FileLock::acquire(leases_dir() + "/leases.lock");
 }
 
-// The first address of the subnet that no lease has, past the gateway.
+// The first address of the subnet that no lease has and no one else uses.
 std::optional<Ipv4> unleased(const NetworkConfig& c, const std::vector<Lease>& leases) {
   for (uint32_t v = c.subnet.first_host().value; v <= c.subnet.last_host().value; ++v) {
     const Ipv4 a{v};
-    if (a == c.gateway) continue;
+    if (reserved(c, a)) continue;
     if (std::none_of(leases.begin(), leases.end(), [&](const Lease& l) { return l.ip == a; }))
       return a;
   }
@@ -79,7 +79,7 @@ Lease take_lease(const NetworkConfig& c, const std::string& name, Holder holder)
   std::vector<Lease> leases = read_leases();
   // Leases of another subnet (network.toml changed) are of no use any more.
   std::erase_if(leases,
-                [&](const Lease& l) { return !c.subnet.contains(l.ip) || l.ip == c.gateway; });
+                [&](const Lease& l) { return !c.subnet.contains(l.ip) || reserved(c, l.ip); });
   auto own =
       std::find_if(leases.begin(), leases.end(), [&](const Lease& l) { return l.name == name; });
   if (own != leases.end() && own->held())

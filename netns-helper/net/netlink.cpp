@@ -145,6 +145,19 @@ void Netlink::add_default_route(Ipv4 gateway) {
            "add the default route through " + gateway.str());
 }
 
+bool Netlink::has_default_route() {
+  nl_cache* got = nullptr;
+  check_nl(rtnl_route_alloc_cache(sock_, AF_INET, 0, &got), "list routes");
+  std::unique_ptr<nl_cache, CachePut> cache(got);
+  for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
+    nl_addr* dst = rtnl_route_get_dst(reinterpret_cast<rtnl_route*>(o));
+    if (rtnl_route_get_table(reinterpret_cast<rtnl_route*>(o)) == RT_TABLE_MAIN &&
+        (!dst || nl_addr_get_prefixlen(dst) == 0))
+      return true;
+  }
+  return false;
+}
+
 void Netlink::remove_link(const std::string& name) {
   Link l = new_link();
   rtnl_link_set_name(l.get(), name.c_str());

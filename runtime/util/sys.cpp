@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 
 #include "util/error.hpp"
 
@@ -65,6 +66,20 @@ std::string base_name(const std::string& path) {
 
 bool path_exists(const std::string& path) {
   return ::access(path.c_str(), F_OK) == 0;
+}
+
+std::string find_on_path(const std::string& program) {
+  const char* env = std::getenv("PATH");
+  const std::string path = env ? env : "/usr/sbin:/usr/bin:/sbin:/bin";
+  for (size_t at = 0; at <= path.size();) {
+    size_t end = path.find(':', at);
+    if (end == std::string::npos) end = path.size();
+    const std::string dir = end > at ? path.substr(at, end - at) : ".";
+    const std::string candidate = dir + "/" + program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    at = end + 1;
+  }
+  return "";
 }
 
 void make_dirs(const std::string& path, mode_t mode) {

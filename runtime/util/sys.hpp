@@ -55,6 +55,10 @@ std::string absolute_path(const std::string& path);
 // Whether anything is at `path` (following symlinks).
 bool path_exists(const std::string& path);
 
+// Where execvp would find `program` on PATH (or /usr/sbin and /usr/bin when PATH is unset);
+// empty when nowhere.
+std::string find_on_path(const std::string& program);
+
 // mkdir -p: each missing component of an absolute path, with `mode`.
 void make_dirs(const std::string& path, mode_t mode);
 

@@ -71,6 +71,7 @@ TEST_CASE("leases: 50 processes taking leases at once get 50 different addresses
     CHECK(l.held());  // held for this (live) test process
     CHECK(c.subnet.contains(l.ip));
     CHECK(l.ip != c.gateway);
+    CHECK(l.ip != host_address(c));
     ips.insert(l.ip.value);
   }
   CHECK(ips.size() == 50);
@@ -81,6 +82,7 @@ TEST_CASE("leases: a name keeps its address; a gone holder frees it; a full subn
   NetworkConfig c;
   c.subnet = *Subnet::parse("10.89.7.0/30");  // room for the gateway and one box
   c.gateway = *Ipv4::parse("10.89.7.1");
+  c.host_loopback = false;  // which would take the last address, .2
   const Holder me = holder_of(::getpid());
   const Lease a = take_lease(c, "a", me);
   CHECK(a.ip.str() == "10.89.7.2");
