@@ -275,7 +275,14 @@ void check_upstream(const boxnet::NetworkConfig& c, std::vector<Finding>& out) {
 
 // The bridge network (netns-helper/): its holder, the boxes on it and its way out.
 void check_network(std::vector<Finding>& out) {
-  const boxnet::NetworkConfig c = boxnet::network_config();
+  boxnet::NetworkConfig c;
+  try {
+    c = boxnet::network_config();
+  } catch (const std::exception& e) {
+    add(out, Level::problem, "network", e.what(),
+        "fix network.toml: boxes on the bridge won't start");
+    return;
+  }
   const std::string bridge = std::string(boxnet::kBridge) + " " + c.subnet.str();
   check_upstream(c, out);
   if (!boxnet::running_host_namespace()) {

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "profile/catalog.hpp"
-#include "profile/nearest.hpp"
+#include "util/nearest.hpp"
 #include "profile/profile.hpp"
 #include "profile/toml.hpp"
 #include "util/error.hpp"
@@ -148,21 +148,6 @@ bool valid_app_name(const std::string& name) {
   return ok;
 }
 
-std::string source_position(const toml::source_region& src, const std::string& fallback) {
-  return (src.path ? *src.path : fallback) + ":" + std::to_string(src.begin.line) + ":" +
-         std::to_string(src.begin.column);
-}
-
-toml::table parse_toml(std::string_view text, const std::string& origin) {
-  check_toml_text(text, origin);
-  try {
-    return toml::parse(text, origin);
-  } catch (const toml::parse_error& e) {
-    throw Error(source_position(e.source(), origin) +
-                ": invalid TOML: " + std::string(e.description()));
-  }
-}
-
 std::vector<std::string> profile_search_path() {
   if (const char* p = ::getenv("BOXAPP_PROFILE_PATH"); p && *p) {
     std::vector<std::string> out;
@@ -196,7 +181,7 @@ std::string find_profile(const std::string& app) {
     std::vector<std::string> names;
     for (const auto& e : list_profiles())
       names.push_back(e.name);
-    const std::string near = nearest_word(app, names);
+    const std::string near = boxrt::nearest_word(app, names);
     if (!near.empty())
       throw Error("no profile " + backquoted(app) + "; did you mean " + near + "?");
     throw Error("no profile " + backquoted(app) + " (looked in " + dirs + ")");

@@ -2,167 +2,19 @@
 // at its own file:line:column, with a suggestion when a known key is one typo away.
 
 #include <algorithm>
-#include <set>
-#include <sstream>
 
-#include "profile/nearest.hpp"
 #include "profile/profile.hpp"
 #include "profile/toml.hpp"
 #include "util/error.hpp"
+#include "util/toml_section.hpp"
 
 namespace boxapp {
 namespace {
 
 using boxrt::Error;
 
-std::string where(const toml::source_region& src, const std::string& fallback) {
-  return source_position(src, fallback);
-}
-
-const char* type_name(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a number";
-    case toml::node_type::boolean:
-      return "true or false";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::table:
-      return "a table";
-    default:
-      return "a date or time";
-  }
-}
-
-std::string shown(const toml::node& n) {
-  std::ostringstream out;
-  if (auto s = n.as_string())
-    out << '"' << s->get() << '"';
-  else if (n.is_table())
-    out << "a table";
-  else if (n.is_array())
-    out << "an array";
-  else
-    n.visit([&](auto&& v) { out << v; });
-  return out.str();
-}
-
-// One table of the profile: typed reads that remember which keys were used, so that
-// finish() can name the ones nobody asked for.
-class Section {
- public:
-  Section(const toml::table& t, std::string path, const std::string& origin)
-      : table_(t), path_(std::move(path)), origin_(origin) {}
-
-  [[noreturn]] void fail(const toml::node& n, const std::string& key,
-                         const std::string& why) const {
-    throw Error(where(n.source(), origin_) + ": " + field(key) + ": " + why);
-  }
-
-  std::string field(const std::string& key) const {
-    return path_.empty() ? key : path_ + "." + key;
-  }
-
-  const toml::node* node(const std::string& key) {
-    known_.insert(key);
-    return table_.get(key);
-  }
-
-  std::optional<std::string> string(const std::string& key) {
-    const toml::node* n = node(key);
-    if (!n) return std::nullopt;
-    if (!n->is_string()) fail(*n, key, std::string("expected a string, not ") + type_name(*n));
-    return n->as_string()->get();
-  }
-  std::optional<bool> boolean(const std::string& key) {
-    const toml::node* n = node(key);
-    if (!n) return std::nullopt;
-    if (!n->is_boolean()) fail(*n, key, std::string("expected true or false, not ") + shown(*n));
-    return n->as_boolean()->get();
-  }
-  std::optional<int64_t> integer(const std::string& key, int64_t min) {
-    const toml::node* n = node(key);
-    if (!n) return std::nullopt;
-    if (!n->is_integer()) fail(*n, key, std::string("expected an integer, not ") + type_name(*n));
-    int64_t v = n->as_integer()->get();
-    if (v < min) fail(*n, key, "must be >= " + std::to_string(min) + ", not " + std::to_string(v));
-    return v;
-  }
-  std::optional<double> number(const std::string& key, double min) {
-    const toml::node* n = node(key);
-    if (!n) return std::nullopt;
-    double v;
-    if (n->is_integer())
-      v = static_cast<double>(n->as_integer()->get());
-    else if (n->is_floating_point())
-      v = n->as_floating_point()->get();
-    else
-      fail(*n, key, std::string("expected a number, not ") + type_name(*n));
-    if (!(v > min)) fail(*n, key, "must be > " + std::to_string(static_cast<int>(min)));
-    return v;
-  }
-  std::vector<std::string> strings(const std::string& key) {
-    std::vector<std::string> out;
-    const toml::node* n = node(key);
-    if (!n) return out;
-    const toml::array* a = n->as_array();
-    if (!a) fail(*n, key, std::string("expected an array of strings, not ") + type_name(*n));
-    for (size_t i = 0; i < a->size(); ++i) {
-      const toml::node& e = *a->get(i);
-      if (!e.is_string())
-        fail(e, key + "[" + std::to_string(i) + "]",
-             std::string("expected a string, not ") + type_name(e));
-      out.push_back(e.as_string()->get());
-    }
-    return out;
-  }
-  // One of `choices`, as a string.
-  std::optional<std::string> choice(const std::string& key, std::vector<std::string> choices) {
-    auto v = string(key);
-    if (!v || std::find(choices.begin(), choices.end(), *v) != choices.end()) return v;
-    std::string list;
-    for (const auto& c : choices)
-      list += (list.empty() ? "" : ", ") + c;
-    fail(*table_.get(key), key, "expected one of " + list + ", not \"" + *v + "\"");
-  }
-  const toml::table* table(const std::string& key) {
-    const toml::node* n = node(key);
-    if (!n) return nullptr;
-    if (!n->is_table()) fail(*n, key, std::string("expected a table, not ") + type_name(*n));
-    return n->as_table();
-  }
-  const toml::array* table_array(const std::string& key) {
-    const toml::node* n = node(key);
-    if (!n) return nullptr;
-    if (!n->is_array_of_tables())
-      fail(*n, key, std::string("expected [[") + field(key) + "]] tables, not " + type_name(*n));
-    return n->as_array();
-  }
-
-  // Unknown keys are errors, with the nearest known key as a suggestion.
-  void finish() const {
-    for (auto&& [k, v] : table_) {
-      std::string key(k.str());
-      if (known_.count(key)) continue;
-      const std::string best = nearest_word(key, {known_.begin(), known_.end()});
-      (void)v;  // the key's own position, not its value's
-      throw Error(where(k.source(), origin_) + ": " + field(key) + ": unknown key" +
-                  (best.empty() ? "" : ", did you mean `" + field(best) + "`?"));
-    }
-  }
-
-  const std::string& origin() const { return origin_; }
-
- private:
-  const toml::table& table_;
-  std::string path_;
-  const std::string& origin_;
-  std::set<std::string> known_;
-};
+using Section = boxrt::TomlSection;
+using boxrt::type_name;
 
 // "512M", "2G", 1048576: bytes.
 int64_t parse_size(Section& s, const std::string& key, const toml::node& n) {
@@ -207,7 +59,8 @@ void read_app(Section& s, Profile& p) {
   // Unknown keys first: a misspelt `command` is that, not a missing one.
   app.finish();
   if (!cmd || cmd->empty())
-    throw Error(where(t->source(), s.origin()) + ": app.command: required (the program to run)");
+    throw Error(source_position(t->source(), s.origin()) +
+                ": app.command: required (the program to run)");
   p.command = *cmd;
 }
 

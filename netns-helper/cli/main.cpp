@@ -1,6 +1,8 @@
 // boxapp-netns: the bridge network from the command line. Parsing and printing only; the
 // work is in libboxnet (net/).
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +15,7 @@
 #include "ns/idmap.hpp"
 #include "ns/session.hpp"
 #include "util/error.hpp"
+#include "util/proc.hpp"
 #include "util/sys.hpp"
 
 namespace {
@@ -100,6 +103,29 @@ int daemon_cmd(int ready_fd) {
   return boxnet::run_holder(boxnet::network_config(), ready_fd);
 }
 
+// Ends the holder (and its upstream), so that the next box starts one with network.toml as
+// it is now. Boxes on the bridge would lose it: refused unless --force.
+int stop_cmd(bool force) {
+  enter_session();
+  const pid_t pid = boxnet::holder_pid();
+  if (!pid) {
+    std::printf("no holder runs\n");
+    return 0;
+  }
+  int held = 0;
+  for (const auto& l : boxnet::list_leases())
+    held += l.held() ? 1 : 0;
+  if (held && !force)
+    throw Error("stop: " + std::to_string(held) +
+                " boxes are on the bridge and would lose it: stop them first, or --force");
+  boxrt::unique_fd pidfd = boxrt::open_pidfd(pid);
+  if (::kill(pid, SIGTERM) != 0) boxrt::throw_errno("stop: kill " + std::to_string(pid));
+  struct pollfd p = {pidfd.get(), POLLIN, 0};
+  if (pidfd) ::poll(&p, 1, 5000);
+  std::printf("stopped the holder (%d)\n", pid);
+  return 0;
+}
+
 int status_cmd() {
   const boxnet::NetworkConfig c = boxnet::network_config();
   int held = 0;
@@ -143,6 +169,9 @@ int main(int argc, char** argv) {
   ip->add_option("name", a.name)->required();
   auto* gc = app.add_subcommand("gc", "free what boxes that are gone left");
   auto* status = app.add_subcommand("status", "the bridge, up or down, and how many are on it");
+  bool force = false;
+  auto* stop = app.add_subcommand("stop", "end the holder, to take up a changed network.toml");
+  stop->add_flag("--force", force, "even with boxes on the bridge");
   int ready_fd = -1;
   auto* daemon = app.add_subcommand("daemon", "hold the bridge's namespace (a user service)");
   daemon->add_option("--ready-fd", ready_fd, "close this descriptor once serving");
@@ -163,6 +192,7 @@ int main(int argc, char** argv) {
     if (*status) return status_cmd();
     if (*exec) return exec_cmd(cmd);
     if (*daemon) return daemon_cmd(ready_fd);
+    if (*stop) return stop_cmd(force);
     if (*gc) {
       std::printf("%d freed\n", boxnet::collect_leases());
       return 0;

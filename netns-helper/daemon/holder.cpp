@@ -74,6 +74,16 @@ void on_keeper(const NetworkConfig& c, const Keeper& k, const std::string& m) {
   write_state("down: " + tool + " did not configure " + kUpstreamInterface + " within 2 s");
 }
 
+// A bridge subnet that covers a network the host reaches would hide it from boxes (their
+// packets to it would stay on the bridge).
+void check_host_routes(const NetworkConfig& c) {
+  for (const Subnet& r : Netlink().route_destinations())
+    if (c.subnet.contains(r.base) || r.contains(c.subnet.base))
+      throw boxrt::Error("the subnet " + c.subnet.str() + " overlaps the host's route to " +
+                         r.str() + ", which boxes could then not reach: give network.toml " +
+                         "another (" + network_toml() + ")");
+}
+
 struct Served {
   unique_fd listener, self;
   Keeper keeper;
@@ -82,6 +92,7 @@ struct Served {
 // Everything before serving, in order; an error is the holder's.
 Served set_up(const NetworkConfig& c) {
   Served s;
+  check_host_routes(c);
   // Forked while we are still in the host's network namespace, where the upstream runs.
   if (c.upstream != Upstream::none) s.keeper = start_keeper(c);
   if (::unshare(CLONE_NEWNET) != 0) boxrt::throw_errno("unshare(CLONE_NEWNET)");

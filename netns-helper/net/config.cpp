@@ -36,8 +36,8 @@ bool reserved(const NetworkConfig& c, Ipv4 a) {
   return a == c.gateway || (c.host_loopback && a == host_address(c));
 }
 
-NetworkConfig network_config() {
-  return NetworkConfig{};
+std::string network_toml() {
+  return boxrt::user_config_dir() + "/boxapp/network.toml";
 }
 
 std::string leases_dir() {

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "net/address.hpp"
 
@@ -53,8 +54,13 @@ Ipv4 host_address(const NetworkConfig& c);
 // An address no box gets: the gateway's, and host_address() while it is in use.
 bool reserved(const NetworkConfig& c, Ipv4 a);
 
-// The settings in effect (today the defaults; network.toml comes with the upstream).
+// $XDG_CONFIG_HOME/boxapp/network.toml: the user's settings (net/config_file.cpp).
+std::string network_toml();
+// The settings in effect: network.toml's over the defaults. A mistake in it is an error
+// naming its file:line:column.
 NetworkConfig network_config();
+// The same from TOML text, `origin` naming it in errors.
+NetworkConfig parse_network_config(std::string_view text, const std::string& origin);
 
 // $XDG_STATE_HOME/boxapp/network: the leases, which outlive a session so that an app keeps
 // its address from one day to the next.

@@ -49,6 +49,14 @@ void start_holder() {
 
 }  // namespace
 
+pid_t holder_pid() {
+  unique_fd conn = boxrt::connect_unix(holder_socket(), SOCK_SEQPACKET);
+  struct ucred peer = {};
+  socklen_t len = sizeof peer;
+  if (!conn || ::getsockopt(conn.get(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) return 0;
+  return peer.pid;
+}
+
 unique_fd running_host_namespace() {
   return ask_holder();
 }

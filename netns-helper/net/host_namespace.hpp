@@ -5,6 +5,8 @@
 // the holder when none runs.
 #pragma once
 
+#include <sys/types.h>
+
 #include "net/config.hpp"
 #include "util/unique_fd.hpp"
 
@@ -16,5 +18,8 @@ boxrt::unique_fd host_namespace();
 
 // The same, or an invalid fd when no holder runs: nothing is started.
 boxrt::unique_fd running_host_namespace();
+
+// The running holder's pid (from its socket's credentials), or 0.
+pid_t holder_pid();
 
 }  // namespace boxnet

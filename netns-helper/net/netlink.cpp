@@ -10,6 +10,7 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 
+#include <cstring>
 #include <memory>
 
 #include "util/error.hpp"
@@ -143,6 +144,26 @@ void Netlink::add_default_route(Ipv4 gateway) {
   rtnl_route_add_nexthop(r.get(), nh);  // the route owns it now
   check_nl(rtnl_route_add(sock_, r.get(), NLM_F_CREATE | NLM_F_EXCL),
            "add the default route through " + gateway.str());
+}
+
+std::vector<Subnet> Netlink::route_destinations() {
+  nl_cache* got = nullptr;
+  check_nl(rtnl_route_alloc_cache(sock_, AF_INET, 0, &got), "list routes");
+  std::unique_ptr<nl_cache, CachePut> cache(got);
+  std::vector<Subnet> out;
+  for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
+    auto* r = reinterpret_cast<rtnl_route*>(o);
+    nl_addr* dst = rtnl_route_get_dst(r);
+    if (rtnl_route_get_table(r) != RT_TABLE_MAIN || !dst || nl_addr_get_prefixlen(dst) == 0 ||
+        nl_addr_get_len(dst) != 4)
+      continue;
+    uint32_t be;
+    std::memcpy(&be, nl_addr_get_binary_addr(dst), 4);
+    const int prefix = static_cast<int>(nl_addr_get_prefixlen(dst));
+    const uint32_t mask = prefix >= 32 ? ~0u : ~(~0u >> prefix);
+    out.push_back({{ntohl(be) & mask}, prefix});
+  }
+  return out;
 }
 
 bool Netlink::has_default_route() {

@@ -31,6 +31,8 @@ class Netlink {
   void set_up(const std::string& name);
   void add_address(const std::string& name, Ipv4 address, int prefix);
   void add_default_route(Ipv4 gateway);
+  // Where the main table's routes go, but the default: the networks this namespace reaches.
+  std::vector<Subnet> route_destinations();
   // Whether the main table has a default route (the upstream has configured its tap).
   bool has_default_route();
   // Gone already is fine.

@@ -31,7 +31,9 @@ class Launcher {
   }
   std::vector<std::string> command(std::vector<std::string> args) const {
     std::vector<std::string> argv = {"/usr/bin/env", "BOXAPP_PROFILE_PATH=" + dir_.path(),
-                                     "XDG_DATA_HOME=" + data_ / "share", boxapp_bin()};
+                                     "XDG_DATA_HOME=" + data_ / "share"};
+    argv.insert(argv.end(), env_.begin(), env_.end());
+    argv.push_back(boxapp_bin());
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
@@ -39,6 +41,8 @@ class Launcher {
     return run_process(command(std::move(args)), "", timeout_s);
   }
   std::string data_home() const { return data_ / "share"; }
+  // NAME=VALUE in the environment of every boxapp this runs.
+  void env(std::string assignment) { env_.push_back(std::move(assignment)); }
   // Where boxapp keeps a box's bundle (under the test's XDG_RUNTIME_DIR).
   static std::string bundle_dir(const std::string& box) {
     const char* xdg = std::getenv("XDG_RUNTIME_DIR");
@@ -47,6 +51,7 @@ class Launcher {
 
  private:
   testing::TempDir dir_, data_;
+  std::vector<std::string> env_;
 };
 
 }  // namespace itest

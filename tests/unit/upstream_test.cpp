@@ -52,3 +52,47 @@ TEST_CASE("firewall: masquerade out of up0, the host's loopback at .254, isolati
   CHECK(off.find("iifname \"bx-*\" oifname \"bx-*\" drop") != std::string::npos);
   CHECK(host_address(c).str() == "10.89.0.254");
 }
+
+TEST_CASE("network.toml: settings over the defaults; each mistake at its file:line:column") {
+  const NetworkConfig d = parse_network_config("", "network.toml");
+  CHECK(d.subnet.str() == "10.89.0.0/24");
+  CHECK(d.gateway.str() == "10.89.0.1");
+  const NetworkConfig c = parse_network_config(
+      "subnet = \"10.77.0.0/16\"\nmtu = 1500\nupstream = \"pasta\"\nhost_loopback = false\n"
+      "isolate = true\n",
+      "network.toml");
+  CHECK(c.subnet.str() == "10.77.0.0/16");
+  CHECK(c.gateway.str() == "10.77.0.1");  // the subnet's first address unless given
+  CHECK(c.mtu == 1500);
+  CHECK(c.upstream == Upstream::pasta);
+  CHECK(!c.host_loopback);
+  CHECK(c.isolate);
+  CHECK(host_address(parse_network_config("subnet = \"10.77.0.0/16\"", "n")).str() ==
+        "10.77.255.254");
+  auto error = [](const std::string& text) {
+    try {
+      parse_network_config(text, "/home/u/.config/boxapp/network.toml");
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string f = "/home/u/.config/boxapp/network.toml:";
+  CHECK(error("subnet = \"10.89.0.1/24\"") ==
+        f + "1:10: subnet: expected a subnet such as \"10.89.0.0/24\" (host bits zero, /8 to "
+            "/30), not \"10.89.0.1/24\"");
+  CHECK(error("subnet = \"10.89.0.0/16\"") ==
+        f + "1:10: subnet: 10.89.0.0/16 overlaps 10.89.255.0/24, the link to the upstream: "
+            "pick another");
+  CHECK(error("\ngateway = \"10.90.0.1\"") ==
+        f + "2:11: gateway: 10.90.0.1 is not a host address of 10.89.0.0/24");
+  CHECK(error("gateway = \"10.89.0.254\"") ==
+        f + "1:11: gateway: 10.89.0.254 is where boxes reach the host's loopback: pick another");
+  CHECK(error("mtu = 70000") == f + "1:7: mtu: at most 65520, not 70000");
+  CHECK(error("mtu = 500") == f + "1:7: mtu: must be >= 1280, not 500");
+  CHECK(error("upstream = \"vde\"") ==
+        f + "1:12: upstream: expected one of slirp4netns, pasta, none, not \"vde\"");
+  CHECK(error("isolated = true") == f + "1:1: isolated: unknown key, did you mean `isolate`?");
+  CHECK(error("subnet = ") ==
+        f + "1:10: invalid TOML: Error while parsing key-value pair: encountered end-of-file");
+}

@@ -1,4 +1,4 @@
-// What a profile's text must be before toml++ reads it.
+// What a TOML text must be before toml++ reads it, and reading it.
 //
 // TOML allows non-ASCII characters only inside strings and comments. Debian 12's toml++
 // (3.3) checks a character elsewhere against Unicode's whitespace with a table that
@@ -9,10 +9,11 @@
 #include <cstring>
 #include <string>
 
-#include "profile/toml.hpp"
+#include "util/toml_text.hpp"
+
 #include "util/error.hpp"
 
-namespace boxapp {
+namespace boxrt {
 namespace {
 
 enum class In { code, comment, basic, literal, multi_basic, multi_literal };
@@ -39,7 +40,7 @@ size_t closing_quotes(std::string_view text, size_t i, char quote, bool multi_li
   size_t len = 1;
   while (i + len < text.size() && (static_cast<unsigned char>(text[i + len]) & 0xC0) == 0x80)
     ++len;
-  throw boxrt::Error(origin + ":" + std::to_string(line) + ":" + std::to_string(column) +
+  throw Error(origin + ":" + std::to_string(line) + ":" + std::to_string(column) +
                      ": invalid TOML: `" + std::string(text.substr(i, len)) +
                      "` may only be in a string or a comment");
 }
@@ -111,4 +112,19 @@ void check_toml_text(std::string_view text, const std::string& origin) {
   }
 }
 
-}  // namespace boxapp
+std::string source_position(const toml::source_region& src, const std::string& fallback) {
+  return (src.path ? *src.path : fallback) + ":" + std::to_string(src.begin.line) + ":" +
+         std::to_string(src.begin.column);
+}
+
+toml::table parse_toml(std::string_view text, const std::string& origin) {
+  check_toml_text(text, origin);
+  try {
+    return toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    throw Error(source_position(e.source(), origin) +
+                ": invalid TOML: " + std::string(e.description()));
+  }
+}
+
+}  // namespace boxrt

@@ -1,8 +1,8 @@
-#include "profile/nearest.hpp"
+#include "util/nearest.hpp"
 
 #include <algorithm>
 
-namespace boxapp {
+namespace boxrt {
 namespace {
 
 size_t edit_distance(const std::string& a, const std::string& b) {
@@ -33,4 +33,4 @@ std::string nearest_word(const std::string& word, const std::vector<std::string>
   return best;
 }
 
-}  // namespace boxapp
+}  // namespace boxrt

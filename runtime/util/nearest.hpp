@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-namespace boxapp {
+namespace boxrt {
 
 // The candidate nearest to `word` by edit distance, if it is at most 2 edits away (and
 // closer than the word is long); empty when none is.
 std::string nearest_word(const std::string& word, const std::vector<std::string>& candidates);
 
-}  // namespace boxapp
+}  // namespace boxrt
