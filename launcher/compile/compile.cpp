@@ -61,7 +61,7 @@ oci::Spec compile_profile(const Profile& p, const HostFacts& h, const CompileOpt
   compile_display(p, h, o, s);
   compile_audio(p, h, o, s);
   compile_devices(p, h, s);
-  compile_network(p, s);
+  compile_network(p, h, o, s);
   compile_security(p, s);
   compile_resources(p, s);
   compile_hooks(p, s);

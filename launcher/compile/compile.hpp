@@ -64,7 +64,9 @@ void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptio
 void compile_display(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s);
 void compile_audio(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s);
 void compile_devices(const Profile& p, const HostFacts& h, oci::Spec& s);
-void compile_network(const Profile& p, oci::Spec& s);
+// A bridged box's files in its box directory, bound at /etc/NAME (run/bridge.hpp writes them).
+inline constexpr const char* kBoxNetworkFiles[] = {"resolv.conf", "hosts"};
+void compile_network(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s);
 void compile_security(const Profile& p, oci::Spec& s);
 void compile_resources(const Profile& p, oci::Spec& s);
 void compile_hooks(const Profile& p, oci::Spec& s);

@@ -182,7 +182,8 @@ std::vector<std::string> etc_names(const Profile& p) {
 
 void compile_minimal_etc(const Profile& p, const HostFacts& h, std::vector<oci::Mount>& m) {
   m.push_back(bind_mount(current_etc(p, h), "/etc", true));
-  if (h.path_exists(std::string("/etc/") + kLiveEtc))
+  // A bridged box's own is bound over it (compile/network.cpp).
+  if (p.network != NetworkMode::bridge && h.path_exists(std::string("/etc/") + kLiveEtc))
     m.push_back(bind_mount(std::string("/etc/") + kLiveEtc, std::string("/etc/") + kLiveEtc, true));
 }
 

@@ -285,6 +285,10 @@ void check_network(std::vector<Finding>& out) {
   }
   const std::string bridge = std::string(boxnet::kBridge) + " " + c.subnet.str();
   check_upstream(c, out);
+  if (boxrt::find_on_path("dnsmasq").empty())
+    add(out, Level::problem, "network",
+        "dnsmasq is not installed: boxes on the bridge reach each other by address, not by name",
+        "apt-get install dnsmasq-base");
   if (!boxnet::running_host_namespace()) {
     add(out, Level::ok, "network",
         "bridge " + bridge +

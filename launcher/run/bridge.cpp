@@ -1,6 +1,9 @@
 #include "run/bridge.hpp"
 
+#include <fcntl.h>
+
 #include "net/attach.hpp"
+#include "net/names.hpp"
 #include "util/atomic_file.hpp"
 #include "util/sys.hpp"
 
@@ -11,13 +14,34 @@ std::string ip_file(const std::string& bundle) {
   return bundle + "/.ip";
 }
 
+const char* const kLocalHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+
 }  // namespace
 
-void plumb_bridge(const std::string& name, const std::string& bundle, int netns_fd, pid_t pid) {
+void write_network_files(const std::string& bundle) {
+  const boxnet::NetworkConfig c = boxnet::network_config();
+  boxrt::write_file_atomic(bundle + "/resolv.conf",
+                           "nameserver " + c.gateway.str() + "\nsearch box\n", 0644,
+                           boxrt::Durability::volatile_ok);
+  boxrt::write_file_atomic(bundle + "/hosts", kLocalHosts, 0644, boxrt::Durability::volatile_ok);
+}
+
+void plumb_bridge(const std::string& name, const std::string& hostname, const std::string& bundle,
+                  int netns_fd, pid_t pid) {
   const boxnet::Attachment a =
       boxnet::attach(boxnet::network_config(), name, netns_fd, boxnet::holder_of(pid));
   boxrt::write_file_atomic(ip_file(bundle), a.ip.str() + "\n", 0644,
                            boxrt::Durability::volatile_ok);
+  // Rewritten in place: the box's /etc/hosts is a bind of this very file.
+  boxrt::unique_fd hosts = boxrt::open_file(bundle + "/hosts", O_WRONLY | O_TRUNC);
+  const std::string dns = boxnet::dns_name(name);
+  std::string names = dns + " " + dns + ".box";
+  if (hostname != dns) names += " " + hostname;
+  boxrt::write_all(hosts.get(), kLocalHosts + a.ip.str() + "\t" + names + "\n", bundle + "/hosts");
+}
+
+void forget_bridge_name(const std::string& bundle) {
+  if (auto ip = boxnet::Ipv4::parse(bridge_ip(bundle))) boxnet::withdraw_name(*ip);
 }
 
 std::string bridge_ip(const std::string& bundle) {

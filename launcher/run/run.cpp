@@ -114,6 +114,7 @@ RunResult run_box(const RunRequest& r) {
   po.terminal = r.terminal;
   po.nested_display = nested ? nested->display() : "";
   PreparedBox c = prepare_box(std::move(profile), std::move(host), po);
+  if (bridge) write_network_files(bundle);
   std::optional<boxrt::FileLock> home_lock = claim_home(rt, result.name, c.spec);
   boxrt::CreateOptions o;
   o.bundle = bundle;
@@ -121,7 +122,9 @@ RunResult run_box(const RunRequest& r) {
   o.network_ahead = &network;
   if (r.detach) o.stdio = {null.get(), log.get(), log.get()};
   if (bridge)
-    o.network_ready = [&](int netns, pid_t pid) { plumb_bridge(result.name, bundle, netns, pid); };
+    o.network_ready = [&](int netns, pid_t pid) {
+      plumb_bridge(result.name, *c.spec.hostname, bundle, netns, pid);
+    };
   // While the runtime sets the box up.
   o.before_start = [&](pid_t pid) {
     boxrt::write_file_atomic(bundle + "/config.json", oci::dump_spec(c.spec), 0600,
@@ -130,6 +133,7 @@ RunResult run_box(const RunRequest& r) {
     if (nested) nested->watch(pid);
   };
   result.status = rt.run(box_id(result.name), o, r.detach, /*keep=*/false);
+  if (bridge && !r.detach) forget_bridge_name(bundle);
   keep_bundle = r.detach;
   log.reset();        // the box holds it now
   home_lock.reset();  // the box is recorded: its annotation says whose home it is

@@ -12,6 +12,7 @@
 #include "daemon/holder.hpp"
 #include "net/attach.hpp"
 #include "net/host_namespace.hpp"
+#include "net/names.hpp"
 #include "ns/idmap.hpp"
 #include "ns/session.hpp"
 #include "util/error.hpp"
@@ -194,7 +195,10 @@ int main(int argc, char** argv) {
     if (*daemon) return daemon_cmd(ready_fd);
     if (*stop) return stop_cmd(force);
     if (*gc) {
-      std::printf("%d freed\n", boxnet::collect_leases());
+      const int freed = boxnet::collect_leases();
+      for (const auto& l : boxnet::list_leases())
+        if (!l.held()) boxnet::withdraw_name(l.ip);
+      std::printf("%d freed\n", freed);
       return 0;
     }
   } catch (const std::exception& e) {

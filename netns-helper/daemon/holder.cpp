@@ -4,14 +4,17 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <thread>
 
+#include "daemon/dns.hpp"
 #include "daemon/firewall.hpp"
 #include "daemon/upstream.hpp"
+#include "net/names.hpp"
 #include "net/netlink.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
@@ -87,7 +90,24 @@ void check_host_routes(const NetworkConfig& c) {
 struct Served {
   unique_fd listener, self;
   Keeper keeper;
+  Dns dns;
 };
+
+void write_dns_state(const std::string& line) {
+  boxrt::write_file_atomic(dns_state_file(), line + "\n", 0644, boxrt::Durability::volatile_ok);
+}
+
+// Boxes on the bridge keep reaching each other by address without it: not the holder's
+// failure.
+void start_or_note_dns(const NetworkConfig& c, Served& s) {
+  try {
+    s.dns = start_dns(c);
+    write_dns_state("up dnsmasq " + std::to_string(s.dns.pid));
+  } catch (const std::exception& e) {
+    s.dns = Dns{};
+    write_dns_state(std::string("down: ") + e.what());
+  }
+}
 
 // Everything before serving, in order; an error is the holder's.
 Served set_up(const NetworkConfig& c) {
@@ -98,6 +118,8 @@ Served set_up(const NetworkConfig& c) {
   if (::unshare(CLONE_NEWNET) != 0) boxrt::throw_errno("unshare(CLONE_NEWNET)");
   make_bridge(c);
   apply_firewall(c);
+  publish_fixed_names(c);
+  start_or_note_dns(c, s);
   s.self = boxrt::open_file("/proc/self/ns/net", O_RDONLY);
   if (s.keeper.pid) {
     write_state("down: " + std::string(upstream_name(c.upstream)) + " starting");
@@ -139,8 +161,11 @@ int run_holder(const NetworkConfig& c, int ready_fd) {
   if (ready_fd >= 0) ::close(ready_fd);  // EOF: ready
   auto last_busy = Clock::now();
   for (;;) {
-    struct pollfd p[2] = {{s.listener.get(), POLLIN, 0}, {s.keeper.sock.get(), POLLIN, 0}};
-    if (::poll(p, s.keeper.pid ? 2 : 1, kCheckMs) > 0) {
+    // A negative fd is skipped: a keeper or dnsmasq we no longer have.
+    struct pollfd p[3] = {{s.listener.get(), POLLIN, 0},
+                          {s.keeper.pid ? s.keeper.sock.get() : -1, POLLIN, 0},
+                          {s.dns.pidfd ? s.dns.pidfd.get() : -1, POLLIN, 0}};
+    if (::poll(p, 3, kCheckMs) > 0) {
       if (p[0].revents & POLLIN) {
         unique_fd conn(::accept4(s.listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
         if (conn) boxrt::send_fd(conn.get(), s.self.get());
@@ -155,6 +180,12 @@ int run_holder(const NetworkConfig& c, int ready_fd) {
             "once this holder has exited)");
         s.keeper = Keeper{};
       }
+      if (p[2].revents & POLLIN) {  // dnsmasq ended: again, at most once a second
+        ::waitpid(s.dns.pid, nullptr, 0);
+        write_dns_state("down: dnsmasq ended; starting it again");
+        ::sleep(1);
+        start_or_note_dns(c, s);
+      }
       continue;
     }
     if (!idle()) last_busy = Clock::now();
@@ -162,6 +193,7 @@ int run_holder(const NetworkConfig& c, int ready_fd) {
     if (ready_fd >= 0 && Clock::now() - last_busy >= kIdle) {
       ::unlink(holder_socket().c_str());
       ::unlink(upstream_state_file().c_str());
+      ::unlink(dns_state_file().c_str());
       return 0;  // the keeper, and the upstream with it, die with us
     }
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "net/host_namespace.hpp"
+#include "net/names.hpp"
 #include "net/netlink.hpp"
 #include "net/netns_scope.hpp"
 #include "ns/session.hpp"
@@ -74,6 +75,7 @@ Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns
     a.mac = nl.mac_of(kBoxInterface);
     allow_ping();
   }
+  publish_name(a.ip, name);
   done = true;
   return a;
 }
@@ -85,6 +87,7 @@ void detach(const std::string& name) {
         NetnsScope in_bridge(bridge_ns.get());
         Netlink().remove_link(host_link_name(l.ip));
       }
+      withdraw_name(l.ip);
     }
   release_lease(name);
 }

@@ -53,6 +53,10 @@ std::string upstream_state_file() {
   return boxrt::session_dir() + "/upstream";
 }
 
+std::string dns_state_file() {
+  return boxrt::session_dir() + "/dns";
+}
+
 std::string helper_binary() {
   namespace fs = std::filesystem;
   std::error_code ec;

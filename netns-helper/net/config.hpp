@@ -71,6 +71,8 @@ std::string holder_lock();
 // RUNTIME_DIR/boxapp/upstream: the upstream's state, one line ("up pasta 1234", or "down:
 // why"), written by the holder for `status` and `doctor`.
 std::string upstream_state_file();
+// RUNTIME_DIR/boxapp/dns: the same for the bridge's DNS ("up dnsmasq 1234", "down: why").
+std::string dns_state_file();
 
 // The holder's program: boxapp-netns beside the running executable (installed, or staged
 // by the tests), in the build tree's netns-helper/, or on PATH.

@@ -70,7 +70,7 @@ bool path_exists(const std::string& path) {
 
 std::string find_on_path(const std::string& program) {
   const char* env = std::getenv("PATH");
-  const std::string path = env ? env : "/usr/sbin:/usr/bin:/sbin:/bin";
+  const std::string path = std::string(env ? env : "/usr/bin:/bin") + ":/usr/sbin:/sbin";
   for (size_t at = 0; at <= path.size();) {
     size_t end = path.find(':', at);
     if (end == std::string::npos) end = path.size();

@@ -55,8 +55,8 @@ std::string absolute_path(const std::string& path);
 // Whether anything is at `path` (following symlinks).
 bool path_exists(const std::string& path);
 
-// Where execvp would find `program` on PATH (or /usr/sbin and /usr/bin when PATH is unset);
-// empty when nowhere.
+// Where `program` is: on PATH, else in /usr/sbin or /sbin (daemons such as dnsmasq live
+// there, and a plain user's PATH often lacks them); empty when nowhere.
 std::string find_on_path(const std::string& program);
 
 // mkdir -p: each missing component of an absolute path, with `mode`.

@@ -63,6 +63,12 @@ class LoopbackServer {
   std::thread thread_;
 };
 
+std::string trimmed(std::string s) {
+  while (!s.empty() && s.back() == '\n')
+    s.pop_back();
+  return s;
+}
+
 std::string upstream_state() {
   std::string s =
       boxrt::try_read_file(std::string(std::getenv("XDG_RUNTIME_DIR")) + "/boxapp/upstream")
@@ -271,4 +277,42 @@ TEST_CASE("network.toml: a subnet over one of the host's routes is refused, nami
       contains(r.err, "the subnet " + host_route + " overlaps the host's route to " + host_route));
   CHECK(boxnet_holder_gone());
   CHECK(boxapp({"ps", "--json"}).out == "[]\n");
+}
+
+TEST_CASE("bridge DNS: a box reaches another by NAME and NAME.box through dnsmasq") {
+  Launcher boxapp;
+  boxapp.profile("bridged", kSleeper);
+  REQUIRE(boxapp({"run", "-d", "--name", "dns-one", "bridged"}).status == 0);
+  REQUIRE(boxapp({"run", "-d", "--name", "dns-two", "bridged"}).status == 0);
+  const std::string two = trimmed(boxrt::read_file(Launcher::bundle_dir("dns-two") + "/.ip"));
+  // Its own resolv.conf and hosts, over the host image's.
+  CHECK(boxapp({"exec", "dns-one", "cat", "/etc/resolv.conf"}).out ==
+        "nameserver 10.89.0.1\nsearch box\n");
+  CHECK(contains(boxapp({"exec", "dns-two", "cat", "/etc/hosts"}).out,
+                 two + "\tdns-two dns-two.box bridged\n"));
+  for (const std::string name : {"dns-two", "dns-two.box"}) {
+    Result r = boxapp({"exec", "dns-one", "busybox", "nslookup", name});
+    CHECK(contains(r.out, "Address: " + two));
+  }
+  CHECK(contains(boxapp({"exec", "dns-one", "busybox", "nslookup", "host.box"}).out,
+                 "Address: 10.89.0.254"));
+  // By name over TCP, as the issue's two boxes do.
+  REQUIRE(
+      boxapp({"exec", "-d", "dns-two", "sh", "-c", "busybox nc -l -p 9001 > /tmp/got"}).status ==
+      0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(boxapp({"exec", "dns-one", "sh", "-c", "echo by-name | busybox nc -w 2 dns-two 9001"})
+            .status == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(boxapp({"exec", "dns-two", "cat", "/tmp/got"}).out == "by-name\n");
+  // A name nobody has is an answer of dnsmasq's, never a query sent on.
+  CHECK(contains(boxapp({"exec", "dns-one", "busybox", "nslookup", "nobody.box"}).out +
+                     boxapp({"exec", "dns-one", "busybox", "nslookup", "nobody.box"}).err,
+                 "NXDOMAIN"));
+  CHECK(boxapp({"rm", "-f", "dns-one", "dns-two"}).status == 0);
+  CHECK(contains(run_process({netns_bin(), "gc"}).out, "freed"));
+  CHECK(!contains(
+      boxrt::try_read_file(std::string(std::getenv("XDG_RUNTIME_DIR")) + "/boxapp/hosts/" + two)
+          .value_or(""),
+      "dns-two"));
 }
