@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include "net/attach.hpp"
+#include "net/hook.hpp"
 #include "net/names.hpp"
 #include "util/atomic_file.hpp"
 #include "util/sys.hpp"
@@ -10,9 +11,7 @@
 namespace boxapp {
 namespace {
 
-std::string ip_file(const std::string& bundle) {
-  return bundle + "/.ip";
-}
+using boxnet::ip_file;
 
 const char* const kLocalHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
 

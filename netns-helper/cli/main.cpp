@@ -11,6 +11,7 @@
 
 #include "daemon/holder.hpp"
 #include "net/attach.hpp"
+#include "net/hook.hpp"
 #include "net/host_namespace.hpp"
 #include "net/names.hpp"
 #include "ns/idmap.hpp"
@@ -53,6 +54,20 @@ int attach_cmd(const Args& a) {
   const boxnet::Holder holder = a.pid ? boxnet::holder_of(a.pid) : boxnet::Holder{};
   const boxnet::Attachment at = boxnet::attach(boxnet::network_config(), a.name, ns.get(), holder);
   std::printf("%s\n", at.ip.str().c_str());
+  return 0;
+}
+
+// As an OCI hook: the container's state on stdin.
+int hook_cmd(const std::string& phase) {
+  const boxnet::HookState s = boxnet::parse_hook_state(boxrt::read_all(0, "stdin"));
+  if (phase == "detach") {
+    enter_session();
+    boxnet::hook_detach(s);
+    return 0;
+  }
+  boxrt::unique_fd ns = boxnet::open_container_netns(s);
+  enter_session();
+  boxnet::hook_attach(s, ns.get());
   return 0;
 }
 
@@ -170,6 +185,12 @@ int main(int argc, char** argv) {
   ip->add_option("name", a.name)->required();
   auto* gc = app.add_subcommand("gc", "free what boxes that are gone left");
   auto* status = app.add_subcommand("status", "the bridge, up or down, and how many are on it");
+  std::string phase;
+  auto* hook =
+      app.add_subcommand("hook", "as an OCI hook (createRuntime, poststop): the state on stdin");
+  hook->add_option("phase", phase, "attach or detach")
+      ->required()
+      ->check(CLI::IsMember({"attach", "detach"}));
   bool force = false;
   auto* stop = app.add_subcommand("stop", "end the holder, to take up a changed network.toml");
   stop->add_flag("--force", force, "even with boxes on the bridge");
@@ -194,6 +215,7 @@ int main(int argc, char** argv) {
     if (*exec) return exec_cmd(cmd);
     if (*daemon) return daemon_cmd(ready_fd);
     if (*stop) return stop_cmd(force);
+    if (*hook) return hook_cmd(phase);
     if (*gc) {
       const int freed = boxnet::collect_leases();
       for (const auto& l : boxnet::list_leases())

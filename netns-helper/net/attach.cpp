@@ -8,6 +8,7 @@
 #include "net/names.hpp"
 #include "net/netlink.hpp"
 #include "net/netns_scope.hpp"
+#include "net/ownership.hpp"
 #include "ns/session.hpp"
 #include "util/error.hpp"
 #include "util/scope_exit.hpp"
@@ -31,6 +32,11 @@ void allow_ping() {
 
 Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns_fd,
                   Holder holder) {
+  if (!within_our_user_namespace(box_netns_fd))
+    throw boxrt::Error("network: " + boxrt::backquoted(name) +
+                       "'s network namespace belongs to a user namespace outside boxapp's "
+                       "session, which can't reach it (a rootless runtime started outside "
+                       "it): run the runtime as `boxapp-netns exec -- crun ...`");
   Attachment a;
   a.name = name;
   const Lease lease = take_lease(c, name, holder);

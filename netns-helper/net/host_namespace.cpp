@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "ns/session.hpp"
 #include "util/error.hpp"
 #include "util/fd_passing.hpp"
 #include "util/lock_file.hpp"
@@ -63,6 +64,7 @@ unique_fd running_host_namespace() {
 
 unique_fd host_namespace() {
   if (unique_fd ns = ask_holder()) return ns;
+  boxrt::make_dirs(boxrt::session_dir(), 0700);  // real root has no session made for it
   boxrt::FileLock lock = boxrt::FileLock::acquire(holder_lock());
   if (unique_fd ns = ask_holder()) return ns;  // another start won the race
   start_holder();

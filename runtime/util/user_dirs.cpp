@@ -1,5 +1,6 @@
 #include "util/user_dirs.hpp"
 
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <cstdlib>
 
 #include "util/error.hpp"
+#include "util/proc.hpp"
 
 namespace boxrt {
 namespace {
@@ -22,7 +24,9 @@ bool is_private_dir_of_ours(const std::string& path) {
 std::string user_runtime_dir() {
   const char* xdg = ::getenv("XDG_RUNTIME_DIR");
   if (xdg && *xdg) return xdg;
-  const std::string uid = std::to_string(::getuid());
+  // The user's own uid, also where a user namespace of ours makes us another (an OCI hook
+  // run by a runtime under `boxapp-netns exec` is its root, with no XDG_RUNTIME_DIR).
+  const std::string uid = std::to_string(host_uid());
   const std::string logind = "/run/user/" + uid;
   if (is_private_dir_of_ours(logind)) return logind;
   const std::string tmp = "/tmp/boxapp-" + uid;
@@ -40,12 +44,19 @@ std::string xdg_dir(const char* var, const char* under_home) {
   const char* set = ::getenv(var);
   if (set && *set) return set;
   const char* home = ::getenv("HOME");
-  return std::string(home && *home ? home : "/") + under_home;
+  if (home && *home) return home + std::string(under_home);
+  // No HOME (an OCI hook's environment is only what config.json gives it): the user's.
+  const struct passwd* pw = ::getpwuid(host_uid());
+  return std::string(pw && pw->pw_dir ? pw->pw_dir : "/") + under_home;
 }
 
 }  // namespace
 
-std::string user_state_dir() { return xdg_dir("XDG_STATE_HOME", "/.local/state"); }
-std::string user_config_dir() { return xdg_dir("XDG_CONFIG_HOME", "/.config"); }
+std::string user_state_dir() {
+  return xdg_dir("XDG_STATE_HOME", "/.local/state");
+}
+std::string user_config_dir() {
+  return xdg_dir("XDG_CONFIG_HOME", "/.config");
+}
 
 }  // namespace boxrt
