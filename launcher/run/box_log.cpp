@@ -20,7 +20,9 @@ namespace {
 
 using boxrt::backquoted;
 
-std::string logs_dir() { return boxrt::user_state_dir() + "/boxapp/logs"; }
+std::string logs_dir() {
+  return boxrt::user_state_dir() + "/boxapp/logs";
+}
 
 int open_log(const std::string& path) {
   return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

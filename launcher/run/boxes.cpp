@@ -129,6 +129,7 @@ void remove_boxes(const std::vector<std::string>& names, bool force, int grace_s
     if (!force && rt.state(id).state.status != oci::Status::stopped)
       throw boxrt::Error("box " + backquoted(name) + " is running: stop it first, or rm -f");
     rt.remove(id, force);
+    forget_bridge_name(name, bundle_dir(runtime_dir, name));
     remove_bundle_dir(runtime_dir, name);
     remove_box_log(name);
   }

@@ -39,8 +39,8 @@ void plumb_bridge(const std::string& name, const std::string& hostname, const st
   boxrt::write_all(hosts.get(), kLocalHosts + a.ip.str() + "\t" + names + "\n", bundle + "/hosts");
 }
 
-void forget_bridge_name(const std::string& bundle) {
-  if (auto ip = boxnet::Ipv4::parse(bridge_ip(bundle))) boxnet::withdraw_name(*ip);
+void forget_bridge_name(const std::string& name, const std::string& bundle) {
+  if (auto ip = boxnet::Ipv4::parse(bridge_ip(bundle))) boxnet::withdraw_name_of(*ip, name);
 }
 
 std::string bridge_ip(const std::string& bundle) {

@@ -16,8 +16,8 @@ void write_network_files(const std::string& bundle);
 // The runtime's network_ready for box `name`, whose bundle is `bundle`, `hostname` inside.
 void plumb_bridge(const std::string& name, const std::string& hostname, const std::string& bundle,
                   int netns_fd, pid_t pid);
-// After the box: its name out of the bridge's DNS (its address is free already).
-void forget_bridge_name(const std::string& bundle);
+// After box `name`: its name out of the bridge's DNS (its address is free already).
+void forget_bridge_name(const std::string& name, const std::string& bundle);
 
 // The box's address on the bridge, from its bundle; empty for a box that has none.
 std::string bridge_ip(const std::string& bundle);

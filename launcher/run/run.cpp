@@ -133,7 +133,7 @@ RunResult run_box(const RunRequest& r) {
     if (nested) nested->watch(pid);
   };
   result.status = rt.run(box_id(result.name), o, r.detach, /*keep=*/false);
-  if (bridge && !r.detach) forget_bridge_name(bundle);
+  if (bridge && !r.detach) forget_bridge_name(result.name, bundle);
   keep_bundle = r.detach;
   log.reset();        // the box holds it now
   home_lock.reset();  // the box is recorded: its annotation says whose home it is

@@ -153,6 +153,10 @@ int status_cmd() {
   std::string upstream = up ? boxrt::try_read_file(boxnet::upstream_state_file()).value_or("")
                             : std::string("down: no holder runs (the first attach starts it)\n");
   std::printf("upstream %s: %s", boxnet::upstream_name(c.upstream), upstream.c_str());
+  if (up)
+    std::printf(
+        "dns: %s",
+        boxrt::try_read_file(boxnet::dns_state_file()).value_or("down: not started\n").c_str());
   if (c.host_loopback)
     std::printf("the host's loopback: at %s from boxes\n", boxnet::host_address(c).str().c_str());
   return 0;

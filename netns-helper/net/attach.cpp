@@ -28,6 +28,44 @@ void allow_ping() {
   boxrt::write_all(f.get(), "0 " + std::to_string(last), "/proc/sys/net/ipv4/ping_group_range");
 }
 
+// The veth pair, the bridge's end a port of it, the box's end its eth0 with the address
+// and route; the pair removed again when a later step fails. On a thread of its own
+// (on_own_thread): it enters namespaces it can't come back from.
+void plumb(const NetworkConfig& c, Attachment& a, int bridge_ns, int box_netns_fd) {
+  {
+    NetnsScope in_bridge(bridge_ns);
+    Netlink nl;
+    nl.remove_link(a.host_link);  // of a box killed before its detach
+    nl.add_veth(a.host_link, kBoxInterface, box_netns_fd, c.mtu);
+  }
+  bool done = false;
+  boxrt::ScopeExit remove_veth([&] {
+    if (done) return;
+    try {
+      NetnsScope in_bridge(bridge_ns);
+      Netlink().remove_link(a.host_link);
+    } catch (const std::exception&) {  // it goes with the box's namespace
+    }
+  });
+  {
+    NetnsScope in_bridge(bridge_ns);
+    Netlink nl;
+    nl.set_master(a.host_link, kBridge);
+    nl.set_up(a.host_link);
+  }
+  {
+    NetnsScope in_box(box_netns_fd);
+    Netlink nl;
+    nl.set_up("lo");
+    nl.add_address(kBoxInterface, a.ip, c.subnet.prefix);
+    nl.set_up(kBoxInterface);
+    nl.add_default_route(c.gateway);
+    a.mac = nl.mac_of(kBoxInterface);
+    allow_ping();
+  }
+  done = true;
+}
+
 }  // namespace
 
 Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns_fd,
@@ -51,36 +89,7 @@ Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns
   a.ip = lease.ip;
   a.host_link = host_link_name(a.ip);
   boxrt::unique_fd bridge_ns = host_namespace();
-  {
-    NetnsScope in_bridge(bridge_ns.get());
-    Netlink nl;
-    nl.remove_link(a.host_link);  // of a box killed before its detach
-    nl.add_veth(a.host_link, kBoxInterface, box_netns_fd, c.mtu);
-  }
-  boxrt::ScopeExit remove_veth([&] {
-    if (done) return;
-    try {
-      NetnsScope in_bridge(bridge_ns.get());
-      Netlink().remove_link(a.host_link);
-    } catch (const std::exception&) {  // it goes with the box's namespace
-    }
-  });
-  {
-    NetnsScope in_bridge(bridge_ns.get());
-    Netlink nl;
-    nl.set_master(a.host_link, kBridge);
-    nl.set_up(a.host_link);
-  }
-  {
-    NetnsScope in_box(box_netns_fd);
-    Netlink nl;
-    nl.set_up("lo");
-    nl.add_address(kBoxInterface, a.ip, c.subnet.prefix);
-    nl.set_up(kBoxInterface);
-    nl.add_default_route(c.gateway);
-    a.mac = nl.mac_of(kBoxInterface);
-    allow_ping();
-  }
+  on_own_thread([&] { plumb(c, a, bridge_ns.get(), box_netns_fd); });
   publish_name(a.ip, name);
   done = true;
   return a;
@@ -89,11 +98,12 @@ Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns
 void detach(const std::string& name) {
   for (const Lease& l : list_leases())
     if (l.name == name) {
-      if (boxrt::unique_fd bridge_ns = running_host_namespace()) {
-        NetnsScope in_bridge(bridge_ns.get());
-        Netlink().remove_link(host_link_name(l.ip));
-      }
-      withdraw_name(l.ip);
+      if (boxrt::unique_fd bridge_ns = running_host_namespace())
+        on_own_thread([&] {
+          NetnsScope in_bridge(bridge_ns.get());
+          Netlink().remove_link(host_link_name(l.ip));
+        });
+      withdraw_name_of(l.ip, name);
     }
   release_lease(name);
 }

@@ -48,6 +48,11 @@ void withdraw_name(Ipv4 ip) {
   ::unlink((hosts_dir() + "/" + ip.str()).c_str());
 }
 
+void withdraw_name_of(Ipv4 ip, const std::string& box) {
+  const std::string entry = hosts_dir() + "/" + ip.str();
+  if (boxrt::try_read_file(entry) == ip.str() + " " + dns_name(box) + "\n") ::unlink(entry.c_str());
+}
+
 void publish_fixed_names(const NetworkConfig& c) {
   if (c.host_loopback)
     write_entry(host_address(c).str(), host_address(c).str() + " host\n");

@@ -21,6 +21,8 @@ std::string dns_name(const std::string& box);
 void publish_name(Ipv4 ip, const std::string& box);
 // Gone is fine.
 void withdraw_name(Ipv4 ip);
+// The same while `ip` is still `box`'s (a stopped box's address may be another's now).
+void withdraw_name_of(Ipv4 ip, const std::string& box);
 // The names every box reaches whatever is attached: `host` at host_address(), when the
 // host's loopback is open to boxes.
 void publish_fixed_names(const NetworkConfig& c);

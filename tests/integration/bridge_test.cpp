@@ -2,6 +2,7 @@
 // each with its address, reaching each other; traffic only inside namespaces the test made.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "harness.hpp"
@@ -109,4 +110,45 @@ TEST_CASE("boxapp-netns exec runs a command in the session's user namespace, say
         "boxapp-netns: exec: give the command to run: boxapp-netns exec -- CMD "
         "[ARGS...]\n");
   CHECK(contains(netns({"status"}).out, "bridge boxapp0 10.89.0.0/24, gateway 10.89.0.1: "));
+}
+
+TEST_CASE("boxapp-netns: 50 attaches and detaches at once leave no veth, lease or name") {
+  // 50 network namespaces of the session's (sleeps under boxapp-netns exec), attached and
+  // detached by 50 boxapp-netns processes at once each way.
+  const std::string n = "50";
+  testing::TempDir dir;
+  const std::string pids = dir / "pids";
+  const std::string bin = netns_bin();
+  Result r = run_process({"/bin/sh", "-c",
+                          bin + " exec -- sh -c 'for i in $(seq " + n +
+                              "); do unshare -n sleep 30 & echo $!; done' >" + pids +
+                              " 2>/dev/null\n"
+                              "sleep 0.5\n"
+                              "for p in $(cat " +
+                              pids + "); do " + bin +
+                              " attach --pid $p --name many-$p >/dev/null & done; wait\n" + bin +
+                              " ls --json\n"
+                              "for p in $(cat " +
+                              pids + "); do " + bin +
+                              " detach --name many-$p & done; wait\n"
+                              "kill $(cat " +
+                              pids + ")\n"},
+                         "", 60);
+  CHECK(r.status == 0);
+  const std::string listed = r.out.substr(0, r.out.find('\n'));
+  int attached = 0;
+  std::set<std::string> ips;
+  for (const auto& b : json::parse(listed))
+    if (b["name"].get<std::string>().starts_with("many-")) ++attached, ips.insert(b["ip"]);
+  CHECK(attached == 50);
+  CHECK(ips.size() == 50);  // no address twice
+  for (const auto& b : json::parse(netns({"ls", "--json"}).out))
+    CHECK(!b["name"].get<std::string>().starts_with("many-"));
+  // No veth left on the bridge, no name left in DNS.
+  Result links =
+      netns({"exec", "--", "sh", "-c",
+             "nsenter --net=/proc/$(pgrep -u $(id -u) -x boxapp-net | head -1)/ns/net ip -o link"});
+  CHECK(!contains(links.out, "bx-"));
+  for (const auto& ip : ips)
+    CHECK(!boxrt::path_exists(std::string(std::getenv("XDG_RUNTIME_DIR")) + "/boxapp/hosts/" + ip));
 }

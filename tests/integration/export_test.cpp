@@ -11,18 +11,8 @@
 
 using namespace itest;
 
-namespace {
-
-std::string find_tool(const char* name) {
-  for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/"})
-    if (::access((std::string(dir) + name).c_str(), X_OK) == 0) return std::string(dir) + name;
-  return {};
-}
-
-}  // namespace
-
 TEST_CASE("an exported bundle runs under runc, crun and ours, and prints what boxapp prints") {
-  const std::string runc = find_tool("runc"), crun = find_tool("crun");
+  const std::string runc = boxrt::find_on_path("runc"), crun = boxrt::find_on_path("crun");
   testing::TempDir profiles, data, out, state;
   ::chmod(profiles.path().c_str(), 0755);
   ::mkdir((data / "share").c_str(), 0700);

@@ -16,12 +16,6 @@ using namespace itest;
 
 namespace {
 
-std::string tool(const char* name) {
-  for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/"})
-    if (::access((std::string(dir) + name).c_str(), X_OK) == 0) return std::string(dir) + name;
-  return {};
-}
-
 // The hooks: an OCI hook's environment is only what config.json gives it.
 void add_hooks(Bundle& b) {
   b.spec.oci_version = "1.0.2";  // crun 1.8 refuses 1.2.0
@@ -51,7 +45,7 @@ const char* kListener =
 
 TEST_CASE("hook: runc as root puts its container on the bridge, and takes it off", "[root]") {
   if (!real_root()) return;
-  const std::string runc = tool("runc");
+  const std::string runc = boxrt::find_on_path("runc");
   if (runc.empty()) {
     WARN("runc is not installed (scripts/setup installs it)");
     return;
@@ -80,7 +74,7 @@ TEST_CASE("hook: runc as root puts its container on the bridge, and takes it off
 }
 
 TEST_CASE("hook: rootless crun under boxapp-netns exec reaches a boxapp box; outside, a refusal") {
-  const std::string crun = tool("crun");
+  const std::string crun = boxrt::find_on_path("crun");
   if (crun.empty()) {
     WARN("crun is not installed (scripts/setup installs it)");
     return;
