@@ -314,3 +314,24 @@ TEST_CASE("bridge DNS: a box reaches another by NAME and NAME.box through dnsmas
   CHECK(!boxrt::path_exists(std::string(std::getenv("XDG_RUNTIME_DIR")) + "/boxapp/hosts/" + two));
   CHECK(contains(run_process({netns_bin(), "gc"}).out, "freed"));
 }
+
+TEST_CASE("bridge: a box killed with SIGKILL frees its address, and gc takes its name out") {
+  Launcher boxapp;
+  boxapp.profile("bridged", kSleeper);
+  REQUIRE(boxapp({"run", "-d", "--name", "killed", "bridged"}).status == 0);
+  const std::string ip = trimmed(boxrt::read_file(Launcher::bundle_dir("killed") + "/.ip"));
+  const std::string name_file = std::string(std::getenv("XDG_RUNTIME_DIR")) + "/boxapp/hosts/" + ip;
+  CHECK(boxrt::path_exists(name_file));
+  int pid = 0;
+  for (const auto& b : json::parse(boxapp({"ps", "--json"}).out))
+    if (b["name"] == "killed") pid = b["pid"];
+  REQUIRE(pid > 0);
+  ::kill(pid, SIGKILL);
+  CHECK(eventually([&] { return !is_alive(pid); }));
+  // Its lease is free from now on (its holder is gone); gc writes that down and withdraws
+  // the name dnsmasq still had.
+  CHECK(!contains(run_process({netns_bin(), "ls"}).out, "killed"));
+  CHECK(run_process({netns_bin(), "gc"}).status == 0);
+  CHECK(!boxrt::path_exists(name_file));
+  CHECK(boxapp({"rm", "-f", "killed"}).status == 0);
+}
