@@ -153,6 +153,7 @@ int status_cmd() {
   std::string upstream = up ? boxrt::try_read_file(boxnet::upstream_state_file()).value_or("")
                             : std::string("down: no holder runs (the first attach starts it)\n");
   std::printf("upstream %s: %s", boxnet::upstream_name(c.upstream), upstream.c_str());
+  if (up) std::printf("holder: %d\n", boxnet::holder_pid());
   if (up)
     std::printf(
         "dns: %s",

@@ -145,9 +145,13 @@ TEST_CASE("boxapp-netns: 50 attaches and detaches at once leave no veth, lease o
   for (const auto& b : json::parse(netns({"ls", "--json"}).out))
     CHECK(!b["name"].get<std::string>().starts_with("many-"));
   // No veth left on the bridge, no name left in DNS.
-  Result links =
-      netns({"exec", "--", "sh", "-c",
-             "nsenter --net=/proc/$(pgrep -u $(id -u) -x boxapp-net | head -1)/ns/net ip -o link"});
+  const std::string status = netns({"status"}).out;
+  const size_t at = status.find("holder: ");
+  REQUIRE(at != std::string::npos);
+  const std::string holder = status.substr(at + 8, status.find('\n', at) - at - 8);
+  Result links = netns({"exec", "--", "nsenter", "--net=/proc/" + holder + "/ns/net",
+                        std::getenv("BOXAPP_BUSYBOX"), "ip", "-o", "link"});
+  CHECK(contains(links.out, "boxapp0"));  // the holder's namespace, read
   CHECK(!contains(links.out, "bx-"));
   for (const auto& ip : ips)
     CHECK(!boxrt::path_exists(std::string(std::getenv("XDG_RUNTIME_DIR")) + "/boxapp/hosts/" + ip));
