@@ -17,18 +17,16 @@ const char* const kLocalHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localh
 
 }  // namespace
 
-void write_network_files(const std::string& bundle) {
-  const boxnet::NetworkConfig c = boxnet::network_config();
+void write_network_files(const boxnet::NetworkConfig& c, const std::string& bundle) {
   boxrt::write_file_atomic(bundle + "/resolv.conf",
                            "nameserver " + c.gateway.str() + "\nsearch box\n", 0644,
                            boxrt::Durability::volatile_ok);
   boxrt::write_file_atomic(bundle + "/hosts", kLocalHosts, 0644, boxrt::Durability::volatile_ok);
 }
 
-void plumb_bridge(const std::string& name, const std::string& hostname, const std::string& bundle,
-                  int netns_fd, pid_t pid) {
-  const boxnet::Attachment a =
-      boxnet::attach(boxnet::network_config(), name, netns_fd, boxnet::holder_of(pid));
+void plumb_bridge(const boxnet::NetworkConfig& c, const std::string& name,
+                  const std::string& hostname, const std::string& bundle, int netns_fd, pid_t pid) {
+  const boxnet::Attachment a = boxnet::attach(c, name, netns_fd, boxnet::holder_of(pid));
   boxrt::write_file_atomic(ip_file(bundle), a.ip.str() + "\n", 0644,
                            boxrt::Durability::volatile_ok);
   // Rewritten in place: the box's /etc/hosts is a bind of this very file.

@@ -8,14 +8,16 @@
 
 #include <string>
 
+#include "net/config.hpp"
+
 namespace boxapp {
 
 // Before the box is set up: its resolv.conf (the bridge's DNS, names under .box) and its
 // hosts, which plumb_bridge completes with its address.
-void write_network_files(const std::string& bundle);
+void write_network_files(const boxnet::NetworkConfig& c, const std::string& bundle);
 // The runtime's network_ready for box `name`, whose bundle is `bundle`, `hostname` inside.
-void plumb_bridge(const std::string& name, const std::string& hostname, const std::string& bundle,
-                  int netns_fd, pid_t pid);
+void plumb_bridge(const boxnet::NetworkConfig& c, const std::string& name,
+                  const std::string& hostname, const std::string& bundle, int netns_fd, pid_t pid);
 // After box `name`: its name out of the bridge's DNS (its address is free already).
 void forget_bridge_name(const std::string& name, const std::string& bundle);
 

@@ -114,7 +114,9 @@ RunResult run_box(const RunRequest& r) {
   po.terminal = r.terminal;
   po.nested_display = nested ? nested->display() : "";
   PreparedBox c = prepare_box(std::move(profile), std::move(host), po);
-  if (bridge) write_network_files(bundle);
+  // network.toml read once: a mistake in it stops the box before anything is made for it.
+  const boxnet::NetworkConfig net = bridge ? boxnet::network_config() : boxnet::NetworkConfig{};
+  if (bridge) write_network_files(net, bundle);
   std::optional<boxrt::FileLock> home_lock = claim_home(rt, result.name, c.spec);
   boxrt::CreateOptions o;
   o.bundle = bundle;
@@ -123,7 +125,7 @@ RunResult run_box(const RunRequest& r) {
   if (r.detach) o.stdio = {null.get(), log.get(), log.get()};
   if (bridge)
     o.network_ready = [&](int netns, pid_t pid) {
-      plumb_bridge(result.name, *c.spec.hostname, bundle, netns, pid);
+      plumb_bridge(net, result.name, *c.spec.hostname, bundle, netns, pid);
     };
   // While the runtime sets the box up.
   o.before_start = [&](pid_t pid) {
