@@ -3,14 +3,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <thread>
 
+#include "daemon/child.hpp"
 #include "net/names.hpp"
 #include "util/error.hpp"
 #include "util/proc.hpp"
@@ -45,22 +44,14 @@ std::vector<std::string> dns_argv(const NetworkConfig& c) {
 
 Dns start_dns(const NetworkConfig& c) {
   const std::vector<std::string> args = dns_argv(c);
-  const std::string program = boxrt::find_on_path(args[0]);
-  if (program.empty())
+  if (boxrt::find_on_path(args[0]).empty())
     throw boxrt::Error(
         "dnsmasq is not installed (apt-get install dnsmasq-base): boxes reach each other by "
         "address only");
   pid_t pid = ::fork();
   if (pid < 0) boxrt::throw_errno("fork");
   if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    for (int sig : {SIGINT, SIGHUP, SIGQUIT, SIGPIPE})
-      ::signal(sig, SIG_DFL);
-    std::vector<char*> argv;
-    for (const auto& s : args)
-      argv.push_back(const_cast<char*>(s.c_str()));
-    argv.push_back(nullptr);
-    ::execv(program.c_str(), argv.data());
+    exec_helper(args);
     ::_exit(127);
   }
   Dns d{pid, boxrt::open_pidfd(pid)};

@@ -35,9 +35,12 @@ constexpr int kCheckMs = 10000;
 // How long a started upstream has to configure its tap.
 constexpr auto kUpstreamSetup = std::chrono::seconds(2);
 
+// One line for `status` and `doctor`: "up TOOL PID", or "down: why".
+void write_state_to(const std::string& file, const std::string& line) {
+  boxrt::write_file_atomic(file, line + "\n", 0644, boxrt::Durability::volatile_ok);
+}
 void write_state(const std::string& line) {
-  boxrt::write_file_atomic(upstream_state_file(), line + "\n", 0644,
-                           boxrt::Durability::volatile_ok);
+  write_state_to(upstream_state_file(), line);
 }
 
 // The bridge, up, with the gateway's address (and the host's, for boxes to reach the
@@ -94,7 +97,7 @@ struct Served {
 };
 
 void write_dns_state(const std::string& line) {
-  boxrt::write_file_atomic(dns_state_file(), line + "\n", 0644, boxrt::Durability::volatile_ok);
+  write_state_to(dns_state_file(), line);
 }
 
 // Boxes on the bridge keep reaching each other by address without it: not the holder's

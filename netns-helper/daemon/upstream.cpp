@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "daemon/child.hpp"
 #include "util/error.hpp"
 #include "util/fd_passing.hpp"
 #include "util/proc.hpp"
@@ -55,21 +56,11 @@ std::string run_once(const NetworkConfig& c, int ns_fd, int sock) {
   pid_t pid = ::fork();
   if (pid < 0) return "fork: " + std::string(strerror(errno));
   if (pid == 0) {
-    // The stack goes when we go: it holds the namespace, which must not outlive the holder.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // The dispositions a daemon ignores, back to their defaults: pasta takes an ignored
-    // SIGPIPE for a failure to set its handlers, and quits.
-    for (int sig : {SIGINT, SIGHUP, SIGQUIT, SIGPIPE})
-      ::signal(sig, SIG_DFL);
     ::dup2(err_w.get(), 2);
     ::fcntl(ns_fd, F_SETFD, 0);  // named by /proc/self/fd/NS_FD on its command line
-    std::vector<char*> argv;
-    for (const auto& a : args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execvp(argv[0], argv.data());
-    std::fprintf(stderr, "%s: %s (install the Debian package %s)\n", argv[0], strerror(errno),
-                 c.upstream == Upstream::pasta ? "passt" : "slirp4netns");
+    exec_helper(args);
+    std::fprintf(stderr, "%s: %s (install the Debian package %s)\n", args[0].c_str(),
+                 strerror(errno), c.upstream == Upstream::pasta ? "passt" : "slirp4netns");
     ::_exit(127);
   }
   err_w.reset();
