@@ -31,12 +31,6 @@ std::string ip_of(const Launcher& boxapp, const std::string& name) {
   return "";
 }
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && s.back() == '\n')
-    s.pop_back();
-  return s;
-}
-
 }  // namespace
 
 TEST_CASE("bridge: two boxes get addresses of their own and reach each other over TCP") {

@@ -43,6 +43,12 @@ bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }
 
+std::string trimmed(std::string s) {
+  while (!s.empty() && s.back() == '\n')
+    s.pop_back();
+  return s;
+}
+
 std::string cgroup_of(int pid) {
   std::string text = boxrt::read_file("/proc/" + std::to_string(pid) + "/cgroup");
   size_t at = text.find("0::");

@@ -32,7 +32,7 @@ std::string probe_bin();    // the static box-probe
 std::string boxapp_bin();
 std::string netns_bin();  // boxapp-netns
 // profiles/ as shipped: staged beside the binaries, or the source tree's.
-std::string shipped_profiles_dir();   // the boxapp launcher under test
+std::string shipped_profiles_dir();  // the boxapp launcher under test
 
 // A bundle: rootfs with busybox (sh, sleep, cat, ...) and /bin/box-probe, and `spec`, the
 // rootless default config for the current user running /bin/box-probe. Edit spec, then
@@ -94,6 +94,8 @@ bool is_alive(int pid);
 
 // True when `part` occurs in `s`.
 bool contains(const std::string& s, const std::string& part);
+// `s` without its trailing newlines (a file of one line, a command's one line of output).
+std::string trimmed(std::string s);
 
 // The cgroup v2 path of a process ("/a/b"), from /proc/PID/cgroup.
 std::string cgroup_of(int pid);

@@ -63,19 +63,10 @@ class LoopbackServer {
   std::thread thread_;
 };
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && s.back() == '\n')
-    s.pop_back();
-  return s;
-}
-
 std::string upstream_state() {
-  std::string s =
+  return trimmed(
       boxrt::try_read_file(std::string(std::getenv("XDG_RUNTIME_DIR")) + "/boxapp/upstream")
-          .value_or("");
-  while (!s.empty() && s.back() == '\n')
-    s.pop_back();
-  return s;
+          .value_or(""));
 }
 
 // The upstream's pid, from "up slirp4netns PID"; 0 while it is down.
