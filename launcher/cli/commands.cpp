@@ -27,6 +27,9 @@ Commands define_commands(CLI::App& app, Args& a) {
                     "a box of its own, with its own home: APP@INSTANCE (boxapp APP@INSTANCE)");
   c.run->add_flag("-d,--detach", a.detach, "return once it runs");
   c.run->add_flag("--rm", a.rm, "remove the box when its app ends (always so in the foreground)");
+  c.run->add_option("-p,--publish", a.ports,
+                    "[IP:]HOST_PORT:BOX_PORT[/udp]: a port of the box on the host (bridge; "
+                    "repeatable)");
   c.run->add_option("app", a.target, "profile name or file")->required();
   c.run->add_option("args", a.args, "arguments for the app, after --");
   c.spec = app.add_subcommand("spec", "print the compiled config.json");

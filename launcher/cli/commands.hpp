@@ -12,7 +12,7 @@ namespace boxapp_cli {
 struct Args {
   bool debug = false;
   std::string name, instance, target, bundle, signal = "TERM";
-  std::vector<std::string> args, files, names;
+  std::vector<std::string> args, files, names, ports;
   bool detach = false, rm = false, as_json = false, force = false, all = false, follow = false;
   int grace = 10;
   int tail = -1;  // logs --tail N; -1: all

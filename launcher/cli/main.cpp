@@ -34,6 +34,7 @@ int print_run(const Args& a, bool have_args) {
   r.instance = a.instance;
   r.detach = a.detach;
   r.remove_when_done = a.rm;
+  r.ports = a.ports;
   if (have_args) r.args = a.args;
   r.terminal = !a.detach && ::isatty(0) && ::isatty(1);
   boxapp::RunResult result = boxapp::run_box(r);
@@ -74,15 +75,23 @@ int print_ps(bool as_json, bool all) {
                      {"status", b.status},
                      {"created", b.created}});
     for (size_t i = 0; i < boxes.size(); ++i)
-      if (!boxes[i].ip.empty()) out[i]["ip"] = boxes[i].ip;
+      if (!boxes[i].ip.empty()) {
+        out[i]["ip"] = boxes[i].ip;
+        out[i]["ports"] = boxes[i].ports;
+      }
     std::printf("%s\n", out.dump().c_str());
     return 0;
   }
-  std::printf("%-20s %-16s %-8s %-8s %-15s %s\n", "NAME", "APP", "PID", "STATUS", "IP",
-              "CREATED");
-  for (const auto& b : boxes)
-    std::printf("%-20s %-16s %-8d %-8s %-15s %s\n", b.name.c_str(), b.app.c_str(), b.pid,
-                b.status.c_str(), b.ip.empty() ? "-" : b.ip.c_str(), b.created.c_str());
+  std::printf("%-20s %-16s %-8s %-8s %-15s %-30s %s\n", "NAME", "APP", "PID", "STATUS", "IP",
+              "CREATED", "PORTS");
+  for (const auto& b : boxes) {
+    std::string ports;
+    for (const auto& p : b.ports)
+      ports += (ports.empty() ? "" : ", ") + p;
+    std::printf("%-20s %-16s %-8d %-8s %-15s %-30s %s\n", b.name.c_str(), b.app.c_str(), b.pid,
+                b.status.c_str(), b.ip.empty() ? "-" : b.ip.c_str(), b.created.c_str(),
+                ports.c_str());
+  }
   return 0;
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "net/ports.hpp"
 #include "profile/profile.hpp"
 #include "profile/toml.hpp"
 #include "util/error.hpp"
@@ -170,9 +171,16 @@ void read_network(Section& s, Profile& p) {
   p.ports = n.strings("ports");
   if (!p.ports.empty() && p.network != NetworkMode::bridge)
     n.fail(*t->get("ports"), "ports", "needs mode = \"bridge\"");
-  if (!p.ports.empty())
-    n.fail(*t->get("ports"), "ports",
-           "published ports are not yet available (the bridge reaches boxes from boxes only)");
+  for (size_t i = 0; i < p.ports.size(); ++i) {
+    try {
+      (void)boxnet::parse_port(p.ports[i]);
+    } catch (const Error& e) {
+      n.fail(*t->get("ports")->as_array()->get(i), "ports[" + std::to_string(i) + "]", e.what());
+    }
+  }
+  p.isolate = n.boolean("isolate").value_or(false);
+  if (p.isolate && p.network != NetworkMode::bridge)
+    n.fail(*t->get("isolate"), "isolate", "needs mode = \"bridge\"");
   n.finish();
 }
 

@@ -61,7 +61,8 @@ struct Profile {
   std::vector<MountEntry> mounts;
   // [network]
   NetworkMode network = NetworkMode::none;
-  std::vector<std::string> ports;
+  std::vector<std::string> ports;  // published: "[IP:]HOST:BOX[/udp]" (net/ports.hpp)
+  bool isolate = false;            // no box↔box traffic to or from this box
   // [security]
   std::string seccomp = "default";  // default | none
   std::vector<std::string> seccomp_allow, seccomp_deny, caps_add, caps_drop;

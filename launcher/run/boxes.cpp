@@ -9,6 +9,7 @@
 
 #include "compile/compile.hpp"
 #include "host/box_paths.hpp"
+#include "net/publish.hpp"
 #include "profile/profile.hpp"
 #include "run/box_log.hpp"
 #include "run/box_runtime.hpp"
@@ -36,6 +37,11 @@ std::vector<BoxInfo> list_boxes(bool all) {
     if (v.state.status != oci::Status::stopped) b.ip = bridge_ip(v.state.bundle);
     out.push_back(b);
   }
+  // One question to the forwarder, and only when a box is on the bridge.
+  if (std::any_of(out.begin(), out.end(), [](const BoxInfo& b) { return !b.ip.empty(); }))
+    for (const auto& p : boxnet::list_published())
+      for (auto& b : out)
+        if (b.name == p.name && b.ip == p.ip.str()) b.ports.push_back(p.mapping.str());
   return out;
 }
 

@@ -8,7 +8,8 @@ namespace boxapp {
 
 struct BoxInfo {
   std::string name, app, status, created;
-  std::string ip;  // on the bridge (network mode "bridge"), or empty
+  std::string ip;                  // on the bridge (network mode "bridge"), or empty
+  std::vector<std::string> ports;  // published: "0.0.0.0:8080->80/tcp"
   int pid = 0;
 };
 // The running boxes, or (all) stopped ones too.

@@ -24,9 +24,23 @@ void write_network_files(const boxnet::NetworkConfig& c, const std::string& bund
   boxrt::write_file_atomic(bundle + "/hosts", kLocalHosts, 0644, boxrt::Durability::volatile_ok);
 }
 
-void plumb_bridge(const boxnet::NetworkConfig& c, const std::string& name,
-                  const std::string& hostname, const std::string& bundle, int netns_fd, pid_t pid) {
-  const boxnet::Attachment a = boxnet::attach(c, name, netns_fd, boxnet::holder_of(pid));
+boxnet::BoxRequests bridge_requests(const Profile& p, const std::vector<std::string>& run_ports) {
+  if (!run_ports.empty() && p.network != NetworkMode::bridge)
+    throw boxrt::Error("run -p: " + boxrt::backquoted(p.name) +
+                       "'s profile has no [network] mode = \"bridge\", which published ports need");
+  std::vector<boxnet::PortMapping> mappings;
+  for (const auto& list : {p.ports, run_ports})
+    for (const auto& text : list)
+      mappings.push_back(boxnet::parse_port(text));
+  return {boxnet::bind_ports(mappings), p.isolate};
+}
+
+void plumb_bridge(const boxnet::NetworkConfig& c, const BridgeBox& box,
+                  boxnet::BoxRequests& requests, int netns_fd, pid_t pid) {
+  const std::string& name = box.name;
+  const std::string& hostname = box.hostname;
+  const std::string& bundle = box.bundle;
+  const boxnet::Attachment a = boxnet::attach(c, name, netns_fd, boxnet::holder_of(pid), &requests);
   boxrt::write_file_atomic(ip_file(bundle), a.ip.str() + "\n", 0644,
                            boxrt::Durability::volatile_ok);
   // Rewritten in place: the box's /etc/hosts is a bind of this very file.

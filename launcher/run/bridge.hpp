@@ -7,17 +7,27 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
+#include "net/attach.hpp"
 #include "net/config.hpp"
+#include "profile/profile.hpp"
 
 namespace boxapp {
 
 // Before the box is set up: its resolv.conf (the bridge's DNS, names under .box) and its
 // hosts, which plumb_bridge completes with its address.
 void write_network_files(const boxnet::NetworkConfig& c, const std::string& bundle);
-// The runtime's network_ready for box `name`, whose bundle is `bundle`, `hostname` inside.
-void plumb_bridge(const boxnet::NetworkConfig& c, const std::string& name,
-                  const std::string& hostname, const std::string& bundle, int netns_fd, pid_t pid);
+// What the box asks of the bridge beyond its address: the profile's ports and run -p's,
+// bound on the host now (a port taken is an error before the box is made), and isolation.
+boxnet::BoxRequests bridge_requests(const Profile& p, const std::vector<std::string>& run_ports);
+
+struct BridgeBox {
+  std::string name, hostname, bundle;
+};
+// The runtime's network_ready for the box.
+void plumb_bridge(const boxnet::NetworkConfig& c, const BridgeBox& box,
+                  boxnet::BoxRequests& requests, int netns_fd, pid_t pid);
 // After box `name`: its name out of the bridge's DNS (its address is free already).
 void forget_bridge_name(const std::string& name, const std::string& bundle);
 

@@ -113,9 +113,11 @@ RunResult run_box(const RunRequest& r) {
   po.args = r.args;
   po.terminal = r.terminal;
   po.nested_display = nested ? nested->display() : "";
-  PreparedBox c = prepare_box(std::move(profile), std::move(host), po);
-  // network.toml read once: a mistake in it stops the box before anything is made for it.
+  // network.toml read once, and the published ports bound: a mistake in it, or a port
+  // taken, stops the box before anything is made for it.
   const boxnet::NetworkConfig net = bridge ? boxnet::network_config() : boxnet::NetworkConfig{};
+  boxnet::BoxRequests requests = bridge_requests(profile, r.ports);
+  PreparedBox c = prepare_box(std::move(profile), std::move(host), po);
   if (bridge) write_network_files(net, bundle);
   std::optional<boxrt::FileLock> home_lock = claim_home(rt, result.name, c.spec);
   boxrt::CreateOptions o;
@@ -125,7 +127,7 @@ RunResult run_box(const RunRequest& r) {
   if (r.detach) o.stdio = {null.get(), log.get(), log.get()};
   if (bridge)
     o.network_ready = [&](int netns, pid_t pid) {
-      plumb_bridge(net, result.name, *c.spec.hostname, bundle, netns, pid);
+      plumb_bridge(net, {result.name, *c.spec.hostname, bundle}, requests, netns, pid);
     };
   // While the runtime sets the box up.
   o.before_start = [&](pid_t pid) {

@@ -17,6 +17,7 @@ struct RunRequest {
   bool remove_when_done = false;                 // detached: remove the box once its app ends
   std::optional<std::vector<std::string>> args;  // replace the profile's app.args
   bool terminal = false;                         // give the app the caller's terminal
+  std::vector<std::string> ports;                // published, beside the profile's (run -p)
 };
 
 struct RunResult {

@@ -8,12 +8,14 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "daemon/holder.hpp"
 #include "net/attach.hpp"
 #include "net/hook.hpp"
 #include "net/host_namespace.hpp"
 #include "net/names.hpp"
+#include "net/publish.hpp"
 #include "ns/idmap.hpp"
 #include "ns/session.hpp"
 #include "util/error.hpp"
@@ -34,6 +36,7 @@ void enter_session() {
 struct Args {
   pid_t pid = 0;
   std::string netns, name;
+  std::vector<std::string> ports;
   bool as_json = false;
 };
 
@@ -50,9 +53,15 @@ int attach_cmd(const Args& a) {
                                   : "no network namespace at " + a.netns) +
                 " (" + e.what() + ")");
   }
+  std::vector<boxnet::PortMapping> mappings;
+  for (const auto& p : a.ports)
+    mappings.push_back(boxnet::parse_port(p));
+  // On the host's network namespace, ours until the session's is entered.
+  boxnet::BoxRequests requests{boxnet::bind_ports(mappings), false};
   enter_session();
   const boxnet::Holder holder = a.pid ? boxnet::holder_of(a.pid) : boxnet::Holder{};
-  const boxnet::Attachment at = boxnet::attach(boxnet::network_config(), a.name, ns.get(), holder);
+  const boxnet::Attachment at =
+      boxnet::attach(boxnet::network_config(), a.name, ns.get(), holder, &requests);
   std::printf("%s\n", at.ip.str().c_str());
   return 0;
 }
@@ -66,28 +75,40 @@ int hook_cmd(const std::string& phase) {
     return 0;
   }
   boxrt::unique_fd ns = boxnet::open_container_netns(s);
+  boxnet::BoxRequests requests = boxnet::hook_requests(s);
   enter_session();
-  boxnet::hook_attach(s, ns.get());
+  boxnet::hook_attach(s, ns.get(), requests);
   return 0;
 }
 
 int ls_cmd(const Args& a) {
+  const std::vector<boxnet::Published> published = boxnet::list_published();
   json out = json::array();
-  for (const auto& l : boxnet::list_leases())
-    if (l.held())
-      out.push_back({{"name", l.name},
-                     {"ip", l.ip.str()},
-                     {"link", boxnet::host_link_name(l.ip)},
-                     {"pid", l.holder.pid}});
+  for (const auto& l : boxnet::list_leases()) {
+    if (!l.held()) continue;
+    json ports = json::array();
+    for (const auto& p : published)
+      if (p.name == l.name && p.ip == l.ip) ports.push_back(p.mapping.str());
+    out.push_back({{"name", l.name},
+                   {"ip", l.ip.str()},
+                   {"mac", boxnet::box_mac(l.ip)},
+                   {"link", boxnet::host_link_name(l.ip)},
+                   {"pid", l.holder.pid},
+                   {"ports", ports}});
+  }
   if (a.as_json) {
     std::printf("%s\n", out.dump().c_str());
     return 0;
   }
-  std::printf("%-24s %-16s %-14s %s\n", "NAME", "IP", "LINK", "PID");
-  for (const auto& b : out)
-    std::printf("%-24s %-16s %-14s %d\n", b["name"].get<std::string>().c_str(),
-                b["ip"].get<std::string>().c_str(), b["link"].get<std::string>().c_str(),
-                b["pid"].get<int>());
+  std::printf("%-20s %-12s %-17s %-11s %-7s %s\n", "NAME", "IP", "MAC", "LINK", "PID", "PORTS");
+  for (const auto& b : out) {
+    std::string ports;
+    for (const auto& p : b["ports"])
+      ports += (ports.empty() ? "" : ", ") + p.get<std::string>();
+    std::printf("%-20s %-12s %-17s %-11s %-7d %s\n", b["name"].get<std::string>().c_str(),
+                b["ip"].get<std::string>().c_str(), b["mac"].get<std::string>().c_str(),
+                b["link"].get<std::string>().c_str(), b["pid"].get<int>(), ports.c_str());
+  }
   return 0;
 }
 
@@ -172,6 +193,22 @@ int ip_cmd(const Args& a) {
   throw Error("no box " + boxrt::backquoted(a.name) + " is attached");
 }
 
+// What boxes that are gone left: leases, names, and the ports published for a namespace
+// (attach --netns; those of a box's init end with it by themselves).
+int gc_cmd() {
+  const int freed = boxnet::collect_leases();
+  std::set<std::string> held;
+  for (const auto& l : boxnet::list_leases())
+    if (l.held())
+      held.insert(l.name);
+    else
+      boxnet::withdraw_name(l.ip);
+  for (const auto& p : boxnet::list_published())
+    if (!held.count(p.name)) boxnet::unpublish(p.name);
+  std::printf("%d freed\n", freed);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -182,6 +219,8 @@ int main(int argc, char** argv) {
   attach->add_option("--pid", a.pid, "a process in the box");
   attach->add_option("--netns", a.netns, "the box's network namespace, by path");
   attach->add_option("--name", a.name, "the box's name")->required();
+  attach->add_option("-p,--publish", a.ports,
+                     "[IP:]HOST_PORT:BOX_PORT[/udp]: reachable on the host (repeatable)");
   auto* detach = app.add_subcommand("detach", "take a box off the bridge");
   detach->add_option("--name", a.name, "the box's name")->required();
   auto* ls = app.add_subcommand("ls", "the attached boxes");
@@ -221,13 +260,7 @@ int main(int argc, char** argv) {
     if (*daemon) return daemon_cmd(ready_fd);
     if (*stop) return stop_cmd(force);
     if (*hook) return hook_cmd(phase);
-    if (*gc) {
-      const int freed = boxnet::collect_leases();
-      for (const auto& l : boxnet::list_leases())
-        if (!l.held()) boxnet::withdraw_name(l.ip);
-      std::printf("%d freed\n", freed);
-      return 0;
-    }
+    if (*gc) return gc_cmd();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "boxapp-netns: %s\n", e.what());
     return 1;

@@ -13,6 +13,7 @@
 
 #include "daemon/dns.hpp"
 #include "daemon/firewall.hpp"
+#include "daemon/forwarder.hpp"
 #include "daemon/upstream.hpp"
 #include "net/names.hpp"
 #include "net/netlink.hpp"
@@ -123,6 +124,7 @@ Served set_up(const NetworkConfig& c) {
   apply_firewall(c);
   publish_fixed_names(c);
   start_or_note_dns(c, s);
+  start_forwarder();
   s.self = boxrt::open_file("/proc/self/ns/net", O_RDONLY);
   if (s.keeper.pid) {
     write_state("down: " + std::string(upstream_name(c.upstream)) + " starting");
@@ -195,6 +197,7 @@ int run_holder(const NetworkConfig& c, int ready_fd) {
     // A service (no starter waiting on us) stays.
     if (ready_fd >= 0 && Clock::now() - last_busy >= kIdle) {
       ::unlink(holder_socket().c_str());
+      ::unlink(ports_socket().c_str());
       ::unlink(upstream_state_file().c_str());
       ::unlink(dns_state_file().c_str());
       return 0;  // the keeper, and the upstream with it, die with us

@@ -9,6 +9,7 @@
 #include "net/netlink.hpp"
 #include "net/netns_scope.hpp"
 #include "net/ownership.hpp"
+#include "net/publish.hpp"
 #include "ns/session.hpp"
 #include "util/error.hpp"
 #include "util/scope_exit.hpp"
@@ -57,10 +58,11 @@ void plumb(const NetworkConfig& c, Attachment& a, int bridge_ns, int box_netns_f
     NetnsScope in_box(box_netns_fd);
     Netlink nl;
     nl.set_up("lo");
+    a.mac = box_mac(a.ip);
+    nl.set_mac(kBoxInterface, a.mac);
     nl.add_address(kBoxInterface, a.ip, c.subnet.prefix);
     nl.set_up(kBoxInterface);
     nl.add_default_route(c.gateway);
-    a.mac = nl.mac_of(kBoxInterface);
     allow_ping();
   }
   done = true;
@@ -68,8 +70,8 @@ void plumb(const NetworkConfig& c, Attachment& a, int bridge_ns, int box_netns_f
 
 }  // namespace
 
-Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns_fd,
-                  Holder holder) {
+Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns_fd, Holder holder,
+                  BoxRequests* requests) {
   if (!within_our_user_namespace(box_netns_fd))
     throw boxrt::Error("network: " + boxrt::backquoted(name) +
                        "'s network namespace belongs to a user namespace outside boxapp's "
@@ -91,6 +93,10 @@ Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns
   boxrt::unique_fd bridge_ns = host_namespace();
   on_own_thread([&] { plumb(c, a, bridge_ns.get(), box_netns_fd); });
   publish_name(a.ip, name);
+  boxrt::ScopeExit withdraw([&] {
+    if (!done) withdraw_name_of(a.ip, name);
+  });
+  if (requests) publish(name, a.ip, holder.pid, *requests);
   done = true;
   return a;
 }
@@ -105,6 +111,7 @@ void detach(const std::string& name) {
         });
       withdraw_name_of(l.ip, name);
     }
+  unpublish(name);
   release_lease(name);
 }
 

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "net/leases.hpp"
+#include "net/publish.hpp"
 
 namespace boxnet {
 
@@ -19,10 +21,12 @@ struct Attachment {
 
 // Plumbs the box `name`, whose network namespace is box_netns_fd (one owned by the
 // session's user namespace or a child of it, as every box boxapp starts has). The caller
-// is in the session's user namespace.
-Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns_fd, Holder holder);
+// is in the session's user namespace. What `requests` asks is the holder's then, until
+// holder.pid's process ends (or detach).
+Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns_fd, Holder holder,
+                  BoxRequests* requests = nullptr);
 
-// Frees the box's lease and removes its veth, if its namespace is still there.
+// Frees the box's lease, its published ports and its veth, if its namespace is still there.
 void detach(const std::string& name);
 
 }  // namespace boxnet

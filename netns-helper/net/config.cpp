@@ -49,6 +49,9 @@ std::string holder_socket() {
 std::string holder_lock() {
   return boxrt::session_dir() + "/net.lock";
 }
+std::string ports_socket() {
+  return boxrt::session_dir() + "/ports.sock";
+}
 std::string upstream_state_file() {
   return boxrt::session_dir() + "/upstream";
 }
@@ -72,6 +75,14 @@ std::string host_link_name(Ipv4 box) {
   char name[16];
   std::snprintf(name, sizeof name, "bx-%08x", box.value);
   return name;
+}
+
+std::string box_mac(Ipv4 box) {
+  char mac[18];
+  const uint32_t v = box.value;
+  std::snprintf(mac, sizeof mac, "02:b0:%02x:%02x:%02x:%02x", v >> 24, (v >> 16) & 0xff,
+                (v >> 8) & 0xff, v & 0xff);
+  return mac;
 }
 
 }  // namespace boxnet

@@ -68,6 +68,8 @@ std::string leases_dir();
 // RUNTIME_DIR/boxapp/net.sock and net.lock: the holder of the network host namespace.
 std::string holder_socket();
 std::string holder_lock();
+// RUNTIME_DIR/boxapp/ports.sock: the holder's forwarder of published ports (net/publish.hpp).
+std::string ports_socket();
 // RUNTIME_DIR/boxapp/upstream: the upstream's state, one line ("up pasta 1234", or "down:
 // why"), written by the holder for `status` and `doctor`.
 std::string upstream_state_file();
@@ -81,5 +83,8 @@ std::string helper_binary();
 // The bridge's end of a box's veth pair, named after the box's address (unique while the
 // lease is held): "bx-0a590005". At most 15 characters, as the kernel allows.
 std::string host_link_name(Ipv4 box);
+// A box's eth0 MAC address, made of its IP as docker makes it: "02:b0:0a:59:00:05" (locally
+// administered), so that it is known from the lease alone and stable with the address.
+std::string box_mac(Ipv4 box);
 
 }  // namespace boxnet

@@ -15,6 +15,31 @@ namespace boxnet {
 
 using boxrt::Error;
 
+namespace {
+
+constexpr const char* kNameAnnotation = "org.boxapp.netns.name";
+constexpr const char* kPortsAnnotation = "org.boxapp.netns.ports";
+
+std::vector<PortMapping> parse_port_list(const std::string& list) {
+  std::vector<PortMapping> out;
+  for (size_t start = 0; start <= list.size();) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    const std::string item = list.substr(start, comma - start);
+    if (!item.empty()) {
+      try {
+        out.push_back(parse_port(item));
+      } catch (Error& e) {
+        throw e.add_context(std::string("hook: the annotation ") + kPortsAnnotation);
+      }
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 HookState parse_hook_state(const std::string& text) {
   nlohmann::json j;
   try {
@@ -27,10 +52,14 @@ HookState parse_hook_state(const std::string& text) {
   if (!j.is_object() || !j.contains("id") || !j["id"].is_string())
     throw Error("hook: the state on stdin has no container id");
   s.name = j["id"].get<std::string>();
-  if (j.contains("annotations") && j["annotations"].is_object() &&
-      j["annotations"].contains("org.boxapp.netns.name") &&
-      j["annotations"]["org.boxapp.netns.name"].is_string())
-    s.name = j["annotations"]["org.boxapp.netns.name"].get<std::string>();
+  const auto annotation = [&](const char* key) -> std::optional<std::string> {
+    if (!j.contains("annotations") || !j["annotations"].is_object()) return std::nullopt;
+    const auto& a = j["annotations"];
+    if (!a.contains(key) || !a[key].is_string()) return std::nullopt;
+    return a[key].get<std::string>();
+  };
+  if (auto name = annotation(kNameAnnotation)) s.name = *name;
+  if (auto ports = annotation(kPortsAnnotation)) s.ports = parse_port_list(*ports);
   if (j.contains("pid") && j["pid"].is_number_integer()) s.pid = j["pid"].get<pid_t>();
   if (j.contains("bundle") && j["bundle"].is_string()) s.bundle = j["bundle"].get<std::string>();
   return s;
@@ -63,8 +92,12 @@ boxrt::unique_fd open_container_netns(const HookState& s) {
   return ns;
 }
 
-void hook_attach(const HookState& s, int netns_fd) {
-  const Attachment a = attach(network_config(), s.name, netns_fd, holder_of(s.pid));
+BoxRequests hook_requests(const HookState& s) {
+  return {bind_ports(s.ports), false};
+}
+
+void hook_attach(const HookState& s, int netns_fd, BoxRequests& requests) {
+  const Attachment a = attach(network_config(), s.name, netns_fd, holder_of(s.pid), &requests);
   if (!s.bundle.empty())
     boxrt::write_file_atomic(ip_file(s.bundle), a.ip.str() + "\n", 0644,
                              boxrt::Durability::volatile_ok);

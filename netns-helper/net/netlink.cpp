@@ -119,6 +119,19 @@ void Netlink::set_up(const std::string& name) {
   check_nl(rtnl_link_change(sock_, l.get(), change.get(), 0), "bring up " + backquoted(name));
 }
 
+void Netlink::set_mac(const std::string& name, const std::string& mac) {
+  rtnl_link* got = nullptr;
+  check_nl(rtnl_link_get_kernel(sock_, 0, name.c_str(), &got), "find " + backquoted(name));
+  Link l(got);
+  nl_addr* parsed = nullptr;
+  check_nl(nl_addr_parse(mac.c_str(), AF_LLC, &parsed), "the MAC address " + mac);
+  std::unique_ptr<nl_addr, AddrPut> a(parsed);
+  Link change = new_link();
+  rtnl_link_set_addr(change.get(), a.get());
+  check_nl(rtnl_link_change(sock_, l.get(), change.get(), 0),
+           "give " + backquoted(name) + " the MAC address " + mac);
+}
+
 void Netlink::add_address(const std::string& name, Ipv4 address, int prefix) {
   const int index = ifindex(name);
   if (!index) throw Error("netlink: no link " + backquoted(name));
@@ -199,15 +212,6 @@ std::vector<std::string> Netlink::ports_of(const std::string& bridge) {
     if (rtnl_link_get_master(l) == master) out.emplace_back(rtnl_link_get_name(l));
   }
   return out;
-}
-
-std::string Netlink::mac_of(const std::string& name) {
-  rtnl_link* got = nullptr;
-  if (rtnl_link_get_kernel(sock_, 0, name.c_str(), &got) < 0) return "";
-  Link l(got);
-  nl_addr* mac = rtnl_link_get_addr(l.get());
-  char buf[64];
-  return mac ? nl_addr2str(mac, buf, sizeof buf) : "";
 }
 
 }  // namespace boxnet

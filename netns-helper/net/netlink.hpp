@@ -29,6 +29,8 @@ class Netlink {
                 unsigned mtu);
   void set_master(const std::string& name, const std::string& master);
   void set_up(const std::string& name);
+  // "02:b0:0a:59:00:05"; while the link is down.
+  void set_mac(const std::string& name, const std::string& mac);
   void add_address(const std::string& name, Ipv4 address, int prefix);
   void add_default_route(Ipv4 gateway);
   // Where the main table's routes go, but the default: the networks this namespace reaches.
@@ -39,8 +41,6 @@ class Netlink {
   void remove_link(const std::string& name);
   // The links whose master is `bridge`.
   std::vector<std::string> ports_of(const std::string& bridge);
-  // A link's MAC address, "02:..."; empty when it has none.
-  std::string mac_of(const std::string& name);
 
  private:
   struct nl_sock* sock_;

@@ -236,6 +236,42 @@ TEST_CASE("network.toml: isolate = true keeps boxes from each other, not from th
   CHECK(boxapp({"rm", "-f", "iso-one", "iso-two"}).status == 0);
 }
 
+TEST_CASE("[network] isolate = true: that box and no other is kept from the other boxes") {
+  LoopbackServer server("alone but out\n");
+  Launcher boxapp;
+  boxapp.profile("bridged", kSleeper);
+  boxapp.profile("loner", std::string(kSleeper) + "isolate = true\n");
+  REQUIRE(boxapp({"run", "-d", "--name", "open-one", "bridged"}).status == 0);
+  REQUIRE(boxapp({"run", "-d", "--name", "open-two", "bridged"}).status == 0);
+  REQUIRE(boxapp({"run", "-d", "--name", "loner", "loner"}).status == 0);
+  for (const std::string box : {"open-two", "loner"})
+    REQUIRE(boxapp({"exec", "-d", box, "sh", "-c", "busybox nc -ll -p 9002 -e echo up"}).status ==
+            0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto reach = [&](const std::string& from, const std::string& to) {
+    return boxapp({"exec", from, "sh", "-c", "busybox nc -w 2 " + to + " 9002 </dev/null"}).out ==
+           "up\n";
+  };
+  CHECK(reach("open-one", "open-two"));
+  CHECK(!reach("open-one", "loner"));
+  CHECK(!reach("loner", "open-two"));
+  // Its way out stays.
+  CHECK(boxapp({"exec", "loner", "sh", "-c",
+                "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 10.89.0.254 " +
+                    std::to_string(server.port())})
+            .out.ends_with("alone but out\n"));
+  // Gone with the box: the next box on its address is open again.
+  const std::string ip = trimmed(boxrt::read_file(Launcher::bundle_dir("loner") + "/.ip"));
+  CHECK(boxapp({"rm", "-f", "loner"}).status == 0);
+  REQUIRE(boxapp({"run", "-d", "--name", "loner", "bridged"}).status == 0);
+  CHECK(trimmed(boxrt::read_file(Launcher::bundle_dir("loner") + "/.ip")) == ip);
+  REQUIRE(boxapp({"exec", "-d", "loner", "sh", "-c", "busybox nc -ll -p 9002 -e echo up"}).status ==
+          0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(reach("open-one", "loner"));
+  CHECK(boxapp({"rm", "-f", "open-one", "open-two", "loner"}).status == 0);
+}
+
 TEST_CASE("network.toml: a subnet over one of the host's routes is refused, naming both") {
   // The host's first route but the default, from /proc/net/route (hex, little-endian).
   std::ifstream routes("/proc/net/route");

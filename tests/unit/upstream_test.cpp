@@ -44,7 +44,14 @@ TEST_CASE("firewall: masquerade out of up0, the host's loopback at .254, isolati
   CHECK(r.find("oifname \"up0\" ip saddr 10.89.0.0/24 masquerade") != std::string::npos);
   CHECK(r.find("iifname \"boxapp0\" ip daddr 10.89.0.254 dnat to 10.89.255.2") !=
         std::string::npos);
-  CHECK(r.find("table bridge") == std::string::npos);
+  // The isolated set, empty until a profile's box asks; no box kept from every other.
+  CHECK(r.find("iifname @isolated oifname \"bx-*\" drop") != std::string::npos);
+  CHECK(r.find("oifname @isolated iifname \"bx-*\" drop") != std::string::npos);
+  CHECK(r.find("iifname \"bx-*\" oifname \"bx-*\" drop") == std::string::npos);
+  CHECK(isolation_command("bx-0a590005", true) ==
+        "add element bridge boxapp isolated { \"bx-0a590005\" }\n");
+  CHECK(isolation_command("bx-0a590005", false) ==
+        "delete element bridge boxapp isolated { \"bx-0a590005\" }\n");
   c.host_loopback = false;
   c.isolate = true;
   const std::string off = firewall_ruleset(c);

@@ -1,0 +1,46 @@
+// The client's side of the forwarder (daemon/forwarder.hpp), one SOCK_SEQPACKET message per
+// request on ports_socket(), each answered with "ok", "error: WHY", or the list:
+//   publish NAME IP PROTO HOST_IP HOST_PORT BOX_PORT   with the bound port's descriptor and,
+//                                                      optionally, a pidfd of the box's init
+//   isolate NAME IP                                    optionally with the pidfd: no traffic
+//                                                      between the box and other boxes
+//   unpublish NAME                                     its ports, and its isolation
+//   list          answered with a line per port: NAME IP PROTO HOST_IP HOST_PORT BOX_PORT
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "net/address.hpp"
+#include "net/ports.hpp"
+
+namespace boxnet {
+
+struct Published {
+  std::string name;
+  Ipv4 ip;
+  PortMapping mapping;
+};
+
+// What a box asks of the bridge beyond its address.
+struct BoxRequests {
+  std::vector<BoundPort> ports;  // published, bound on the host already
+  bool isolate = false;          // no traffic between it and other boxes
+};
+
+// Hands the requests (the ports bound) to the running holder's forwarder for box `name` at
+// `ip`; they end with the process `pid` (0: only with unpublish). An error when there is
+// no holder.
+void publish(const std::string& name, Ipv4 ip, pid_t pid, BoxRequests& requests);
+// Stops forwarding to `name`; nothing to do is fine.
+void unpublish(const std::string& name);
+// Every published port; none when no holder runs.
+std::vector<Published> list_published();
+
+// The protocol's own line for a port, and back.
+std::string port_line(const std::string& name, Ipv4 ip, const PortMapping& m);
+std::optional<Published> parse_port_line(const std::string& line);
+
+}  // namespace boxnet
