@@ -2,6 +2,7 @@
 // each with its address, reaching each other; traffic only inside namespaces the test made.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -75,6 +76,42 @@ TEST_CASE("bridge: two boxes get addresses of their own and reach each other ove
   REQUIRE(boxapp({"run", "-d", "--name", "br-one", "bridged"}).status == 0);
   CHECK(ip_of(boxapp, "br-one") == one);
   CHECK(boxapp({"rm", "-f", "br-one"}).status == 0);
+}
+
+TEST_CASE("bridge: boxes reach each other by name over UDP and ping; eth0's MAC is its address's") {
+  Launcher boxapp;
+  boxapp.profile("bridged", kBridged);
+  REQUIRE(boxapp({"run", "-d", "--name", "udp-one", "bridged"}).status == 0);
+  REQUIRE(boxapp({"run", "-d", "--name", "udp-two", "bridged"}).status == 0);
+  const std::string two = ip_of(boxapp, "udp-two");
+  // UDP echo in the host image's python3, asked by name.
+  REQUIRE(boxapp({"exec", "-d", "udp-two", "python3", "-c",
+                  "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                  "s.bind(('', 9003))\nwhile True:\n    d, a = s.recvfrom(512)\n"
+                  "    s.sendto(b'echo ' + d, a)\n"})
+              .status == 0);
+  Result udp =
+      boxapp({"exec", "udp-one", "python3", "-c",
+              "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+              "s.settimeout(0.5)\nfor _ in range(10):\n    s.sendto(b'hi', ('udp-two', 9003))\n"
+              "    try:\n        print(s.recv(512).decode()); break\n"
+              "    except socket.timeout:\n        pass\n"});
+  CHECK(udp.out == "echo hi\n");
+  // ping (iputils) as the box's user: ICMP echo sockets, which ping_group_range allows.
+  for (const std::string& to : std::vector<std::string>{"udp-two", "udp-two.box", two}) {
+    Result ping = boxapp({"exec", "udp-one", "ping", "-c", "1", "-W", "2", to});
+    CHECK(ping.status == 0);
+    CHECK(contains(ping.out, "1 received"));
+  }
+  // Its MAC is made of its address, as boxapp-netns ls says.
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  REQUIRE(std::sscanf(two.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d) == 4);
+  char mac[18];
+  std::snprintf(mac, sizeof mac, "02:b0:%02x:%02x:%02x:%02x", a, b, c, d);
+  CHECK(trimmed(boxapp({"exec", "udp-two", "cat", "/sys/class/net/eth0/address"}).out) == mac);
+  for (const auto& l : json::parse(netns({"ls", "--json"}).out))
+    if (l["name"] == "udp-two") CHECK(l["mac"] == mac);
+  CHECK(boxapp({"rm", "-f", "udp-one", "udp-two"}).status == 0);
 }
 
 TEST_CASE(
