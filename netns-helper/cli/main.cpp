@@ -118,6 +118,9 @@ int ls_cmd(const Args& a) {
 int exec_cmd(const std::vector<std::string>& cmd) {
   if (cmd.empty()) throw Error("exec: give the command to run: boxapp-netns exec -- CMD [ARGS...]");
   enter_session();
+  // The holder started now, by us, not by a hook of CMD's: crun is a subreaper, and a
+  // holder started under it would be its child, which `crun run` waits for.
+  (void)boxnet::host_namespace();
   std::fprintf(stderr,
                "boxapp-netns: in the session's user namespace: uid map %s, gid map %s (inside "
                "outside count); config.json ids are these inside ids\n",

@@ -1,6 +1,9 @@
 // `boxapp-netns hook attach|detach` as the OCI hooks of bundles run by runc and crun: as
 // root (the 2016 setup's `sudo runc`), and rootless under `boxapp-netns exec`; a rootless
 // runtime outside the session gets the hook's refusal. Traffic only on the test's bridge.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +14,7 @@
 #include "harness.hpp"
 #include "launcher_harness.hpp"
 #include "util/sys.hpp"
+#include "util/unique_fd.hpp"
 
 using namespace itest;
 
@@ -119,6 +123,95 @@ TEST_CASE("hook: rootless crun under boxapp-netns exec reaches a boxapp box; out
     CHECK(!listed("outside"));
   }
   CHECK(boxapp({"rm", "-f", "hook-peer"}).status == 0);
+}
+
+namespace {
+
+// A port nobody listens on now, on the host's loopback.
+int free_tcp_port() {
+  boxrt::unique_fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+// What 127.0.0.1:port says to a connection, or "" when none is made.
+std::string read_port(int port) {
+  boxrt::unique_fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  if (::connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return "";
+  struct timeval tv = {2, 0};
+  ::setsockopt(s.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[128];
+  const ssize_t n = ::recv(s.get(), buf, sizeof buf, 0);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+}  // namespace
+
+TEST_CASE("hook: the annotation org.boxapp.netns.ports publishes a crun container's port") {
+  const std::string crun = boxrt::find_on_path("crun");
+  if (crun.empty()) {
+    WARN("crun is not installed (scripts/setup installs it)");
+    return;
+  }
+  const int port = free_tcp_port();
+  Bundle b;
+  b.spec.linux->uid_mappings = std::vector<oci::IdMapping>{{0, 0, 1, {}}};
+  b.spec.linux->gid_mappings = std::vector<oci::IdMapping>{{0, 0, 1, {}}};
+  add_hooks(b);
+  b.spec.annotations =
+      oci::StringMap{{"org.boxapp.netns.ports", "127.0.0.1:" + std::to_string(port) + ":8080"}};
+  b.spec.process->args =
+      oci::StringList{"busybox", "nc", "-l", "-p", "8080", "-e", "echo", "via-the-hook"};
+  b.write();
+  testing::TempDir state;
+  Result r;
+  std::thread crun_run([&] {
+    r = run_process({netns_bin(), "exec", "--", crun, "--root", state.path(), "run", "-b", b.path(),
+                     "hooked-ports"});
+  });
+  std::string got;
+  for (int i = 0; i < 100 && got.empty(); ++i) {
+    got = read_port(port);
+    if (got.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  crun_run.join();
+  INFO(r.err);
+  CHECK(got == "via-the-hook\n");
+  CHECK(r.status == 0);
+  // The container's end ended its port.
+  for (int i = 0; i < 50 && !read_port(port).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  boxrt::unique_fd again(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  CHECK(::bind(again.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  // A malformed annotation is the hook's error, and crun's failure. crun drops a hook's
+  // stderr unless run.oci.hooks.stderr names a file for it.
+  const std::string hook_err = state / "hook.err";
+  b.spec.annotations =
+      oci::StringMap{{"org.boxapp.netns.ports", "8080:web"}, {"run.oci.hooks.stderr", hook_err}};
+  b.spec.process->args = oci::StringList{"true"};
+  b.write();
+  Result bad = run_process({netns_bin(), "exec", "--", crun, "--root", state.path(), "run", "-b",
+                            b.path(), "hooked-bad"});
+  CHECK(bad.status != 0);
+  CHECK(contains(bad.err, "error executing hook"));
+  CHECK(boxrt::try_read_file(hook_err).value_or("") ==
+        "boxapp-netns: hook: the annotation org.boxapp.netns.ports: port `8080:web`: `web` is not "
+        "a port (1-65535) (expected [IP:]HOST_PORT:BOX_PORT[/tcp|/udp], or BOX_PORT alone for "
+        "any free host port)\n");
+  CHECK(!listed("hooked-bad"));
 }
 
 TEST_CASE("hook: the refusal, word for word, for a container outside the session") {
