@@ -19,9 +19,14 @@ std::string leases_file() {
   return leases_dir() + "/leases";
 }
 
-// "IP NAME PID START" per line; PID 0 for a free lease. `collected` counts those whose box
-// is gone, marked free here.
-std::vector<Lease> read_leases(int* collected = nullptr) {
+bool holder_alive(const Lease& l) {
+  return l.held() && boxrt::is_same_live_process(l.holder.pid, l.holder.start_time);
+}
+
+// "IP NAME PID START" per line; PID 0 for a free lease. With check_holders, those whose box
+// is gone are marked free (counted in `collected`); without, a lease's holder may be gone
+// (holder_alive says): an attach looks at the few it needs, not at every box's /proc.
+std::vector<Lease> read_leases(int* collected = nullptr, bool check_holders = true) {
   std::vector<Lease> out;
   const auto text = boxrt::try_read_file(leases_file());
   if (!text) return out;
@@ -33,7 +38,7 @@ std::vector<Lease> read_leases(int* collected = nullptr) {
     if (!a) continue;  // not ours: dropped at the next write
     l.ip = *a;
     l.name = name;
-    if (l.held() && !boxrt::is_same_live_process(l.holder.pid, l.holder.start_time)) {
+    if (check_holders && l.held() && !holder_alive(l)) {
       l.holder = {};
       if (collected) ++*collected;
     }
@@ -76,13 +81,13 @@ Holder holder_of(pid_t pid) {
 
 Lease take_lease(const NetworkConfig& c, const std::string& name, Holder holder) {
   boxrt::FileLock lock = lock_leases();
-  std::vector<Lease> leases = read_leases();
+  std::vector<Lease> leases = read_leases(nullptr, /*check_holders=*/false);
   // Leases of another subnet (network.toml changed) are of no use any more.
   std::erase_if(leases,
                 [&](const Lease& l) { return !c.subnet.contains(l.ip) || reserved(c, l.ip); });
   auto own =
       std::find_if(leases.begin(), leases.end(), [&](const Lease& l) { return l.name == name; });
-  if (own != leases.end() && own->held())
+  if (own != leases.end() && holder_alive(*own))
     throw Error("network: " + backquoted(name) + " is attached already, as " + own->ip.str() +
                 " (process " + std::to_string(own->holder.pid) + ")");
   if (own == leases.end()) {
@@ -90,7 +95,8 @@ Lease take_lease(const NetworkConfig& c, const std::string& name, Holder holder)
       leases.push_back({*a, name, {}});
       own = leases.end() - 1;
     } else {
-      own = std::find_if(leases.begin(), leases.end(), [](const Lease& l) { return !l.held(); });
+      own = std::find_if(leases.begin(), leases.end(),
+                         [](const Lease& l) { return !holder_alive(l); });
       if (own == leases.end())
         throw Error("network: the subnet " + c.subnet.str() + " is full (" +
                     std::to_string(leases.size()) +
@@ -106,7 +112,7 @@ Lease take_lease(const NetworkConfig& c, const std::string& name, Holder holder)
 
 void release_lease(const std::string& name) {
   boxrt::FileLock lock = lock_leases();
-  std::vector<Lease> leases = read_leases();
+  std::vector<Lease> leases = read_leases(nullptr, /*check_holders=*/false);
   for (auto& l : leases)
     if (l.name == name) l.holder = {};
   write_leases(leases);
