@@ -15,6 +15,7 @@
 #include "daemon/firewall.hpp"
 #include "daemon/forwarder.hpp"
 #include "daemon/upstream.hpp"
+#include "launch/notify_socket.hpp"
 #include "net/names.hpp"
 #include "net/netlink.hpp"
 #include "util/atomic_file.hpp"
@@ -164,6 +165,8 @@ int run_holder(const NetworkConfig& c, int ready_fd) {
     return 1;
   }
   if (ready_fd >= 0) ::close(ready_fd);  // EOF: ready
+  // A systemd user service of Type=notify: ready now, boxes may attach.
+  if (ready_fd < 0) boxrt::notify_caller("READY=1\nSTATUS=serving " + holder_socket() + "\n");
   auto last_busy = Clock::now();
   for (;;) {
     // A negative fd is skipped: a keeper or dnsmasq we no longer have.

@@ -46,6 +46,10 @@ std::string caller_notify_socket() {
   return s ? s : "";
 }
 
+bool notify_caller(const std::string& message) {
+  return send_to(caller_notify_socket(), message);
+}
+
 void plan_notify_socket(const std::string& state_dir, InitPlan& plan) {
   if (caller_notify_socket().empty()) return;
   const std::string dir = notify_dir(state_dir);

@@ -15,6 +15,9 @@ namespace boxrt {
 
 // The caller's NOTIFY_SOCKET, or empty.
 std::string caller_notify_socket();
+// Tells it `message` ("READY=1\n"), as sd_notify(3) would; false when there is none, or it
+// can't be told.
+bool notify_caller(const std::string& message);
 
 // Makes STATE_DIR/notify and gives the plan its mount and NOTIFY_SOCKET: when the caller has
 // a NOTIFY_SOCKET.

@@ -1,11 +1,14 @@
 // --systemd-cgroup: the container's cgroup is a transient scope of the user's systemd
 // manager. The [systemd] tests need that manager: scripts/test runs them under
 // scripts/with-delegated-cgroup --systemd-user. The fallback without one runs anywhere.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "harness.hpp"
+#include "launcher_harness.hpp"
 #include "util/sys.hpp"
 
 using namespace itest;
@@ -55,6 +58,37 @@ TEST_CASE("--systemd-cgroup puts the container in a transient scope of the user 
   REQUIRE(del.status == 0);
   CHECK(::access((host_mount + cg).c_str(), F_OK) != 0);
   CHECK_FALSE(contains(systemctl("is-active boxapp-sd.scope"), "\nactive"));
+}
+
+TEST_CASE("boxapp-netns.service: the bridge's holder as a user service, ready once it serves",
+          "[systemd]") {
+  if (!user_bus()) return;
+  // The unit as meson installs it, its ExecStart the staged boxapp-netns.
+  std::string unit = boxrt::read_file(BOXAPP_SOURCE_DIR "/desktop/boxapp-netns.service.in");
+  unit.replace(unit.find("@BINDIR@"), 8, boxrt::dir_name(netns_bin()));
+  testing::TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  const std::string path = dir / "boxapp-netns.service";
+  std::ofstream(path) << unit;
+  run_process({netns_bin(), "stop", "--force"});
+  REQUIRE(contains(systemctl("link " + path), "boxapp-netns.service"));
+  // Type=notify: start returns once READY=1 came, with the holder serving.
+  CHECK(systemctl("start boxapp-netns.service") == "");
+  CHECK(trimmed(systemctl("is-active boxapp-netns.service")) == "active");
+  const std::string main_pid = trimmed(systemctl("show -p MainPID --value boxapp-netns.service"));
+  Result status = run_process({netns_bin(), "status"});
+  CHECK(contains(status.out, ": up, "));
+  CHECK(contains(status.out, "holder: " + main_pid + "\n"));
+  // A bridged box attaches to it, and it stays after the box, as a service does.
+  Launcher boxapp;
+  boxapp.profile("bridged",
+                 "[app]\ncommand = \"sh\"\nargs = [\"-c\", \"busybox ip -4 addr show "
+                 "eth0\"]\n[network]\nmode = \"bridge\"\n");
+  CHECK(contains(boxapp({"run", "bridged"}).out, "inet 10.89.0."));
+  CHECK(trimmed(systemctl("show -p MainPID --value boxapp-netns.service")) == main_pid);
+  CHECK(systemctl("stop boxapp-netns.service") == "");
+  CHECK(!contains(run_process({netns_bin(), "status"}).out, ": up, "));
+  systemctl("disable boxapp-netns.service");
 }
 
 TEST_CASE("a systemd cgroupsPath names the slice and the scope", "[systemd]") {
