@@ -50,7 +50,7 @@ void write_state(const std::string& line) {
 void make_bridge(const NetworkConfig& c) {
   Netlink nl;
   nl.set_up("lo");
-  nl.add_bridge(kBridge, c.mtu);
+  nl.add_bridge(kBridge, c.mtu, box_mac(c.gateway));
   nl.add_address(kBridge, c.gateway, c.subnet.prefix);
   if (c.host_loopback) nl.add_address(kBridge, host_address(c), 32);
   nl.set_up(kBridge);
@@ -203,7 +203,9 @@ int run_holder(const NetworkConfig& c, int ready_fd) {
       ::unlink(ports_socket().c_str());
       ::unlink(upstream_state_file().c_str());
       ::unlink(dns_state_file().c_str());
-      return 0;  // the keeper, and the upstream with it, die with us
+      // The keeper, and the upstream with it, die with us. _exit: the forwarder's thread
+      // still runs, and must not meet static destructors.
+      ::_exit(0);
     }
   }
 }

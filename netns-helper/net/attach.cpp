@@ -33,11 +33,12 @@ void allow_ping() {
 // and route; the pair removed again when a later step fails. On a thread of its own
 // (on_own_thread): it enters namespaces it can't come back from.
 void plumb(const NetworkConfig& c, Attachment& a, int bridge_ns, int box_netns_fd) {
+  a.mac = box_mac(a.ip);
   {
     NetnsScope in_bridge(bridge_ns);
     Netlink nl;
     nl.remove_link(a.host_link);  // of a box killed before its detach
-    nl.add_veth(a.host_link, kBoxInterface, box_netns_fd, c.mtu);
+    nl.add_veth({a.host_link, kBoxInterface, box_netns_fd, c.mtu, kBridge, a.mac});
   }
   bool done = false;
   boxrt::ScopeExit remove_veth([&] {
@@ -49,17 +50,9 @@ void plumb(const NetworkConfig& c, Attachment& a, int bridge_ns, int box_netns_f
     }
   });
   {
-    NetnsScope in_bridge(bridge_ns);
-    Netlink nl;
-    nl.set_master(a.host_link, kBridge);
-    nl.set_up(a.host_link);
-  }
-  {
     NetnsScope in_box(box_netns_fd);
     Netlink nl;
     nl.set_up("lo");
-    a.mac = box_mac(a.ip);
-    nl.set_mac(kBoxInterface, a.mac);
     nl.add_address(kBoxInterface, a.ip, c.subnet.prefix);
     nl.set_up(kBoxInterface);
     nl.add_default_route(c.gateway);

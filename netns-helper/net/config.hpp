@@ -84,7 +84,8 @@ std::string helper_binary();
 // lease is held): "bx-0a590005". At most 15 characters, as the kernel allows.
 std::string host_link_name(Ipv4 box);
 // A box's eth0 MAC address, made of its IP as docker makes it: "02:b0:0a:59:00:05" (locally
-// administered), so that it is known from the lease alone and stable with the address.
+// administered), so that it is known from the lease alone and stable with the address. The
+// bridge's is the gateway's by the same rule.
 std::string box_mac(Ipv4 box);
 
 }  // namespace boxnet

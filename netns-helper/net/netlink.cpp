@@ -80,34 +80,43 @@ int Netlink::ifindex(const std::string& name) {
   return rtnl_link_get_ifindex(l.get());
 }
 
-void Netlink::add_bridge(const std::string& name, unsigned mtu) {
+void Netlink::add_bridge(const std::string& name, unsigned mtu, const std::string& mac) {
   Link l = new_link();
   check_nl(rtnl_link_set_type(l.get(), "bridge"), "bridge " + backquoted(name));
   rtnl_link_set_name(l.get(), name.c_str());
   rtnl_link_set_mtu(l.get(), mtu);
+  nl_addr* parsed = nullptr;
+  check_nl(nl_addr_parse(mac.c_str(), AF_LLC, &parsed), "the MAC address " + mac);
+  std::unique_ptr<nl_addr, AddrPut> a(parsed);
+  rtnl_link_set_addr(l.get(), a.get());
   check_nl(rtnl_link_add(sock_, l.get(), NLM_F_CREATE | NLM_F_EXCL),
            "create the bridge " + backquoted(name));
 }
 
-void Netlink::add_veth(const std::string& name, const std::string& peer_name, int peer_netns_fd,
-                       unsigned mtu) {
+void Netlink::add_veth(const VethPair& v) {
   Link l(rtnl_link_veth_alloc());
   if (!l) throw Error("netlink: out of memory");
-  rtnl_link_set_name(l.get(), name.c_str());
-  rtnl_link_set_mtu(l.get(), mtu);
+  rtnl_link_set_name(l.get(), v.name.c_str());
+  rtnl_link_set_mtu(l.get(), v.mtu);
+  if (!v.master.empty()) {
+    const int master = ifindex(v.master);
+    if (!master) throw Error("netlink: no link " + backquoted(v.master));
+    rtnl_link_set_master(l.get(), master);
+    rtnl_link_set_flags(l.get(), IFF_UP);
+  }
   Link peer(rtnl_link_veth_get_peer(l.get()));
-  rtnl_link_set_name(peer.get(), peer_name.c_str());
-  rtnl_link_set_mtu(peer.get(), mtu);
-  rtnl_link_set_ns_fd(peer.get(), peer_netns_fd);
+  rtnl_link_set_name(peer.get(), v.peer_name.c_str());
+  rtnl_link_set_mtu(peer.get(), v.mtu);
+  rtnl_link_set_ns_fd(peer.get(), v.peer_netns_fd);
+  std::unique_ptr<nl_addr, AddrPut> mac;
+  if (!v.peer_mac.empty()) {
+    nl_addr* parsed = nullptr;
+    check_nl(nl_addr_parse(v.peer_mac.c_str(), AF_LLC, &parsed), "the MAC address " + v.peer_mac);
+    mac.reset(parsed);
+    rtnl_link_set_addr(peer.get(), mac.get());
+  }
   check_nl(rtnl_link_add(sock_, l.get(), NLM_F_CREATE | NLM_F_EXCL),
-           "create the veth pair " + backquoted(name) + " / " + backquoted(peer_name));
-}
-
-void Netlink::set_master(const std::string& name, const std::string& master) {
-  const int port = ifindex(name), bridge = ifindex(master);
-  if (!port || !bridge) throw Error("netlink: no link " + backquoted(port ? master : name));
-  check_nl(rtnl_link_enslave_ifindex(sock_, bridge, port),
-           "make " + backquoted(name) + " a port of " + backquoted(master));
+           "create the veth pair " + backquoted(v.name) + " / " + backquoted(v.peer_name));
 }
 
 void Netlink::set_up(const std::string& name) {
@@ -117,19 +126,6 @@ void Netlink::set_up(const std::string& name) {
   Link change = new_link();
   rtnl_link_set_flags(change.get(), IFF_UP);
   check_nl(rtnl_link_change(sock_, l.get(), change.get(), 0), "bring up " + backquoted(name));
-}
-
-void Netlink::set_mac(const std::string& name, const std::string& mac) {
-  rtnl_link* got = nullptr;
-  check_nl(rtnl_link_get_kernel(sock_, 0, name.c_str(), &got), "find " + backquoted(name));
-  Link l(got);
-  nl_addr* parsed = nullptr;
-  check_nl(nl_addr_parse(mac.c_str(), AF_LLC, &parsed), "the MAC address " + mac);
-  std::unique_ptr<nl_addr, AddrPut> a(parsed);
-  Link change = new_link();
-  rtnl_link_set_addr(change.get(), a.get());
-  check_nl(rtnl_link_change(sock_, l.get(), change.get(), 0),
-           "give " + backquoted(name) + " the MAC address " + mac);
 }
 
 void Netlink::add_address(const std::string& name, Ipv4 address, int prefix) {

@@ -23,14 +23,21 @@ class Netlink {
 
   // 0 when there is no such link.
   int ifindex(const std::string& name);
-  void add_bridge(const std::string& name, unsigned mtu);
-  // `name` here, its peer `peer_name` in the network namespace peer_netns_fd.
-  void add_veth(const std::string& name, const std::string& peer_name, int peer_netns_fd,
-                unsigned mtu);
-  void set_master(const std::string& name, const std::string& master);
+  // With a MAC address of its own: one left to the kernel is its lowest port's, and changes
+  // as ports come and go, leaving every box's ARP entry for the gateway stale for seconds.
+  void add_bridge(const std::string& name, unsigned mtu, const std::string& mac);
+  // A veth pair in one request: `name` here, a port of `master` and up when master is
+  // given; its peer `peer_name` in the network namespace peer_netns_fd, with peer_mac when
+  // that is given, down (the kernel refuses a peer made up). One request, where a link made
+  // and then changed took five.
+  struct VethPair {
+    std::string name, peer_name;
+    int peer_netns_fd = -1;
+    unsigned mtu = 1500;
+    std::string master, peer_mac;
+  };
+  void add_veth(const VethPair& v);
   void set_up(const std::string& name);
-  // "02:b0:0a:59:00:05"; while the link is down.
-  void set_mac(const std::string& name, const std::string& mac);
   void add_address(const std::string& name, Ipv4 address, int prefix);
   void add_default_route(Ipv4 gateway);
   // Where the main table's routes go, but the default: the networks this namespace reaches.
