@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <sstream>
 
 #include "net/host_namespace.hpp"
 #include "net/names.hpp"
@@ -12,6 +13,7 @@
 #include "net/publish.hpp"
 #include "ns/session.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 #include "util/scope_exit.hpp"
 #include "util/sys.hpp"
 
@@ -61,6 +63,43 @@ void plumb(const NetworkConfig& c, Attachment& a, int bridge_ns, int box_netns_f
   done = true;
 }
 
+// After the holder was made anew (the last one was killed), the boxes whose leases live on
+// have lost their veth with the old bridge: each is plumbed again at its own address. What
+// they had of the old holder's (published ports, isolation) is gone, and said so.
+// A box's network namespace from outside: through its init, or, since an init made
+// undumpable (as the runtime makes its own) is closed to all but real root, through one of
+// its children, the app, which is the box's own.
+boxrt::unique_fd open_box_netns(pid_t init) {
+  const auto open_ns = [](const std::string& pid) {
+    return boxrt::unique_fd(::open(("/proc/" + pid + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+  };
+  const std::string p = std::to_string(init);
+  if (boxrt::unique_fd ns = open_ns(p)) return ns;
+  std::istringstream children(
+      boxrt::try_read_file("/proc/" + p + "/task/" + p + "/children").value_or(""));
+  for (std::string child; children >> child;)
+    if (boxrt::unique_fd ns = open_ns(child)) return ns;
+  boxrt::throw_errno("open the network namespace of process " + p + " or its children");
+}
+
+void reattach_lost(const NetworkConfig& c, int bridge_ns, const std::string& except) {
+  for (const Lease& l : list_leases()) {
+    if (!l.held() || l.name == except) continue;
+    const std::string box = "network: box " + boxrt::backquoted(l.name);
+    Attachment a{l.name, l.ip, host_link_name(l.ip), ""};
+    try {
+      boxrt::unique_fd ns = open_box_netns(l.holder.pid);
+      on_own_thread([&] { plumb(c, a, bridge_ns, ns.get()); });
+      boxrt::log_warning(box + " is back on the rebuilt bridge at " + l.ip.str() +
+                         " (its published ports and isolation, if it had any, are not: restart "
+                         "it for them)");
+    } catch (const std::exception& e) {
+      boxrt::log_warning(box + " lost the bridge with its last holder and can't be put back (" +
+                         e.what() + "): restart it");
+    }
+  }
+}
+
 }  // namespace
 
 Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns_fd, Holder holder,
@@ -83,8 +122,10 @@ Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns
   });
   a.ip = lease.ip;
   a.host_link = host_link_name(a.ip);
-  boxrt::unique_fd bridge_ns = host_namespace();
+  bool rebuilt = false;
+  boxrt::unique_fd bridge_ns = host_namespace(&rebuilt);
   on_own_thread([&] { plumb(c, a, bridge_ns.get(), box_netns_fd); });
+  if (rebuilt) reattach_lost(c, bridge_ns.get(), name);
   publish_name(a.ip, name);
   boxrt::ScopeExit withdraw([&] {
     if (!done) withdraw_name_of(a.ip, name);

@@ -62,12 +62,14 @@ unique_fd running_host_namespace() {
   return ask_holder();
 }
 
-unique_fd host_namespace() {
+unique_fd host_namespace(bool* started) {
+  if (started) *started = false;
   if (unique_fd ns = ask_holder()) return ns;
   boxrt::make_dirs(boxrt::session_dir(), 0700);  // real root has no session made for it
   boxrt::FileLock lock = boxrt::FileLock::acquire(holder_lock());
   if (unique_fd ns = ask_holder()) return ns;  // another start won the race
   start_holder();
+  if (started) *started = true;
   if (unique_fd ns = ask_holder()) return ns;
   throw Error("network: the holder of the bridge's namespace did not answer on " +
               boxrt::backquoted(holder_socket()));

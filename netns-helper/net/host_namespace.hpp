@@ -12,9 +12,9 @@
 
 namespace boxnet {
 
-// The namespace, the holder started first when there is none. The caller must be in the
-// session's user namespace (boxrt::join_session).
-boxrt::unique_fd host_namespace();
+// The namespace, the holder started first when there is none (`started` says so). The
+// caller must be in the session's user namespace (boxrt::join_session).
+boxrt::unique_fd host_namespace(bool* started = nullptr);
 
 // The same, or an invalid fd when no holder runs: nothing is started.
 boxrt::unique_fd running_host_namespace();

@@ -143,7 +143,10 @@ TEST_CASE(
   CHECK(eventually([&] { return upstream_pid() > 0 && upstream_pid() != first; }));
   CHECK(served(boxapp({"run", "fetch"}), "still here\n"));
   // The holder (the keeper's parent) killed: the keeper and the upstream go with it, and the next
-  // box on the bridge starts all three anew.
+  // box on the bridge starts all three anew, and puts the boxes still running back on it.
+  boxapp.profile("bridged", kSleeper);
+  REQUIRE(boxapp({"run", "-d", "--name", "survivor", "bridged"}).status == 0);
+  const std::string survivor = trimmed(boxrt::read_file(Launcher::bundle_dir("survivor") + "/.ip"));
   const pid_t tool = upstream_pid(), keeper = parent_of(tool), holder = parent_of(keeper);
   REQUIRE(holder > 1);
   CHECK(boxrt::read_file("/proc/" + std::to_string(holder) + "/comm") == "boxapp-net\n");
@@ -152,10 +155,22 @@ TEST_CASE(
     auto st = boxrt::read_proc_stat(tool);
     return !st || st->state == 'Z';
   }));
+  // Its eth0 went with the old bridge.
+  CHECK(!contains(boxapp({"exec", "survivor", "busybox", "ip", "link"}).out, "eth0"));
   Result again = boxapp({"run", "fetch"});
   CHECK(served(again, "still here\n"));
-  CHECK(again.err == "");
+  CHECK(again.err == "boxapp: warning: network: box `survivor` is back on the rebuilt bridge at " +
+                         survivor +
+                         " (its published ports and isolation, if it had any, are not: restart "
+                         "it for them)\n");
   CHECK(upstream_pid() != tool);
+  CHECK(contains(boxapp({"exec", "survivor", "busybox", "ip", "-4", "addr", "show", "eth0"}).out,
+                 "inet " + survivor + "/24"));
+  CHECK(boxapp({"exec", "survivor", "sh", "-c",
+                "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 10.89.0.254 " +
+                    std::to_string(server.port())})
+            .out.ends_with("still here\n"));
+  CHECK(boxapp({"rm", "-f", "survivor"}).status == 0);
 }
 
 namespace {
