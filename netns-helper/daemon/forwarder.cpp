@@ -10,6 +10,7 @@
 #include <chrono>
 #include <list>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "daemon/event_loop.hpp"
@@ -100,11 +101,14 @@ class Forwarder {
       return "ok";
     }
     if (req.starts_with("isolate ")) {
-      auto p = parse_port_line(req.substr(8) + " tcp 0.0.0.0 0 0");
-      if (!p) return "error: a malformed request: " + req;
+      std::istringstream in(req.substr(8));
+      std::string name, address;
+      in >> name >> address;
+      const auto ip = Ipv4::parse(address);
+      if (name.empty() || !ip) return "error: a malformed request: " + req;
       try {
-        Box& box = box_for(p->name, p->ip, fds.empty() ? unique_fd() : std::move(fds[0]));
-        if (!box.isolated) set_isolated(host_link_name(p->ip), true);
+        Box& box = box_for(name, *ip, fds.empty() ? unique_fd() : std::move(fds[0]));
+        if (!box.isolated) set_isolated(host_link_name(*ip), true);
         box.isolated = true;
       } catch (const std::exception& e) {
         return std::string("error: ") + e.what();

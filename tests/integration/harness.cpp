@@ -1,9 +1,11 @@
 #include "harness.hpp"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "oci/default_spec.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
+#include "util/unique_fd.hpp"
 
 namespace itest {
 namespace {
@@ -47,6 +50,24 @@ std::string trimmed(std::string s) {
   while (!s.empty() && s.back() == '\n')
     s.pop_back();
   return s;
+}
+
+struct sockaddr_in loopback_address(int port) {
+  struct sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  return a;
+}
+
+int free_loopback_port(int type) {
+  boxrt::unique_fd s(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
+  struct sockaddr_in a = loopback_address(0);
+  socklen_t len = sizeof a;
+  if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0)
+    return 0;
+  return ntohs(a.sin_port);
 }
 
 std::string cgroup_of(int pid) {

@@ -2,6 +2,8 @@
 // boxapp-runtime binary, run as the unprivileged test user.
 #pragma once
 
+#include <netinet/in.h>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -96,6 +98,11 @@ bool is_alive(int pid);
 bool contains(const std::string& s, const std::string& part);
 // `s` without its trailing newlines (a file of one line, a command's one line of output).
 std::string trimmed(std::string s);
+
+// 127.0.0.1:port, for the tests' own traffic; and a port nobody there listens on now
+// (SOCK_STREAM or SOCK_DGRAM).
+struct sockaddr_in loopback_address(int port);
+int free_loopback_port(int type);
 
 // The cgroup v2 path of a process ("/a/b"), from /proc/PID/cgroup.
 std::string cgroup_of(int pid);

@@ -127,25 +127,10 @@ TEST_CASE("hook: rootless crun under boxapp-netns exec reaches a boxapp box; out
 
 namespace {
 
-// A port nobody listens on now, on the host's loopback.
-int free_tcp_port() {
-  boxrt::unique_fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a = {};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
-}
-
 // What 127.0.0.1:port says to a connection, or "" when none is made.
 std::string read_port(int port) {
   boxrt::unique_fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a = {};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
+  sockaddr_in a = loopback_address(port);
   if (::connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return "";
   struct timeval tv = {2, 0};
   ::setsockopt(s.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -162,7 +147,7 @@ TEST_CASE("hook: the annotation org.boxapp.netns.ports publishes a crun containe
     WARN("crun is not installed (scripts/setup installs it)");
     return;
   }
-  const int port = free_tcp_port();
+  const int port = free_loopback_port(SOCK_STREAM);
   Bundle b;
   b.spec.linux->uid_mappings = std::vector<oci::IdMapping>{{0, 0, 1, {}}};
   b.spec.linux->gid_mappings = std::vector<oci::IdMapping>{{0, 0, 1, {}}};
@@ -191,10 +176,7 @@ TEST_CASE("hook: the annotation org.boxapp.netns.ports publishes a crun containe
   for (int i = 0; i < 50 && !read_port(port).empty(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   boxrt::unique_fd again(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a = {};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
+  sockaddr_in a = loopback_address(port);
   CHECK(::bind(again.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
   // A malformed annotation is the hook's error, and crun's failure. crun drops a hook's
   // stderr unless run.oci.hooks.stderr names a file for it.

@@ -55,24 +55,6 @@ while True:
 mode = "bridge"
 )";
 
-sockaddr_in loopback(int port) {
-  sockaddr_in a = {};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  return a;
-}
-
-// A port nobody listens on now, on the host's loopback.
-int free_port(int type) {
-  unique_fd s(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
-  sockaddr_in a = loopback(0);
-  ::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
-}
-
 bool wait_readable(int fd, int ms) {
   struct pollfd p = {fd, POLLIN, 0};
   return ::poll(&p, 1, ms) == 1;
@@ -82,7 +64,7 @@ bool wait_readable(int fd, int ms) {
 // nullopt when no connection is made or nothing comes back.
 std::optional<std::string> tcp_send(int port, size_t bytes) {
   unique_fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a = loopback(port);
+  sockaddr_in a = loopback_address(port);
   if (::connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return std::nullopt;
   const std::string chunk(65536, 'x');
   for (size_t sent = 0; sent < bytes;) {
@@ -104,7 +86,7 @@ std::optional<std::string> tcp_send(int port, size_t bytes) {
 
 std::optional<std::string> udp_ask(int port, const std::string& text) {
   unique_fd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a = loopback(port);
+  sockaddr_in a = loopback_address(port);
   ::connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
   for (int attempt = 0; attempt < 10; ++attempt) {
     ::send(s.get(), text.data(), text.size(), 0);
@@ -135,7 +117,7 @@ std::string ports_of(const std::string& name) {
 
 TEST_CASE("published ports: the host reaches a box's TCP and UDP ports; they end with the box") {
   Launcher boxapp;
-  const int tcp = free_port(SOCK_STREAM), udp = free_port(SOCK_DGRAM);
+  const int tcp = free_loopback_port(SOCK_STREAM), udp = free_loopback_port(SOCK_DGRAM);
   boxapp.profile("server", std::string(kServer) + "ports = [\"127.0.0.1:" + std::to_string(tcp) +
                                ":8080\"]\n");
   REQUIRE(boxapp({"run", "-d", "-p", "127.0.0.1:" + std::to_string(udp) + ":5353/udp", "server"})
@@ -160,14 +142,14 @@ TEST_CASE("published ports: the host reaches a box's TCP and UDP ports; they end
   CHECK(!tcp_send(tcp, 1));
   CHECK(ports_of("server") == "");
   unique_fd again(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a = loopback(tcp);
+  sockaddr_in a = loopback_address(tcp);
   CHECK(::bind(again.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
 }
 
 TEST_CASE("published ports: a port taken on the host stops the box before it starts") {
   Launcher boxapp;
   unique_fd taken(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a = loopback(0);
+  sockaddr_in a = loopback_address(0);
   REQUIRE(::bind(taken.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
   REQUIRE(::listen(taken.get(), 1) == 0);
   socklen_t len = sizeof a;
@@ -183,7 +165,7 @@ TEST_CASE("published ports: a port taken on the host stops the box before it sta
   CHECK(!boxrt::path_exists(Launcher::bundle_dir("server")));
   CHECK(ports_of("server") == "");
   // Nor another box's.
-  const int tcp = free_port(SOCK_STREAM);
+  const int tcp = free_loopback_port(SOCK_STREAM);
   const std::string p = "127.0.0.1:" + std::to_string(tcp) + ":8080";
   REQUIRE(boxapp({"run", "-d", "--name", "first", "-p", p, "server"}).status == 0);
   Result second = boxapp({"run", "-d", "--name", "second", "-p", p, "server"});

@@ -29,9 +29,7 @@ class LoopbackServer {
  public:
   explicit LoopbackServer(std::string body) : body_(std::move(body)) {
     sock_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    struct sockaddr_in a = {};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct sockaddr_in a = loopback_address(0);
     REQUIRE(::bind(sock_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
     socklen_t len = sizeof a;
     ::getsockname(sock_.get(), reinterpret_cast<sockaddr*>(&a), &len);
