@@ -202,10 +202,12 @@ int gc_cmd() {
   const int freed = boxnet::collect_leases();
   std::set<std::string> held;
   for (const auto& l : boxnet::list_leases())
-    if (l.held())
+    if (l.held()) {
       held.insert(l.name);
-    else
+    } else {
       boxnet::withdraw_name(l.ip);
+      boxnet::forget_requests(l.name);
+    }
   for (const auto& p : boxnet::list_published())
     if (!held.count(p.name)) boxnet::unpublish(p.name);
   std::printf("%d freed\n", freed);

@@ -64,8 +64,8 @@ void plumb(const NetworkConfig& c, Attachment& a, int bridge_ns, int box_netns_f
 }
 
 // After the holder was made anew (the last one was killed), the boxes whose leases live on
-// have lost their veth with the old bridge: each is plumbed again at its own address. What
-// they had of the old holder's (published ports, isolation) is gone, and said so.
+// have lost their veth with the old bridge: each is plumbed again at its own address, and
+// what it had asked of the old holder (published ports, isolation) is asked again.
 // A box's network namespace from outside: through its init, or, since an init made
 // undumpable (as the runtime makes its own) is closed to all but real root, through one of
 // its children, the app, which is the box's own.
@@ -90,9 +90,9 @@ void reattach_lost(const NetworkConfig& c, int bridge_ns, const std::string& exc
     try {
       boxrt::unique_fd ns = open_box_netns(l.holder.pid);
       on_own_thread([&] { plumb(c, a, bridge_ns, ns.get()); });
-      boxrt::log_warning(box + " is back on the rebuilt bridge at " + l.ip.str() +
-                         " (its published ports and isolation, if it had any, are not: restart "
-                         "it for them)");
+      BoxRequests asked = recorded_requests(l.name);
+      publish(l.name, l.ip, l.holder.pid, asked);
+      boxrt::log_warning(box + " is back on the rebuilt bridge at " + l.ip.str());
     } catch (const std::exception& e) {
       boxrt::log_warning(box + " lost the bridge with its last holder and can't be put back (" +
                          e.what() + "): restart it");
@@ -130,7 +130,10 @@ Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns
   boxrt::ScopeExit withdraw([&] {
     if (!done) withdraw_name_of(a.ip, name);
   });
-  if (requests) publish(name, a.ip, holder.pid, *requests);
+  BoxRequests none;
+  BoxRequests& asked = requests ? *requests : none;
+  publish(name, a.ip, holder.pid, asked);
+  record_requests(name, a.ip, asked);
   done = true;
   return a;
 }
@@ -146,6 +149,7 @@ void detach(const std::string& name) {
       withdraw_name_of(l.ip, name);
     }
   unpublish(name);
+  forget_requests(name);
   release_lease(name);
 }
 

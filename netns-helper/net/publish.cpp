@@ -1,13 +1,18 @@
 #include "net/publish.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <sstream>
 
 #include "net/config.hpp"
+#include "ns/session.hpp"
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/fd_passing.hpp"
+#include "util/log.hpp"
 #include "util/proc.hpp"
+#include "util/sys.hpp"
 #include "util/unix_socket.hpp"
 
 namespace boxnet {
@@ -17,6 +22,10 @@ using boxrt::Error;
 using boxrt::unique_fd;
 
 constexpr int kReplyMs = 5000;
+
+std::string requests_file(const std::string& name) {
+  return boxrt::session_dir() + "/requests/" + name;
+}
 
 unique_fd connect_forwarder() {
   return boxrt::connect_unix(ports_socket(), SOCK_SEQPACKET);
@@ -73,6 +82,35 @@ void publish(const std::string& name, Ipv4 ip, pid_t pid, BoxRequests& requests)
     ask(conn.get(), "publish " + port_line(name, ip, p.mapping), fds, "publish " + p.mapping.str());
     p.fd.reset();  // the forwarder's now
   }
+}
+
+void record_requests(const std::string& name, Ipv4 ip, const BoxRequests& requests) {
+  if (requests.ports.empty() && !requests.isolate) return forget_requests(name);
+  std::string text = requests.isolate ? "isolate\n" : "";
+  for (const BoundPort& p : requests.ports)
+    text += port_line(name, ip, p.mapping) + "\n";
+  boxrt::make_dirs(boxrt::session_dir() + "/requests", 0700);
+  boxrt::write_file_atomic(requests_file(name), text, 0600, boxrt::Durability::volatile_ok);
+}
+
+BoxRequests recorded_requests(const std::string& name) {
+  BoxRequests r;
+  std::istringstream in(boxrt::try_read_file(requests_file(name)).value_or(""));
+  for (std::string line; std::getline(in, line);) {
+    if (line == "isolate") r.isolate = true;
+    auto p = parse_port_line(line);
+    if (!p) continue;
+    try {
+      r.ports.push_back(bind_port(p->mapping));
+    } catch (const std::exception& e) {
+      boxrt::log_warning("network: box " + boxrt::backquoted(name) + ": " + e.what());
+    }
+  }
+  return r;
+}
+
+void forget_requests(const std::string& name) {
+  ::unlink(requests_file(name).c_str());
 }
 
 void unpublish(const std::string& name) {

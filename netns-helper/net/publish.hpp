@@ -39,6 +39,16 @@ void unpublish(const std::string& name);
 // Every published port; none when no holder runs.
 std::vector<Published> list_published();
 
+// What a box asked for, kept in RUNTIME/boxapp/requests/NAME while it runs ("isolate", and a
+// port_line() per port), so that a holder made anew after one was killed can be asked again;
+// none: the file goes.
+void record_requests(const std::string& name, Ipv4 ip, const BoxRequests& requests);
+// What box `name` had asked for, its ports bound on the caller's network namespace again.
+// A port that can't be bound now is left out, said in a warning.
+BoxRequests recorded_requests(const std::string& name);
+// Done with box `name`.
+void forget_requests(const std::string& name);
+
 // The protocol's own line for a port, and back.
 std::string port_line(const std::string& name, Ipv4 ip, const PortMapping& m);
 std::optional<Published> parse_port_line(const std::string& line);
