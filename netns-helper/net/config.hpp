@@ -62,8 +62,8 @@ NetworkConfig network_config();
 // The same from TOML text, `origin` naming it in errors.
 NetworkConfig parse_network_config(std::string_view text, const std::string& origin);
 
-// $XDG_STATE_HOME/boxapp/network: the leases, which outlive a session so that an app keeps
-// its address from one day to the next.
+// $XDG_STATE_HOME/boxapp/network: which address each name had (net/leases.hpp), which
+// outlives a session so that an app keeps its address from one day to the next.
 std::string leases_dir();
 // RUNTIME_DIR/boxapp/net.sock and net.lock: the holder of the network host namespace.
 std::string holder_socket();

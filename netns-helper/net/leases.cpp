@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "ns/session.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/lock_file.hpp"
@@ -15,8 +16,35 @@ namespace {
 using boxrt::backquoted;
 using boxrt::Error;
 
+// The leases in use, on the runtime directory's tmpfs: rewritten at every attach and
+// detach, where a rename over a file on the state directory's disk (ext4's replace-by-rename
+// flush) cost an attach up to 1.5 ms here.
 std::string leases_file() {
-  return leases_dir() + "/leases";
+  return boxrt::session_dir() + "/leases";
+}
+// Which address each name had, on the state directory: what outlives a reboot, written only
+// when a name is given an address it didn't have.
+std::string addresses_file() {
+  return leases_dir() + "/addresses";
+}
+
+// "IP NAME" per line.
+std::vector<Lease> read_addresses() {
+  std::vector<Lease> out;
+  std::istringstream in(boxrt::try_read_file(addresses_file()).value_or(""));
+  std::string ip, name;
+  while (in >> ip >> name)
+    if (auto a = Ipv4::parse(ip)) out.push_back({*a, name, {}});
+  return out;
+}
+
+void write_addresses_if_changed(const std::vector<Lease>& leases) {
+  std::string text;
+  for (const auto& l : leases)
+    text += l.ip.str() + " " + l.name + "\n";
+  if (boxrt::try_read_file(addresses_file()).value_or("") == text) return;
+  boxrt::make_dirs(leases_dir(), 0700);
+  boxrt::write_file_atomic(addresses_file(), text, 0600, boxrt::Durability::volatile_ok);
 }
 
 bool holder_alive(const Lease& l) {
@@ -28,8 +56,9 @@ bool holder_alive(const Lease& l) {
 // (holder_alive says): an attach looks at the few it needs, not at every box's /proc.
 std::vector<Lease> read_leases(int* collected = nullptr, bool check_holders = true) {
   std::vector<Lease> out;
+  // The first since boot: every name's address, all free.
   const auto text = boxrt::try_read_file(leases_file());
-  if (!text) return out;
+  if (!text) return read_addresses();
   std::istringstream in(*text);
   std::string ip, name;
   Lease l;
@@ -48,6 +77,7 @@ std::vector<Lease> read_leases(int* collected = nullptr, bool check_holders = tr
 }
 
 void write_leases(const std::vector<Lease>& leases) {
+  write_addresses_if_changed(leases);
   std::string text;
   for (const auto& l : leases)
     text += l.ip.str() + " " + l.name + " " + std::to_string(l.holder.pid) + " " +
@@ -57,8 +87,8 @@ void write_leases(const std::vector<Lease>& leases) {
 }
 
 boxrt::FileLock lock_leases() {
-  boxrt::make_dirs(leases_dir(), 0700);
-  return boxrt::FileLock::acquire(leases_dir() + "/leases.lock");
+  boxrt::make_dirs(boxrt::session_dir(), 0700);
+  return boxrt::FileLock::acquire(boxrt::session_dir() + "/leases.lock");
 }
 
 // The first address of the subnet that no lease has and no one else uses.

@@ -1,8 +1,10 @@
-// Addresses on the bridge: one lease per box name, in LEASES_DIR/leases, read and
-// rewritten whole under LEASES_DIR/leases.lock (flock), so that parallel attaches never
-// hand out one address twice. A released lease stays on file, free, so that the name gets
-// the same address next time while no other name has taken it; a lease whose holder (the
-// box's init, by pid and start time) is gone counts as released.
+// Addresses on the bridge: one lease per box name, in RUNTIME_DIR/boxapp/leases, read and
+// rewritten whole under RUNTIME_DIR/boxapp/leases.lock (flock), so that parallel attaches
+// never hand out one address twice. A released lease stays on file, free, so that the name
+// gets the same address next time while no other name has taken it; a lease whose holder
+// (the box's init, by pid and start time) is gone counts as released. Which address each name
+// had is kept in LEASES_DIR/addresses too, across reboots: the first attach after one starts
+// from it.
 #pragma once
 
 #include <sys/types.h>

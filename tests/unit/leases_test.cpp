@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <optional>
 #include <set>
 
 #include "test_support.hpp"
@@ -17,21 +19,33 @@ using namespace boxnet;
 
 namespace {
 
-// XDG_STATE_HOME for the test alone, restored after.
-struct StateHome {
-  testing::TempDir dir;
-  std::string before;
-  bool had = false;
+// XDG_STATE_HOME and XDG_RUNTIME_DIR for the test alone, restored after.
+class StateHome {
+ public:
   StateHome() {
-    if (const char* s = ::getenv("XDG_STATE_HOME")) had = true, before = s;
-    ::setenv("XDG_STATE_HOME", dir.path().c_str(), 1);
+    set("XDG_STATE_HOME", state_.path(), state_before_);
+    set("XDG_RUNTIME_DIR", runtime_.path(), runtime_before_);
   }
   ~StateHome() {
-    if (had)
-      ::setenv("XDG_STATE_HOME", before.c_str(), 1);
-    else
-      ::unsetenv("XDG_STATE_HOME");
+    restore("XDG_STATE_HOME", state_before_);
+    restore("XDG_RUNTIME_DIR", runtime_before_);
   }
+  // A reboot: the runtime directory's files are gone, the state directory's stay.
+  void reboot() const { std::filesystem::remove_all(runtime_.path() + "/boxapp"); }
+
+ private:
+  static void set(const char* var, const std::string& value, std::optional<std::string>& before) {
+    if (const char* s = ::getenv(var)) before = s;
+    ::setenv(var, value.c_str(), 1);
+  }
+  static void restore(const char* var, const std::optional<std::string>& before) {
+    if (before)
+      ::setenv(var, before->c_str(), 1);
+    else
+      ::unsetenv(var);
+  }
+  testing::TempDir state_, runtime_;
+  std::optional<std::string> state_before_, runtime_before_;
 };
 
 }  // namespace
@@ -103,5 +117,10 @@ TEST_CASE("leases: a name keeps its address; a gone holder frees it; a full subn
   release_lease("a");
   take_lease(c, "a", gone);
   CHECK(collect_leases() == 1);
+  CHECK(take_lease(c, "b", me).ip == a.ip);
+  // After a reboot (no runtime directory), the names keep their addresses: b's, and a gets
+  // none other, as the subnet is full.
+  release_lease("b");
+  home.reboot();
   CHECK(take_lease(c, "b", me).ip == a.ip);
 }
