@@ -31,9 +31,10 @@ namespace {
 using boxrt::unique_fd;
 using Clock = std::chrono::steady_clock;
 
-// How long the holder stays with nothing attached, and how often it looks.
+// How long the holder stays with nothing attached, and how often it looks (and takes the
+// names of boxes that ended on their own out of DNS).
 constexpr auto kIdle = std::chrono::seconds(60);
-constexpr int kCheckMs = 10000;
+constexpr int kCheckMs = 5000;
 // How long a started upstream has to configure its tap.
 constexpr auto kUpstreamSetup = std::chrono::seconds(2);
 
@@ -167,8 +168,15 @@ int run_holder(const NetworkConfig& c, int ready_fd) {
   if (ready_fd >= 0) ::close(ready_fd);  // EOF: ready
   // A systemd user service of Type=notify: ready now, boxes may attach.
   if (ready_fd < 0) boxrt::notify_caller("READY=1\nSTATUS=serving " + holder_socket() + "\n");
-  auto last_busy = Clock::now();
+  auto last_busy = Clock::now(), last_check = Clock::now();
   for (;;) {
+    if (Clock::now() - last_check >= std::chrono::milliseconds(kCheckMs)) {
+      last_check = Clock::now();
+      try {
+        withdraw_gone_names(c);
+      } catch (const std::exception&) {  // the next check tries again
+      }
+    }
     // A negative fd is skipped: a keeper or dnsmasq we no longer have.
     struct pollfd p[3] = {{s.listener.get(), POLLIN, 0},
                           {s.keeper.pid ? s.keeper.sock.get() : -1, POLLIN, 0},

@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <filesystem>
+#include <set>
 
+#include "net/leases.hpp"
 #include "ns/session.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
@@ -51,6 +54,21 @@ void withdraw_name(Ipv4 ip) {
 void withdraw_name_of(Ipv4 ip, const std::string& box) {
   const std::string entry = hosts_dir() + "/" + ip.str();
   if (boxrt::try_read_file(entry) == ip.str() + " " + dns_name(box) + "\n") ::unlink(entry.c_str());
+}
+
+int withdraw_gone_names(const NetworkConfig& c) {
+  std::set<uint32_t> held;
+  for (const Lease& l : list_leases())
+    if (l.held()) held.insert(l.ip.value);
+  int withdrawn = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(hosts_dir(), ec)) {
+    const auto ip = Ipv4::parse(entry.path().filename());
+    if (!ip || reserved(c, *ip) || held.count(ip->value)) continue;
+    withdraw_name(*ip);
+    ++withdrawn;
+  }
+  return withdrawn;
 }
 
 void publish_fixed_names(const NetworkConfig& c) {

@@ -23,6 +23,9 @@ void publish_name(Ipv4 ip, const std::string& box);
 void withdraw_name(Ipv4 ip);
 // The same while `ip` is still `box`'s (a stopped box's address may be another's now).
 void withdraw_name_of(Ipv4 ip, const std::string& box);
+// Withdraws the names of addresses no live box holds (boxes that ended on their own, with
+// no detach or rm), but the fixed ones; how many.
+int withdraw_gone_names(const NetworkConfig& c);
 // The names every box reaches whatever is attached: `host` at host_address(), when the
 // host's loopback is open to boxes.
 void publish_fixed_names(const NetworkConfig& c);

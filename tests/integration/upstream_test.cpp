@@ -362,6 +362,20 @@ TEST_CASE("bridge DNS: a box reaches another by NAME and NAME.box through dnsmas
   CHECK(contains(run_process({netns_bin(), "gc"}).out, "freed"));
 }
 
+TEST_CASE("bridge DNS: a detached box that ends on its own leaves DNS within seconds") {
+  Launcher boxapp;
+  boxapp.profile("brief",
+                 "[app]\ncommand = \"sleep\"\nargs = [\"1\"]\n[network]\nmode = \"bridge\"\n");
+  REQUIRE(boxapp({"run", "-d", "brief"}).status == 0);
+  const std::string ip = trimmed(boxrt::read_file(Launcher::bundle_dir("brief") + "/.ip"));
+  const std::string hosts = std::string(std::getenv("XDG_RUNTIME_DIR")) + "/boxapp/hosts/";
+  CHECK(boxrt::path_exists(hosts + ip));
+  // No rm, no gc: the holder's own check takes the name out (every 5 s).
+  CHECK(eventually([&] { return !boxrt::path_exists(hosts + ip); }, 9000));
+  CHECK(boxrt::path_exists(hosts + "10.89.0.254"));  // host.box stays
+  CHECK(boxapp({"rm", "brief"}).status == 0);
+}
+
 TEST_CASE("bridge: a box killed with SIGKILL frees its address, and gc takes its name out") {
   Launcher boxapp;
   boxapp.profile("bridged", kSleeper);
