@@ -32,7 +32,7 @@ boxnet::BoxRequests bridge_requests(const Profile& p, const std::vector<std::str
   for (const auto& list : {p.ports, run_ports})
     for (const auto& text : list)
       mappings.push_back(boxnet::parse_port(text));
-  return {boxnet::bind_ports(mappings), p.isolate};
+  return {boxnet::bind_ports(mappings), p.isolate, std::nullopt};
 }
 
 void plumb_bridge(const boxnet::NetworkConfig& c, const BridgeBox& box,

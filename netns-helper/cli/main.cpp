@@ -35,7 +35,7 @@ void enter_session() {
 
 struct Args {
   pid_t pid = 0;
-  std::string netns, name;
+  std::string netns, name, ip;
   std::vector<std::string> ports;
   bool as_json = false;
 };
@@ -57,7 +57,11 @@ int attach_cmd(const Args& a) {
   for (const auto& p : a.ports)
     mappings.push_back(boxnet::parse_port(p));
   // On the host's network namespace, ours until the session's is entered.
-  boxnet::BoxRequests requests{boxnet::bind_ports(mappings), false};
+  boxnet::BoxRequests requests{boxnet::bind_ports(mappings), false, std::nullopt};
+  if (!a.ip.empty()) {
+    requests.ip = boxnet::Ipv4::parse(a.ip);
+    if (!requests.ip) throw Error("attach --ip: `" + a.ip + "` is not an IPv4 address");
+  }
   enter_session();
   const boxnet::Holder holder = a.pid ? boxnet::holder_of(a.pid) : boxnet::Holder{};
   const boxnet::Attachment at =
@@ -224,6 +228,7 @@ int main(int argc, char** argv) {
   attach->add_option("--pid", a.pid, "a process in the box");
   attach->add_option("--netns", a.netns, "the box's network namespace, by path");
   attach->add_option("--name", a.name, "the box's name")->required();
+  attach->add_option("--ip", a.ip, "this address on the bridge, not the name's usual one");
   attach->add_option("-p,--publish", a.ports,
                      "[IP:]HOST_PORT:BOX_PORT[/udp]: reachable on the host (repeatable)");
   auto* detach = app.add_subcommand("detach", "take a box off the bridge");

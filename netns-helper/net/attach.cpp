@@ -111,7 +111,7 @@ Attachment attach(const NetworkConfig& c, const std::string& name, int box_netns
                        "it): run the runtime as `boxapp-netns exec -- crun ...`");
   Attachment a;
   a.name = name;
-  const Lease lease = take_lease(c, name, holder);
+  const Lease lease = take_lease(c, name, holder, requests ? requests->ip : std::nullopt);
   bool done = false;
   boxrt::ScopeExit free_lease([&] {
     if (done) return;

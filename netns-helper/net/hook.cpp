@@ -93,7 +93,7 @@ boxrt::unique_fd open_container_netns(const HookState& s) {
 }
 
 BoxRequests hook_requests(const HookState& s) {
-  return {bind_ports(s.ports), false};
+  return {bind_ports(s.ports), false, std::nullopt};
 }
 
 void hook_attach(const HookState& s, int netns_fd, BoxRequests& requests) {

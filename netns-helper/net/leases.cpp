@@ -109,7 +109,33 @@ Holder holder_of(pid_t pid) {
   return st ? Holder{pid, st->start_time} : Holder{};
 }
 
-Lease take_lease(const NetworkConfig& c, const std::string& name, Holder holder) {
+namespace {
+
+// `want` for `name`, taken from a free lease of another name when one has it.
+void claim(const NetworkConfig& c, std::vector<Lease>& leases, const std::string& name, Ipv4 want) {
+  if (!c.subnet.contains(want) || reserved(c, want))
+    throw Error("network: " + want.str() + " is no address for a box on " + c.subnet.str() + " (" +
+                c.gateway.str() + " is the gateway" +
+                (c.host_loopback ? ", " + host_address(c).str() + " the host's loopback" : "") +
+                ")");
+  auto other = std::find_if(leases.begin(), leases.end(),
+                            [&](const Lease& l) { return l.ip == want && l.name != name; });
+  if (other != leases.end() && holder_alive(*other))
+    throw Error("network: " + want.str() + " is " + backquoted(other->name) + "'s (process " +
+                std::to_string(other->holder.pid) + ")");
+  if (other != leases.end()) leases.erase(other);
+  auto own =
+      std::find_if(leases.begin(), leases.end(), [&](const Lease& l) { return l.name == name; });
+  if (own != leases.end())
+    own->ip = want;
+  else
+    leases.push_back({want, name, {}});
+}
+
+}  // namespace
+
+Lease take_lease(const NetworkConfig& c, const std::string& name, Holder holder,
+                 std::optional<Ipv4> want) {
   boxrt::FileLock lock = lock_leases();
   std::vector<Lease> leases = read_leases(nullptr, /*check_holders=*/false);
   // Leases of another subnet (network.toml changed) are of no use any more.
@@ -120,6 +146,11 @@ Lease take_lease(const NetworkConfig& c, const std::string& name, Holder holder)
   if (own != leases.end() && holder_alive(*own))
     throw Error("network: " + backquoted(name) + " is attached already, as " + own->ip.str() +
                 " (process " + std::to_string(own->holder.pid) + ")");
+  if (want) {
+    claim(c, leases, name, *want);
+    own =
+        std::find_if(leases.begin(), leases.end(), [&](const Lease& l) { return l.name == name; });
+  }
   if (own == leases.end()) {
     if (auto a = unleased(c, leases)) {
       leases.push_back({*a, name, {}});

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,10 @@ struct Lease {
 // The lease of `name`, now held by `holder`: its own address when it had one and it is
 // free, else the first address no lease has, else the first free one of another name.
 // Errors: the name held by a live box, or a full subnet.
-Lease take_lease(const NetworkConfig& c, const std::string& name, Holder holder);
+// With `want`, that address (attach --ip), taken from another name's free lease if need be;
+// an error when it is outside the subnet, the bridge's own, or a live box's.
+Lease take_lease(const NetworkConfig& c, const std::string& name, Holder holder,
+                 std::optional<Ipv4> want = std::nullopt);
 // Frees `name`'s lease (kept on file for next time); none is fine.
 void release_lease(const std::string& name);
 // Every lease, those of boxes that are gone marked free.

@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ struct Published {
 struct BoxRequests {
   std::vector<BoundPort> ports;  // published, bound on the host already
   bool isolate = false;          // no traffic between it and other boxes
+  std::optional<Ipv4> ip;        // this address, not its lease's (attach --ip)
 };
 
 // Hands the requests (the ports bound) to the running holder's forwarder for box `name` at

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "harness.hpp"
@@ -197,4 +198,46 @@ TEST_CASE("boxapp-netns: 50 attaches and detaches at once leave no veth, lease o
   CHECK(!contains(links.out, "bx-"));
   for (const auto& ip : ips)
     CHECK(!boxrt::path_exists(std::string(std::getenv("XDG_RUNTIME_DIR")) + "/boxapp/hosts/" + ip));
+}
+
+namespace {
+
+// The box's app: its init's child (the init itself is undumpable, closed to us).
+std::string app_pid(const Launcher& boxapp, const std::string& name) {
+  for (const auto& b : json::parse(boxapp({"ps", "--json"}).out))
+    if (b["name"] == name) {
+      const std::string init = std::to_string(b["pid"].get<int>());
+      std::istringstream children(
+          boxrt::try_read_file("/proc/" + init + "/task/" + init + "/children").value_or(""));
+      std::string first;
+      children >> first;
+      return first;
+    }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("boxapp-netns attach --ip puts a box at that address; a live box's is refused") {
+  Launcher boxapp;
+  boxapp.profile("plain", "[app]\ncommand = \"sleep\"\nargs = [\"60\"]\n");
+  REQUIRE(boxapp({"run", "-d", "--name", "ip-one", "plain"}).status == 0);
+  REQUIRE(boxapp({"run", "-d", "--name", "ip-two", "plain"}).status == 0);
+  const std::string one = app_pid(boxapp, "ip-one"), two = app_pid(boxapp, "ip-two");
+  REQUIRE(!one.empty());
+  REQUIRE(!two.empty());
+  Result a = netns({"attach", "--pid", one, "--name", "ip-one", "--ip", "10.89.0.77"});
+  INFO(a.err);
+  CHECK(a.out == "10.89.0.77\n");
+  CHECK(contains(boxapp({"exec", "ip-one", "busybox", "ip", "-4", "addr", "show", "eth0"}).out,
+                 "inet 10.89.0.77/24"));
+  Result b = netns({"attach", "--pid", two, "--name", "ip-two", "--ip", "10.89.0.77"});
+  CHECK(b.status != 0);
+  CHECK(b.err == "boxapp-netns: network: 10.89.0.77 is `ip-one`'s (process " + one + ")\n");
+  Result bad = netns({"attach", "--pid", two, "--name", "ip-two", "--ip", "10.89.0.1"});
+  CHECK(contains(bad.err, "10.89.0.1 is no address for a box on 10.89.0.0/24"));
+  for (const auto& l : json::parse(netns({"ls", "--json"}).out))
+    CHECK(l["name"] != "ip-two");
+  CHECK(netns({"detach", "--name", "ip-one"}).status == 0);
+  CHECK(boxapp({"rm", "-f", "ip-one", "ip-two"}).status == 0);
 }

@@ -124,3 +124,29 @@ TEST_CASE("leases: a name keeps its address; a gone holder frees it; a full subn
   home.reboot();
   CHECK(take_lease(c, "b", me).ip == a.ip);
 }
+
+TEST_CASE("leases: attach --ip takes that address, from another name's free lease if need be") {
+  StateHome home;
+  NetworkConfig c;
+  c.subnet = *Subnet::parse("10.89.8.0/24");
+  c.gateway = *Ipv4::parse("10.89.8.1");
+  const Holder me = holder_of(::getpid());
+  const Ipv4 fifty = *Ipv4::parse("10.89.8.50");
+  CHECK(take_lease(c, "x", me, fifty).ip == fifty);
+  CHECK_THROWS_WITH(take_lease(c, "y", me, fifty),
+                    "network: 10.89.8.50 is `x`'s (process " + std::to_string(::getpid()) + ")");
+  CHECK_THROWS_WITH(take_lease(c, "y", me, *Ipv4::parse("10.89.8.1")),
+                    "network: 10.89.8.1 is no address for a box on 10.89.8.0/24 (10.89.8.1 is the "
+                    "gateway, 10.89.8.254 the host's loopback)");
+  CHECK_THROWS_WITH(take_lease(c, "y", me, *Ipv4::parse("10.89.9.5")),
+                    "network: 10.89.9.5 is no address for a box on 10.89.8.0/24 (10.89.8.1 is the "
+                    "gateway, 10.89.8.254 the host's loopback)");
+  // x gone: y may have its address, and x then gets another.
+  release_lease("x");
+  CHECK(take_lease(c, "y", me, fifty).ip == fifty);
+  const Lease x = take_lease(c, "x", me);
+  CHECK(!(x.ip == fifty));
+  // A name asking for another address moves there.
+  release_lease("x");
+  CHECK(take_lease(c, "x", me, *Ipv4::parse("10.89.8.60")).ip.str() == "10.89.8.60");
+}
