@@ -37,17 +37,16 @@ boxnet::BoxRequests bridge_requests(const Profile& p, const std::vector<std::str
 
 void plumb_bridge(const boxnet::NetworkConfig& c, const BridgeBox& box,
                   boxnet::BoxRequests& requests, int netns_fd, pid_t pid) {
-  const std::string& name = box.name;
-  const std::string& hostname = box.hostname;
   const std::string& bundle = box.bundle;
-  const boxnet::Attachment a = boxnet::attach(c, name, netns_fd, boxnet::holder_of(pid), &requests);
+  const boxnet::Attachment a =
+      boxnet::attach(c, box.name, netns_fd, boxnet::holder_of(pid), &requests);
   boxrt::write_file_atomic(ip_file(bundle), a.ip.str() + "\n", 0644,
                            boxrt::Durability::volatile_ok);
   // Rewritten in place: the box's /etc/hosts is a bind of this very file.
   boxrt::unique_fd hosts = boxrt::open_file(bundle + "/hosts", O_WRONLY | O_TRUNC);
-  const std::string dns = boxnet::dns_name(name);
+  const std::string dns = boxnet::dns_name(box.name);
   std::string names = dns + " " + dns + ".box";
-  if (hostname != dns) names += " " + hostname;
+  if (box.hostname != dns) names += " " + box.hostname;
   boxrt::write_all(hosts.get(), kLocalHosts + a.ip.str() + "\t" + names + "\n", bundle + "/hosts");
 }
 

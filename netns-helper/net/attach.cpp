@@ -63,9 +63,6 @@ void plumb(const NetworkConfig& c, Attachment& a, int bridge_ns, int box_netns_f
   done = true;
 }
 
-// After the holder was made anew (the last one was killed), the boxes whose leases live on
-// have lost their veth with the old bridge: each is plumbed again at its own address, and
-// what it had asked of the old holder (published ports, isolation) is asked again.
 // A box's network namespace from outside: through its init, or, since an init made
 // undumpable (as the runtime makes its own) is closed to all but real root, through one of
 // its children, the app, which is the box's own.
@@ -82,6 +79,9 @@ boxrt::unique_fd open_box_netns(pid_t init) {
   boxrt::throw_errno("open the network namespace of process " + p + " or its children");
 }
 
+// After the holder was made anew (the last one was killed), the boxes whose leases live on
+// have lost their veth with the old bridge: each is plumbed again at its own address, and
+// what it had asked of the old holder (published ports, isolation) is asked again.
 void reattach_lost(const NetworkConfig& c, int bridge_ns, const std::string& except) {
   for (const Lease& l : list_leases()) {
     if (!l.held() || l.name == except) continue;

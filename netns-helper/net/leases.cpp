@@ -38,11 +38,12 @@ std::vector<Lease> read_addresses() {
   return out;
 }
 
-void write_addresses_if_changed(const std::vector<Lease>& leases) {
+// Only when a name was given an address it didn't have (take_lease knows): the state
+// directory is off an attach's way otherwise.
+void write_addresses(const std::vector<Lease>& leases) {
   std::string text;
   for (const auto& l : leases)
     text += l.ip.str() + " " + l.name + "\n";
-  if (boxrt::try_read_file(addresses_file()).value_or("") == text) return;
   boxrt::make_dirs(leases_dir(), 0700);
   boxrt::write_file_atomic(addresses_file(), text, 0600, boxrt::Durability::volatile_ok);
 }
@@ -77,7 +78,6 @@ std::vector<Lease> read_leases(int* collected = nullptr, bool check_holders = tr
 }
 
 void write_leases(const std::vector<Lease>& leases) {
-  write_addresses_if_changed(leases);
   std::string text;
   for (const auto& l : leases)
     text += l.ip.str() + " " + l.name + " " + std::to_string(l.holder.pid) + " " +
@@ -112,7 +112,8 @@ Holder holder_of(pid_t pid) {
 namespace {
 
 // `want` for `name`, taken from a free lease of another name when one has it.
-void claim(const NetworkConfig& c, std::vector<Lease>& leases, const std::string& name, Ipv4 want) {
+// Whether an address moved.
+bool claim(const NetworkConfig& c, std::vector<Lease>& leases, const std::string& name, Ipv4 want) {
   if (!c.subnet.contains(want) || reserved(c, want))
     throw Error("network: " + want.str() + " is no address for a box on " + c.subnet.str() + " (" +
                 c.gateway.str() + " is the gateway" +
@@ -123,13 +124,17 @@ void claim(const NetworkConfig& c, std::vector<Lease>& leases, const std::string
   if (other != leases.end() && holder_alive(*other))
     throw Error("network: " + want.str() + " is " + backquoted(other->name) + "'s (process " +
                 std::to_string(other->holder.pid) + ")");
-  if (other != leases.end()) leases.erase(other);
+  const bool taken = other != leases.end();
+  if (taken) leases.erase(other);
   auto own =
       std::find_if(leases.begin(), leases.end(), [&](const Lease& l) { return l.name == name; });
-  if (own != leases.end())
-    own->ip = want;
-  else
+  if (own == leases.end()) {
     leases.push_back({want, name, {}});
+    return true;
+  }
+  const bool moved = !(own->ip == want);
+  own->ip = want;
+  return taken || moved;
 }
 
 }  // namespace
@@ -139,15 +144,16 @@ Lease take_lease(const NetworkConfig& c, const std::string& name, Holder holder,
   boxrt::FileLock lock = lock_leases();
   std::vector<Lease> leases = read_leases(nullptr, /*check_holders=*/false);
   // Leases of another subnet (network.toml changed) are of no use any more.
-  std::erase_if(leases,
-                [&](const Lease& l) { return !c.subnet.contains(l.ip) || reserved(c, l.ip); });
+  bool moved = std::erase_if(leases, [&](const Lease& l) {
+                 return !c.subnet.contains(l.ip) || reserved(c, l.ip);
+               }) > 0;
   auto own =
       std::find_if(leases.begin(), leases.end(), [&](const Lease& l) { return l.name == name; });
   if (own != leases.end() && holder_alive(*own))
     throw Error("network: " + backquoted(name) + " is attached already, as " + own->ip.str() +
                 " (process " + std::to_string(own->holder.pid) + ")");
   if (want) {
-    claim(c, leases, name, *want);
+    moved = claim(c, leases, name, *want) || moved;
     own =
         std::find_if(leases.begin(), leases.end(), [&](const Lease& l) { return l.name == name; });
   }
@@ -155,6 +161,7 @@ Lease take_lease(const NetworkConfig& c, const std::string& name, Holder holder,
     if (auto a = unleased(c, leases)) {
       leases.push_back({*a, name, {}});
       own = leases.end() - 1;
+      moved = true;
     } else {
       own = std::find_if(leases.begin(), leases.end(),
                          [](const Lease& l) { return !holder_alive(l); });
@@ -163,11 +170,13 @@ Lease take_lease(const NetworkConfig& c, const std::string& name, Holder holder,
                     std::to_string(leases.size()) +
                     " boxes attached): stop one, or give network.toml a larger subnet");
       own->name = name;
+      moved = true;
     }
   }
   own->holder = holder;
   const Lease taken = *own;
   write_leases(leases);
+  if (moved) write_addresses(leases);
   return taken;
 }
 
