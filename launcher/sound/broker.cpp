@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 
+#include "cgroup/service.hpp"
 #include "sound/pulse.hpp"
 #include "sound/sound_socket.hpp"
 #include "util/fd_passing.hpp"
@@ -183,6 +184,7 @@ class Broker {
 
 void sound_broker_main(const std::string& session_dir, int ready_fd) {
   boxrt::become_daemon("boxapp-sound", ready_fd);  // nothing of the launcher's but the pipe
+  boxrt::leave_service_cgroup(::getpid());         // it serves every box, not the unit's alone
   Broker broker(session_dir);
   if (!broker.listen()) ::_exit(1);
   (void)!::write(ready_fd, "r", 1);

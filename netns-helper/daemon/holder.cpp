@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "cgroup/service.hpp"
 #include "daemon/dns.hpp"
 #include "daemon/firewall.hpp"
 #include "daemon/forwarder.hpp"
@@ -153,7 +154,10 @@ bool idle() {
 }  // namespace
 
 int run_holder(const NetworkConfig& c, int ready_fd) {
-  if (ready_fd >= 0) boxrt::become_daemon("boxapp-net", ready_fd);
+  if (ready_fd >= 0) {
+    boxrt::become_daemon("boxapp-net", ready_fd);
+    boxrt::leave_service_cgroup(::getpid());  // started from a box's unit: it serves them all
+  }
   Served s;
   try {
     s = set_up(c);

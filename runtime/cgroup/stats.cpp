@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "util/error.hpp"
+#include "util/proc.hpp"
 #include "util/sys.hpp"
 
 namespace boxrt {
@@ -187,7 +188,47 @@ json hugetlb_stats(const std::optional<std::string>& cg) {
   return out;
 }
 
+// /proc/PID/net/dev: "  eth0: RXBYTES RXPACKETS RXERRS RXDROP FIFO FRAME COMPRESSED MULTICAST
+// TXBYTES TXPACKETS TXERRS TXDROP ...", after two header lines.
+json network_interfaces(int pid) {
+  json out = json::array();
+  auto text = try_read_file("/proc/" + std::to_string(pid) + "/net/dev");
+  if (!text) return out;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    name.erase(0, name.find_first_not_of(' '));
+    if (name == "lo") continue;
+    std::istringstream f(line.substr(colon + 1));
+    uint64_t v[16] = {};
+    for (auto& x : v)
+      f >> x;
+    out.push_back({{"name", name},
+                   {"rx_bytes", v[0]},
+                   {"rx_packets", v[1]},
+                   {"rx_errors", v[2]},
+                   {"rx_dropped", v[3]},
+                   {"tx_bytes", v[8]},
+                   {"tx_packets", v[9]},
+                   {"tx_errors", v[10]},
+                   {"tx_dropped", v[11]}});
+  }
+  return out;
+}
+
 }  // namespace
+
+json container_stats(const std::optional<std::string>& cgroup, const std::vector<int>& pids,
+                     int init_pid) {
+  json out = container_stats(cgroup, pids);
+  // The container's own network namespace only: the host's counters are not its own.
+  if (init_pid > 0 && namespace_inode(init_pid, "net") != namespace_inode(::getpid(), "net"))
+    out["network_interfaces"] = network_interfaces(init_pid);
+  return out;
+}
 
 json container_stats(const std::optional<std::string>& cgroup, const std::vector<int>& pids) {
   ProcTotals p = proc_totals(pids);

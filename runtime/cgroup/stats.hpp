@@ -13,6 +13,10 @@ namespace boxrt {
 // not, so stats work on any host.
 nlohmann::json container_stats(const std::optional<std::string>& cgroup,
                                const std::vector<int>& pids);
+// And, for a container with a network namespace of its own, network_interfaces (runc's
+// field) from its init's /proc/PID/net/dev: every interface but lo, as runc reports them.
+nlohmann::json container_stats(const std::optional<std::string>& cgroup,
+                               const std::vector<int>& pids, int init_pid);
 
 // memory.events' oom_kill counter; nullopt without a memory controller.
 std::optional<uint64_t> oom_kills(const std::string& cgroup);

@@ -77,7 +77,7 @@ unique_fd bind_notify_socket(const std::string& state_dir) {
   return sock;
 }
 
-bool relay_ready(int sock, int pidfd, pid_t pid, const std::string& caller) {
+bool relay_ready(int sock, int pidfd, pid_t pid, const std::string& caller, bool main_pid) {
   struct pollfd p[2] = {{sock, POLLIN, 0}, {pidfd, POLLIN, 0}};
   for (;;) {
     if (retry_eintr([&] { return ::poll(p, 2, -1); }) < 0) throw_errno("poll the notify socket");
@@ -88,8 +88,9 @@ bool relay_ready(int sock, int pidfd, pid_t pid, const std::string& caller) {
       const std::string message(buf, static_cast<size_t>(n));
       if (message.find("READY=1") == std::string::npos) continue;
       // systemd takes the service's main pid to be the container's, then its readiness.
-      if (!send_to(caller, "MAINPID=" + std::to_string(pid) + "\n") || !send_to(caller, message))
-        log_warning("NOTIFY_SOCKET " + backquoted(caller) + ": could not pass READY=1 on");
+      const bool told = (!main_pid || send_to(caller, "MAINPID=" + std::to_string(pid) + "\n")) &&
+                        send_to(caller, message);
+      if (!told) log_warning("NOTIFY_SOCKET " + backquoted(caller) + ": could not pass READY=1 on");
       return true;
     }
     if (p[1].revents & POLLIN) return false;

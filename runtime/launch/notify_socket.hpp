@@ -28,7 +28,7 @@ void plan_notify_socket(const std::string& state_dir, InitPlan& plan);
 unique_fd bind_notify_socket(const std::string& state_dir);
 
 // Waits for READY=1 on `sock` while the process behind `pidfd` lives, then tells `caller`
-// MAINPID=pid and the message. False when the process ended first.
-bool relay_ready(int sock, int pidfd, pid_t pid, const std::string& caller);
+// the message, after MAINPID=pid when `main_pid`. False when the process ended first.
+bool relay_ready(int sock, int pidfd, pid_t pid, const std::string& caller, bool main_pid);
 
 }  // namespace boxrt

@@ -197,6 +197,7 @@ void claim_id(Start& s) {
 // The caller's NOTIFY_SOCKET, passed on: the container's socket is bound now for a run,
 // at `start` after a create.
 void plan_notify(Start& s) {
+  if (s.o.notify == CreateOptions::Notify::none) return;
   plan_notify_socket(s.store.dir_of(s.id), s.plan);
   if (s.mode != LaunchMode::create) s.notify = bind_notify_socket(s.store.dir_of(s.id));
 }
@@ -432,10 +433,13 @@ Runtime::Launched Runtime::launch(const std::string& id, const CreateOptions& o,
   s.in_session = joined_session_;
   for (StartStep step : kStartSteps)
     step(s);
-  if (s.notify) relay_ready(s.notify.get(), s.pidfd.get(), s.pid, caller_notify_socket());
+  if (s.notify)
+    relay_ready(s.notify.get(), s.pidfd.get(), s.pid, caller_notify_socket(),
+                o.notify == CreateOptions::Notify::container);
   if (mode != LaunchMode::create) {
     s.record.state.status = oci::Status::running;
     run_hooks_warning("poststart", s.record.hooks.poststart, s.record.state);
+    if (o.started) o.started(s.pid);
   }
   s.done = true;
   Launched launched;

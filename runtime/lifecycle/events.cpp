@@ -20,7 +20,7 @@ nlohmann::json Runtime::stats(const std::string& id) const {
     throw Error("container " + backquoted(id) + " is not running");
   std::optional<std::string> cg;
   if (!r.cgroup.empty()) cg = r.cgroup;
-  return container_stats(cg, pids(id));
+  return container_stats(cg, pids(id), r.state.pid.value_or(0));
 }
 
 void Runtime::events(const std::string& id, int interval_ms,

@@ -59,6 +59,15 @@ struct CreateOptions {
   // The process's stdin, stdout and stderr, when not the caller's own (-1): a detached
   // box's log (boxapp run -d), which lets the caller's terminal or pipe go.
   std::array<int, 3> stdio = {-1, -1, -1};
+  // The caller's NOTIFY_SOCKET (a systemd Type=notify unit): `container` passes a socket of
+  // the container's own in and relays its READY=1 with MAINPID set to the init, as runc
+  // does; `container_ready` relays READY=1 alone, the caller staying the unit's main process
+  // (boxapp run in boxapp@.service); `none` gives the container none, the caller says
+  // READY=1 itself (through `started`).
+  enum class Notify { container, container_ready, none } notify = Notify::container;
+  // Called with the init's pid once the container's process runs (run, run -d; after the
+  // poststart hooks).
+  std::function<void(pid_t)> started;
 };
 
 struct ExecOptions {

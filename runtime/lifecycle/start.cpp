@@ -76,7 +76,8 @@ void Runtime::start(const std::string& id) {
     throw Error("start " + backquoted(id) + ": " + failure);
   }
   // As runc's start: returns once the process says it is ready, when asked to tell.
-  if (notify) relay_ready(notify.get(), init_pidfd(r).get(), *r.state.pid, caller_notify_socket());
+  if (notify)
+    relay_ready(notify.get(), init_pidfd(r).get(), *r.state.pid, caller_notify_socket(), true);
   r.state.status = oci::Status::running;
   run_hooks_warning("poststart", r.hooks.poststart, r.state);
 }

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <optional>
 
+#include "cgroup/service.hpp"
 #include "ns/spare_network.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
@@ -219,6 +220,8 @@ Session start_session() {
     e.add_context("start session");
     throw;
   }
+  // Started from boxapp@APP.service: the session outlives that box, so not in its cgroup.
+  leave_service_cgroup(s.pid);
   char c = 'g';
   check(::write(go_w.get(), &c, 1), "start session: write");
   return s;

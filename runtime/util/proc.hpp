@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "util/unique_fd.hpp"
 
@@ -49,5 +50,10 @@ void become_daemon(const char* title, int keep);
 // with the write end of a pipe whose read end is returned: `main` writes an error there, or
 // closes it once it serves.
 unique_fd spawn_detached(void (*main)(int ready_fd, void* arg), void* arg);
+
+// Runs a program (argv[0], looked up on PATH) and waits for it: its exit status (128+N when
+// signal N killed it), -1 when it could not start. `quiet`: its stdout and stderr go to
+// /dev/null, for a tool whose chatter isn't ours to print (update-desktop-database).
+int run_program(const std::vector<std::string>& argv, bool quiet);
 
 }  // namespace boxrt

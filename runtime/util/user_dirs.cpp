@@ -55,6 +55,9 @@ std::string xdg_dir(const char* var, const char* under_home) {
 std::string user_state_dir() {
   return xdg_dir("XDG_STATE_HOME", "/.local/state");
 }
+std::string user_data_dir() {
+  return xdg_dir("XDG_DATA_HOME", "/.local/share");
+}
 std::string user_config_dir() {
   return xdg_dir("XDG_CONFIG_HOME", "/.config");
 }

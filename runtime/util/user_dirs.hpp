@@ -12,9 +12,11 @@ namespace boxrt {
 // another user could otherwise plant a session or state files there for us to trust.
 std::string user_runtime_dir();
 
-// $XDG_STATE_HOME and $XDG_CONFIG_HOME, or their defaults under $HOME: what outlives a
-// session (logs, network leases) and what the user configures.
+// $XDG_STATE_HOME, $XDG_DATA_HOME and $XDG_CONFIG_HOME, or their defaults under $HOME:
+// what outlives a session (logs, network leases), what is the user's (apps' homes, menu
+// entries) and what the user configures.
 std::string user_state_dir();
+std::string user_data_dir();
 std::string user_config_dir();
 
 }  // namespace boxrt
