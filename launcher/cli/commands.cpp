@@ -69,19 +69,47 @@ Commands define_commands(CLI::App& app, Args& a) {
   c.doctor = app.add_subcommand("doctor", "what this host gives boxes, and fixes");
   c.profiles = app.add_subcommand("profiles", "list, show, check and edit profiles");
   c.profiles->require_subcommand(0, 1);
+  c.profiles->add_flag("--json", a.as_json);
   c.show = c.profiles->add_subcommand("show", "the merged profile");
   c.show->add_option("app", a.target)->required();
   c.check = c.profiles->add_subcommand("check", "parse, compile and validate profiles");
   c.check->add_option("files", a.files)->required();
   c.edit = c.profiles->add_subcommand("edit", "copy a profile to your config and edit it");
   c.edit->add_option("app", a.target)->required();
+  c.desktop = app.add_subcommand("desktop", "entries for boxes in the desktop's menu");
+  c.desktop->require_subcommand(1);
+  c.desktop_install = c.desktop->add_subcommand(
+      "install", "a menu entry that starts the app in its box (APP or APP@INSTANCE)");
+  c.desktop_install->add_option("names", a.names, "the apps");
+  c.desktop_install->add_flag("--all", a.all, "every app of yours the host has, with a window");
+  c.desktop_install->add_flag("--replace", a.replace,
+                              "in place of the host app's own entry, which it hides");
+  c.desktop_uninstall = c.desktop->add_subcommand("uninstall", "remove boxes' menu entries");
+  c.desktop_uninstall->add_option("names", a.names, "the apps")->required();
+  c.desktop_ls = c.desktop->add_subcommand("ls", "the menu entries boxapp wrote");
+  c.desktop_ls->add_flag("--json", a.as_json);
+  c.systemd = app.add_subcommand("systemd", "boxes as systemd user services (boxapp@APP)");
+  c.systemd->require_subcommand(1);
+  c.systemd_install =
+      c.systemd->add_subcommand("install", "start boxapp@APP.service at login (enable it)");
+  c.systemd_install->add_option("name", a.name, "APP or APP@INSTANCE")->required();
+  c.systemd_install->add_flag("--now", a.now, "and start it now");
+  c.systemd_uninstall = c.systemd->add_subcommand("uninstall", "disable boxapp@APP.service");
+  c.systemd_uninstall->add_option("name", a.name, "APP or APP@INSTANCE")->required();
+  c.systemd_uninstall->add_flag("--now", a.now, "and stop it now");
+  c.stats = app.add_subcommand("stats", "live CPU, memory, pids, network and I/O of boxes");
+  c.stats->add_option("names", a.names, "the boxes (default: every running one)");
+  c.stats->add_flag("--no-stream", a.no_stream, "one sample, then return");
+  c.stats->add_flag("--json", a.as_json, "JSON lines: one array per sample");
+  c.stats->add_option("--interval", a.interval, "seconds between samples (default 1)")
+      ->check(CLI::Range(0.1, 3600.0));
   return c;
 }
 
 bool is_foreign_command(const std::string& word) {
-  static const std::set<std::string> words = {"attach", "create", "help",  "images",  "info",
-                                              "list",   "ls",     "pause", "pull",    "restart",
-                                              "start",  "stats",  "top",   "unpause", "version"};
+  static const std::set<std::string> words = {"attach", "create", "help",    "images", "info",
+                                              "list",   "ls",     "pause",   "pull",   "restart",
+                                              "start",  "top",    "unpause", "version"};
   if (!words.count(word)) return false;
   try {
     boxapp::find_profile(word);

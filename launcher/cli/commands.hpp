@@ -14,6 +14,8 @@ struct Args {
   std::string name, instance, target, bundle, signal = "TERM";
   std::vector<std::string> args, files, names, ports;
   bool detach = false, rm = false, as_json = false, force = false, all = false, follow = false;
+  bool replace = false, now = false, no_stream = false;
+  double interval = 1.0;  // stats --interval, seconds
   int grace = 10;
   int tail = -1;  // logs --tail N; -1: all
   boxapp::ExecRequest exec;
@@ -23,7 +25,14 @@ struct Args {
 struct Commands {
   CLI::App *run, *spec, *ps, *stop, *kill, *exec, *rm, *logs, *inspect, *doctor, *profiles, *show,
       *check, *edit;
+  CLI::App *desktop, *desktop_install, *desktop_uninstall, *desktop_ls;
+  CLI::App *systemd, *systemd_install, *systemd_uninstall;
+  CLI::App* stats;
 };
+
+// desktop, systemd and stats (cli/integration.cpp): their exit status, -1 when `c` is none of
+// them.
+int run_integration_command(const Commands& c, const Args& a);
 
 Commands define_commands(CLI::App& app, Args& a);
 

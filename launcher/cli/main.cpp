@@ -95,7 +95,17 @@ int print_ps(bool as_json, bool all) {
   return 0;
 }
 
-int print_profiles() {
+int print_profiles(bool as_json) {
+  if (as_json) {
+    json out = json::array();
+    for (const auto& p : boxapp::list_profiles())
+      out.push_back({{"name", p.name},
+                     {"installed", p.installed},
+                     {"description", p.description},
+                     {"from", p.dir}});
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+  }
   std::printf("%-16s %-9s %-48s %s\n", "NAME", "INSTALLED", "DESCRIPTION", "FROM");
   for (const auto& p : boxapp::list_profiles())
     std::printf("%-16s %-9s %-48s %s\n", p.name.c_str(), p.installed ? "yes" : "no",
@@ -173,7 +183,8 @@ int dispatch(const Commands& c, const Args& a) {
   if (*c.doctor) return print_doctor();
   if (*c.check) return print_check(a.files);
   if (*c.edit) return edit_profile(a.target);
-  if (*c.profiles) return print_profiles();
+  if (*c.profiles) return print_profiles(a.as_json);
+  if (int status = boxapp_cli::run_integration_command(c, a); status >= 0) return status;
   return -1;
 }
 

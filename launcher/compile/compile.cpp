@@ -2,6 +2,7 @@
 // spec; and the ${...} variables a profile's paths and values may use.
 #include "compile/compile.hpp"
 
+#include "compile/shared_files.hpp"
 #include "compile/spec_parts.hpp"
 #include "init/plan.hpp"
 #include "util/error.hpp"
@@ -65,6 +66,8 @@ oci::Spec compile_profile(const Profile& p, const HostFacts& h, const CompileOpt
   compile_security(p, s);
   compile_resources(p, s);
   compile_hooks(p, s);
+  // Last, over every other mount: what the caller's arguments name (boxapp APP -- FILE).
+  if (o.args) compile_shared_files(s);
   return s;
 }
 

@@ -57,6 +57,7 @@ void read_app(Section& s, Profile& p) {
   p.mime_types = app.strings("mime_types");
   p.init = app.boolean("init").value_or(true);
   p.single_instance = app.boolean("single_instance").value_or(true);
+  p.sd_notify = app.boolean("sd_notify").value_or(false);
   // Unknown keys first: a misspelt `command` is that, not a missing one.
   app.finish();
   if (!cmd || cmd->empty())

@@ -36,6 +36,9 @@ struct Profile {
   bool init = true;  // the runtime's reaper as pid 1 (kReaperAnnotation); false: the app is
   // A second `boxapp APP` while APP's box runs: its arguments go to the app in that box.
   bool single_instance = true;
+  // Under a systemd Type=notify unit: the app says READY=1 itself (sd_notify(3)), through the
+  // socket the runtime gives its box; false: boxapp says it once the app has started.
+  bool sd_notify = false;
   // `boxapp APP@NAME`, `run --instance NAME`: a box of its own, with its own home,
   // machine-id and hostname. Empty: the app's default box.
   std::string instance;

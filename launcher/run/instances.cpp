@@ -3,11 +3,16 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
+#include <cstdlib>
 #include <thread>
 
 #include "compile/compile.hpp"
+#include "compile/shared_files.hpp"
+#include "host/box_paths.hpp"
 #include "run/boxes.hpp"
 #include "util/error.hpp"
+#include "util/user_dirs.hpp"
 
 namespace boxapp {
 namespace {
@@ -42,6 +47,22 @@ BoxChoice choose_box(boxrt::Runtime& rt, const Profile& p, const std::string& ex
 }
 
 int hand_over(const std::string& name, const Profile& p, const RunRequest& r) {
+  // A file the running box doesn't see can't be bound into it now: said, not handed over
+  // to an app that would say "no such file".
+  if (r.args) {
+    const oci::Spec spec =
+        oci::load_spec(bundle_dir(boxrt::user_runtime_dir(), name) + "/config.json");
+    for (const auto& arg : *r.args) {
+      const std::string path = named_host_path(arg);
+      char real[PATH_MAX];
+      if (path.empty() || !::realpath(path.c_str(), real)) continue;
+      if (!shows_host_path(oci::items(spec.mounts), real))
+        throw Error("box " + backquoted(name) + " runs already and does not see " + real +
+                    ": stop it (boxapp stop " + name + ") and open it again, or open it in " +
+                    "an instance of its own (boxapp run --instance NAME " + p.name + " -- " + arg +
+                    ")");
+    }
+  }
   ExecRequest e;
   e.command = {p.command};
   if (r.args) e.command.insert(e.command.end(), r.args->begin(), r.args->end());

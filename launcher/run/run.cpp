@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "cgroup/service.hpp"
 #include "display/nested_display.hpp"
 #include "host/box_paths.hpp"
+#include "launch/notify_socket.hpp"
 #include "ns/spare_network.hpp"
 #include "run/box_log.hpp"
 #include "run/box_runtime.hpp"
@@ -54,6 +57,25 @@ void remove_when_done(boxrt::Runtime& rt, const std::string& name) {
   ::_exit(0);
 }
 
+// Blocks SIGTERM, SIGINT and SIGHUP for its lifetime (the runtime's ForwardedSignals, inside
+// it, passes them to the app meanwhile).
+class BlockedSignals {
+ public:
+  BlockedSignals() {
+    sigset_t set;
+    ::sigemptyset(&set);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP})
+      ::sigaddset(&set, sig);
+    ::sigprocmask(SIG_BLOCK, &set, &old_);
+  }
+  ~BlockedSignals() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
+  BlockedSignals(const BlockedSignals&) = delete;
+  BlockedSignals& operator=(const BlockedSignals&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
 // What would only fail once the box is set up, said first and plainly.
 void check_runnable(const Profile& p, const HostFacts& h) {
   check_display_isolation(p);
@@ -85,6 +107,10 @@ RunResult run_box(const RunRequest& r) {
   }
   const std::string bundle = bundle_dir(runtime_dir, result.name);
   boxrt::make_dirs(bundle, 0700);
+  // In the foreground, from the start of the run on: a SIGTERM (systemd stopping the unit,
+  // say) goes to the app while it runs, and waits while the box is cleared away after it, so
+  // that no box is left half-removed. Declared before what clears it away, to outlive that.
+  std::optional<BlockedSignals> blocked;
   // The bundle lives as long as the box: a run that fails, or ends in the foreground, takes
   // it along (the box is removed then too), and a failed detached run its log.
   bool keep_bundle = false;
@@ -120,6 +146,11 @@ RunResult run_box(const RunRequest& r) {
   PreparedBox c = prepare_box(std::move(profile), std::move(host), po);
   if (bridge) write_network_files(net, bundle);
   std::optional<boxrt::FileLock> home_lock = claim_home(rt, result.name, c.spec);
+  // Run by boxapp@APP.service with Delegate=yes: the box's cgroup inside the unit's, which
+  // systemd then stops, counts and shows as the unit's.
+  if (!c.spec.linux->cgroups_path)
+    if (auto service = boxrt::enter_service_leaf())
+      c.spec.linux->cgroups_path = *service + "/" + box_id(result.name);
   boxrt::CreateOptions o;
   o.bundle = bundle;
   o.spec = &c.spec;
@@ -129,6 +160,14 @@ RunResult run_box(const RunRequest& r) {
     o.network_ready = [&](int netns, pid_t pid) {
       plumb_bridge(net, {result.name, *c.spec.hostname, bundle}, requests, netns, pid);
     };
+  // Under a systemd Type=notify unit (boxapp@.service): ready once the app runs, or when the
+  // app says so ([app] sd_notify). boxapp stays the unit's main process either way, so that
+  // the unit ends once the box is cleared away, not when the app ends.
+  if (!boxrt::caller_notify_socket().empty()) {
+    using Notify = boxrt::CreateOptions::Notify;
+    o.notify = c.profile.sd_notify ? Notify::container_ready : Notify::none;
+    if (!c.profile.sd_notify) o.started = [](pid_t) { boxrt::notify_caller("READY=1\n"); };
+  }
   // While the runtime sets the box up.
   o.before_start = [&](pid_t pid) {
     boxrt::write_file_atomic(bundle + "/config.json", oci::dump_spec(c.spec), 0600,
@@ -136,6 +175,7 @@ RunResult run_box(const RunRequest& r) {
     if (sound) sound->ready(c.host, pid);
     if (nested) nested->watch(pid);
   };
+  if (!r.detach) blocked.emplace();
   result.status = rt.run(box_id(result.name), o, r.detach, /*keep=*/false);
   if (bridge && !r.detach) forget_bridge_name(result.name, bundle);
   keep_bundle = r.detach;
