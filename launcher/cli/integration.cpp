@@ -6,7 +6,7 @@
 #include <map>
 #include <thread>
 
-#include "cli/commands.hpp"
+#include "cli/boxapp_commands.hpp"
 #include "desktop/menu_entries.hpp"
 #include "desktop/user_units.hpp"
 #include "run/box_runtime.hpp"

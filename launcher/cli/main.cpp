@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#include "cli/commands.hpp"
+#include "cli/boxapp_commands.hpp"
 #include "host/doctor.hpp"
 #include "profile/catalog.hpp"
 #include "profile/profile.hpp"
@@ -159,7 +159,21 @@ int print_logs(const Args& a) {
   return 0;
 }
 
-int dispatch(const Commands& c, const Args& a) {
+// One name per line, for the completion scripts: quiet when there are none to be had.
+int print_names(const std::string& kind) {
+  if (kind == "APP")
+    for (const auto& p : boxapp::list_profiles())
+      std::printf("%s\n", p.name.c_str());
+  if (kind == "BOX")
+    for (const auto& b : boxapp::list_boxes(true))
+      std::printf("%s\n", b.name.c_str());
+  return 0;
+}
+
+int dispatch(const CLI::App& app, const Commands& c, const Args& a) {
+  if (*c.completion)
+    return std::printf("%s", boxapp_cli::completion_script(app, a.target).c_str()), 0;
+  if (*c.names) return print_names(a.target);
   if (*c.run) return print_run(a, c.run->count("args") > 0);
   if (*c.spec) return print_spec(a);
   if (*c.ps) return print_ps(a.as_json, a.all);
@@ -205,7 +219,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(boxapp_cli::command_line(app, argc, argv));
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are "errors" of code 0; a real one is a usage error: 2, as the
+    // man page says (CLI11's own codes are 100 and up).
+    return app.exit(e) == 0 ? 0 : 2;
   }
   boxrt::set_log_sink(
       [](boxrt::LogLevel level, std::string_view msg) {
@@ -214,7 +230,7 @@ int main(int argc, char** argv) {
       },
       args.debug ? boxrt::LogLevel::debug : boxrt::LogLevel::warning);
   try {
-    int status = dispatch(commands, args);
+    int status = dispatch(app, commands, args);
     if (status >= 0) return status;
     std::printf("%s", app.help().c_str());
     return 0;

@@ -44,6 +44,7 @@ void compile_process(const Profile& p, const HostFacts& h, const CompileOptions&
   proc.user->uid = h.uid;
   proc.user->gid = h.gid;
   oci::StringList args = {p.command};
+  if (o.args) args.insert(args.end(), p.exec_args.begin(), p.exec_args.end());
   const auto& extra = o.args ? *o.args : p.args;
   args.insert(args.end(), extra.begin(), extra.end());
   proc.args = args;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "util/error.hpp"
+#include "util/proc.hpp"
 #include "util/sys.hpp"
 
 namespace boxapp {
@@ -192,10 +193,7 @@ bool host_has_icon(const std::string& icon) {
 }
 
 std::string boxapp_program() {
-  char self[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) boxrt::throw_errno("read /proc/self/exe");
-  return std::string(self, static_cast<size_t>(n));
+  return boxrt::own_executable();
 }
 
 }  // namespace boxapp

@@ -4,13 +4,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstdlib>
 #include <sstream>
 
 #include "profile/catalog.hpp"
-#include "util/nearest.hpp"
 #include "profile/profile.hpp"
 #include "profile/toml.hpp"
 #include "util/error.hpp"
+#include "util/nearest.hpp"
+#include "util/proc.hpp"
 #include "util/sys.hpp"
 
 namespace boxapp {
@@ -164,7 +167,16 @@ std::vector<std::string> profile_search_path() {
     return out;
   }
   const std::string config = env_or("XDG_CONFIG_HOME", env_or("HOME", "/nonexistent") + "/.config");
-  return {config + "/boxapp/profiles", "/etc/boxapp/profiles", BOXAPP_DATA_DIR "/profiles",
+  // An installed boxapp's own, found beside it (PREFIX/bin/../share/boxapp): a tree
+  // installed elsewhere than its prefix (meson install --destdir, a copied prefix) works.
+  std::string installed = BOXAPP_DATA_DIR "/profiles";
+  const std::string beside =
+      boxrt::dir_name(boxrt::own_executable()) + "/" BOXAPP_DATA_FROM_BIN "/profiles";
+  char real[PATH_MAX];
+  struct stat st;
+  if (::realpath(beside.c_str(), real) && ::stat(real, &st) == 0 && S_ISDIR(st.st_mode))
+    installed = real;
+  return {config + "/boxapp/profiles", "/etc/boxapp/profiles", installed,
           BOXAPP_SOURCE_DIR "/profiles"};
 }
 

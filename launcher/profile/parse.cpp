@@ -51,6 +51,7 @@ void read_app(Section& s, Profile& p) {
   p.description = app.string("description").value_or("");
   auto cmd = app.string("command");
   p.args = app.strings("args");
+  p.exec_args = app.strings("exec_args");
   p.workdir = app.string("workdir").value_or("");
   p.icon = app.string("icon").value_or("");
   p.categories = app.strings("categories");

@@ -33,6 +33,9 @@ struct Profile {
   // [app]
   std::string name, description, command, workdir, icon;
   std::vector<std::string> args, categories, mime_types;
+  // Before the caller's own arguments (boxapp APP -- ARGS), and only with them: a shell's
+  // `-c 'exec "$@"' sh`, so that `boxapp shell -- CMD` runs CMD.
+  std::vector<std::string> exec_args;
   bool init = true;  // the runtime's reaper as pid 1 (kReaperAnnotation); false: the app is
   // A second `boxapp APP` while APP's box runs: its arguments go to the app in that box.
   bool single_instance = true;

@@ -65,6 +65,7 @@ int hand_over(const std::string& name, const Profile& p, const RunRequest& r) {
   }
   ExecRequest e;
   e.command = {p.command};
+  if (r.args) e.command.insert(e.command.end(), p.exec_args.begin(), p.exec_args.end());
   if (r.args) e.command.insert(e.command.end(), r.args->begin(), r.args->end());
   e.terminal = r.terminal;
   e.detach = r.detach;

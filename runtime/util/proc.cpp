@@ -148,6 +148,13 @@ unique_fd spawn_detached(void (*main)(int ready_fd, void* arg), void* arg) {
   return ready_r;
 }
 
+std::string own_executable() {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) throw_errno("read /proc/self/exe");
+  return std::string(self, static_cast<size_t>(n));
+}
+
 int run_program(const std::vector<std::string>& argv, bool quiet) {
   std::vector<char*> args;
   for (const auto& a : argv)

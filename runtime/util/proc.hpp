@@ -51,6 +51,9 @@ void become_daemon(const char* title, int keep);
 // closes it once it serves.
 unique_fd spawn_detached(void (*main)(int ready_fd, void* arg), void* arg);
 
+// This program's own file (/proc/self/exe).
+std::string own_executable();
+
 // Runs a program (argv[0], looked up on PATH) and waits for it: its exit status (128+N when
 // signal N killed it), -1 when it could not start. `quiet`: its stdout and stderr go to
 // /dev/null, for a tool whose chatter isn't ours to print (update-desktop-database).

@@ -27,8 +27,16 @@ struct Commands {
       *check, *edit;
   CLI::App *desktop, *desktop_install, *desktop_uninstall, *desktop_ls;
   CLI::App *systemd, *systemd_install, *systemd_uninstall;
-  CLI::App* stats;
+  CLI::App *stats, *completion, *names;
 };
+
+// The hidden command the completion scripts ask for names with: `boxapp __names APP|BOX`.
+inline constexpr const char* kNamesCommand = "__names";
+
+// `boxapp completion SHELL`: the script for bash, zsh or fish, from the command table itself:
+// its commands, their options, and what their arguments are (type names APP: profiles, BOX:
+// boxes, FILE: files; asked of `boxapp __names` as the user types).
+std::string completion_script(const CLI::App& app, const std::string& shell);
 
 // desktop, systemd and stats (cli/integration.cpp): their exit status, -1 when `c` is none of
 // them.
