@@ -31,19 +31,34 @@ bool wait_exit(int pidfd, int timeout_ms) {
   return retry_eintr([&] { return ::poll(&p, 1, timeout_ms); }) == 1;
 }
 
-std::vector<int> pids_in_namespace_of(pid_t init) {
+namespace {
+
+std::vector<int> proc_pids() {
   std::vector<int> out;
-  uint64_t ns = namespace_inode(init, "pid");
-  // Unreadable before it starts (the init is not dumpable then), when it is alone anyway.
-  if (ns == 0) return {static_cast<int>(init)};
-  if (ns == namespace_inode(::getpid(), "pid")) return {static_cast<int>(init)};
   DIR* d = ::opendir("/proc");
   if (!d) return out;
-  while (auto* e = ::readdir(d)) {
-    int pid = std::atoi(e->d_name);
-    if (pid > 0 && namespace_inode(pid, "pid") == ns) out.push_back(pid);
-  }
+  while (auto* e = ::readdir(d))
+    if (int pid = std::atoi(e->d_name); pid > 0) out.push_back(pid);
   ::closedir(d);
+  return out;
+}
+
+}  // namespace
+
+std::vector<int> pids_in_namespace_of(pid_t init) {
+  const std::vector<int> all = proc_pids();
+  uint64_t ns = namespace_inode(init, "pid");
+  // An init that is not dumpable (before it starts; the runtime's reaper, for good) hides its
+  // namespaces: a child of its tells them, where it has one. Alone, it is all there is.
+  if (ns == 0)
+    for (int pid : all)
+      if (auto st = read_proc_stat(pid);
+          st && st->ppid == init && (ns = namespace_inode(pid, "pid")))
+        break;
+  if (ns == 0 || ns == namespace_inode(::getpid(), "pid")) return {static_cast<int>(init)};
+  std::vector<int> out = {static_cast<int>(init)};
+  for (int pid : all)
+    if (pid != init && namespace_inode(pid, "pid") == ns) out.push_back(pid);
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -47,13 +47,15 @@ std::optional<ProcStat> read_proc_stat(pid_t pid) {
   if (!p) return std::nullopt;
   ProcStat st;
   unsigned long long start = 0;
-  // Fields 3 (state) ... 22 (starttime).
+  int ppid = 0;
+  // Fields 3 (state), 4 (ppid) ... 22 (starttime).
   if (std::sscanf(p + 2,
-                  "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+                  "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
                   "%*d %llu",
-                  &st.state, &start) != 2)
+                  &st.state, &ppid, &start) != 3)
     return std::nullopt;
   st.start_time = start;
+  st.ppid = ppid;
   return st;
 }
 

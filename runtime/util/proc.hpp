@@ -15,6 +15,7 @@ namespace boxrt {
 struct ProcStat {
   char state = '?';         // R S D Z T ...
   uint64_t start_time = 0;  // clock ticks after boot; with the pid, names a process uniquely
+  pid_t ppid = 0;
 };
 
 // Reads /proc/PID/stat; nullopt when the process does not exist.

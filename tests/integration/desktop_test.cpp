@@ -125,6 +125,9 @@ TEST_CASE(
   CHECK(contains(text, "StartupWMClass=TextReader\n"));
   CHECK(contains(text, "X-Boxapp-Replaces=textreader.desktop\n"));
   CHECK(run_process({"/usr/bin/desktop-file-validate", shadow}).status == 0);
+  // update-desktop-database ran: the desktop opens text/plain with the box's entry.
+  CHECK(contains(boxrt::read_file(boxapp.data_home() + "/applications/mimeinfo.cache"),
+                 "text/plain=textreader.desktop"));
   // One entry per box: no boxapp-reader.desktop beside it.
   CHECK(::access((boxapp.data_home() + "/applications/boxapp-reader.desktop").c_str(), F_OK) != 0);
   CHECK(json::parse(boxapp({"desktop", "ls", "--json"}).out)[0]["replaces"] ==

@@ -52,7 +52,7 @@ TEST_CASE("a profile name one typo away, and other tools' commands") {
   CHECK(r.status == 1);
   CHECK(r.err == "boxapp: no profile `chrom`; did you mean chrome?\n");
   CHECK(contains(boxapp({"chrom"}).err, "did you mean chrome?"));
-  for (const char* word : {"list", "stats", "images"}) {
+  for (const char* word : {"list", "top", "images"}) {
     Result u = boxapp({word});
     CHECK(u.status == 2);
     CHECK(u.err ==

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
@@ -104,5 +105,24 @@ TEST_CASE("the reaper: exec before and after start, and created becomes running"
   CHECK(after.status == 0);
   CHECK(after.out == "boxapp-init\nsleep\n");
   CHECK(rt({"delete", "-f", "cr"}).status == 0);
+  CHECK(rt.leftovers().empty());
+}
+
+TEST_CASE("without a cgroup, ps and stats find a reaper's processes through its child") {
+  Runtime rt;
+  Bundle b;
+  ask_for_reaper(b);
+  b.spec.process->args = oci::StringList{"sleep", "30"};
+  b.write();
+  // No cgroup (as on a host that delegates none): the processes are found by pid namespace,
+  // which the undumpable reaper hides and its child tells.
+  REQUIRE(rt({"--cgroup-manager", "disabled", "run", "-d", "-b", b.path(), "nocg"}).status == 0);
+  REQUIRE(rt({"exec", "-d", "nocg", "sleep", "30"}).status == 0);
+  const std::string ps = rt({"ps", "nocg"}).out;
+  CHECK(std::count(ps.begin(), ps.end(), '\n') == 4);  // the header, the reaper, two sleeps
+  Result stats = rt({"events", "--stats", "nocg"});
+  REQUIRE(stats.status == 0);
+  CHECK(json::parse(stats.out)["data"]["pids"]["current"] == 3);
+  CHECK(rt({"delete", "-f", "nocg"}).status == 0);
   CHECK(rt.leftovers().empty());
 }
