@@ -74,11 +74,10 @@ bool shows_host_path(const std::vector<oci::Mount>& mounts, const std::string& p
   return *top->source + rest == path || (*top->source == "/" && rest == path);
 }
 
-void compile_shared_files(oci::Spec& s) {
-  if (!s.process || !s.process->args || !s.mounts) return;
-  auto& mounts = *s.mounts;
-  auto& args = *s.process->args;
-  for (size_t i = 1; i < args.size(); ++i) {
+std::vector<SharedPath> paths_to_share(const std::vector<std::string>& args,
+                                       const std::vector<oci::Mount>& mounts) {
+  std::vector<SharedPath> out;
+  for (size_t i = 0; i < args.size(); ++i) {
     const std::string named = named_host_path(args[i]);
     if (named.empty()) continue;
     char real[PATH_MAX];
@@ -90,9 +89,23 @@ void compile_shared_files(oci::Spec& s) {
     // A folder at or above the box's own mounts (its home, say) would hide them.
     for (const auto& m : mounts)
       never = never || at_or_below(m.destination, path);
-    if (never || shows_host_path(mounts, path)) continue;
-    mounts.push_back(bind_mount(path, path, true));
-    if (path != named) args[i] = path;  // the box has the file where it really is
+    if (!never && !shows_host_path(mounts, path)) out.push_back({i, path, path != named});
+  }
+  return out;
+}
+
+oci::Mount shared_path_mount(const std::string& path) {
+  return bind_mount(path, path, true);
+}
+
+void compile_shared_files(oci::Spec& s) {
+  if (!s.process || !s.process->args || !s.mounts) return;
+  auto& args = *s.process->args;
+  const std::vector<std::string> after(args.begin() + 1, args.end());
+  for (const auto& shared : paths_to_share(after, *s.mounts)) {
+    s.mounts->push_back(shared_path_mount(shared.path));
+    // The box has the file where it really is.
+    if (shared.moved) args[shared.index + 1] = shared.path;
   }
 }
 

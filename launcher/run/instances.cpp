@@ -10,7 +10,9 @@
 #include "compile/compile.hpp"
 #include "compile/shared_files.hpp"
 #include "host/box_paths.hpp"
+#include "run/box_runtime.hpp"
 #include "run/boxes.hpp"
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/user_dirs.hpp"
 
@@ -47,26 +49,28 @@ BoxChoice choose_box(boxrt::Runtime& rt, const Profile& p, const std::string& ex
 }
 
 int hand_over(const std::string& name, const Profile& p, const RunRequest& r) {
-  // A file the running box doesn't see can't be bound into it now: said, not handed over
-  // to an app that would say "no such file".
-  if (r.args) {
-    const oci::Spec spec =
-        oci::load_spec(bundle_dir(boxrt::user_runtime_dir(), name) + "/config.json");
-    for (const auto& arg : *r.args) {
-      const std::string path = named_host_path(arg);
-      char real[PATH_MAX];
-      if (path.empty() || !::realpath(path.c_str(), real)) continue;
-      if (!shows_host_path(oci::items(spec.mounts), real))
-        throw Error("box " + backquoted(name) + " runs already and does not see " + real +
-                    ": stop it (boxapp stop " + name + ") and open it again, or open it in " +
-                    "an instance of its own (boxapp run --instance NAME " + p.name + " -- " + arg +
-                    ")");
+  // Files the running box doesn't see are bound into it now, read-only, as they would have
+  // been at its start; its config.json says so, for `inspect` and the next hand-over.
+  std::optional<std::vector<std::string>> args = r.args;
+  if (args) {
+    const std::string config = bundle_dir(boxrt::user_runtime_dir(), name) + "/config.json";
+    oci::Spec spec = oci::load_spec(config);
+    const auto shared = paths_to_share(*args, oci::items(spec.mounts));
+    if (!shared.empty()) {
+      boxrt::Runtime rt = box_runtime();
+      for (const auto& s : shared) {
+        rt.share_path(box_id(name), s.path);
+        if (!spec.mounts) spec.mounts.emplace();
+        spec.mounts->push_back(shared_path_mount(s.path));
+        if (s.moved) (*args)[s.index] = s.path;
+      }
+      boxrt::write_file_atomic(config, oci::dump_spec(spec), 0600, boxrt::Durability::volatile_ok);
     }
   }
   ExecRequest e;
   e.command = {p.command};
-  if (r.args) e.command.insert(e.command.end(), p.exec_args.begin(), p.exec_args.end());
-  if (r.args) e.command.insert(e.command.end(), r.args->begin(), r.args->end());
+  if (args) e.command.insert(e.command.end(), p.exec_args.begin(), p.exec_args.end());
+  if (args) e.command.insert(e.command.end(), args->begin(), args->end());
   e.terminal = r.terminal;
   e.detach = r.detach;
   return exec_in_box(name, e);

@@ -12,6 +12,7 @@
 #include "net/ownership.hpp"
 #include "net/publish.hpp"
 #include "ns/session.hpp"
+#include "util/proc.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/scope_exit.hpp"
@@ -63,20 +64,10 @@ void plumb(const NetworkConfig& c, Attachment& a, int bridge_ns, int box_netns_f
   done = true;
 }
 
-// A box's network namespace from outside: through its init, or, since an init made
-// undumpable (as the runtime makes its own) is closed to all but real root, through one of
-// its children, the app, which is the box's own.
+// A box's network namespace from outside (util/proc.hpp: through its child when the init is
+// undumpable).
 boxrt::unique_fd open_box_netns(pid_t init) {
-  const auto open_ns = [](const std::string& pid) {
-    return boxrt::unique_fd(::open(("/proc/" + pid + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
-  };
-  const std::string p = std::to_string(init);
-  if (boxrt::unique_fd ns = open_ns(p)) return ns;
-  std::istringstream children(
-      boxrt::try_read_file("/proc/" + p + "/task/" + p + "/children").value_or(""));
-  for (std::string child; children >> child;)
-    if (boxrt::unique_fd ns = open_ns(child)) return ns;
-  boxrt::throw_errno("open the network namespace of process " + p + " or its children");
+  return boxrt::open_namespace_of(init, "net");
 }
 
 // After the holder was made anew (the last one was killed), the boxes whose leases live on

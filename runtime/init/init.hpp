@@ -14,10 +14,10 @@ namespace boxrt {
 struct InitContext {
   const InitPlan* plan = nullptr;
   int sync_fd = -1;
-  int start_listen_fd = -1;  // create: the start socket (launch/start_socket.hpp), or -1
-  int console_fd = -1;       // connected console socket, or -1
+  int start_listen_fd = -1;     // create: the start socket (launch/start_socket.hpp), or -1
+  int console_fd = -1;          // connected console socket, or -1
   int stdio[3] = {-1, -1, -1};  // the process's stdin/stdout/stderr, if not ours
-  int start_fd = -1;         // `start`'s connection once started; closed by execve
+  int start_fd = -1;            // `start`'s connection once started; closed by execve
   // create, or with a reaper: the init's own namespaces, for `exec` (keep_namespaces).
   int ns_fds[kNamespaceKinds] = {};
   int ns_flags[kNamespaceKinds] = {};
@@ -41,6 +41,13 @@ struct InitContext {
 
 // tmpcopyup (init/copyup.cpp): the tree under covered_dir, copied into the new tmpfs.
 bool copy_up(InitContext& ctx, int covered_dir, int tmpfs_root);
+
+// O_PATH descriptor of `path` inside the root, creating missing directories on the way and,
+// when is_file, the last component as an empty file. A dangling symlink on the way is
+// followed inside the root and its target created there, as the kernel would resolve it
+// (so the image can point a mount anywhere in itself, and nowhere outside). Returns -1 with
+// errno set. Also for a mount made into a running container (lifecycle/share.cpp).
+unique_fd open_target(int rootfd, const char* path, bool is_file);
 
 // Sets *ctx.error from a printf format; always returns false.
 bool init_fail(InitContext& ctx, int err, const char* fmt, ...)

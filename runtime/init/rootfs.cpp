@@ -52,11 +52,8 @@ bool substitute_link(char* path, size_t prefix_len, const char* target) {
   return true;
 }
 
-// O_PATH descriptor of `path` inside the root, creating missing directories on the way and,
-// when is_file, the last component as an empty file. A dangling symlink on the way is
-// followed inside the root and its target created there, as the kernel would resolve it
-// (so the image can point a mount anywhere in itself, and nowhere outside). Returns -1 with
-// errno set.
+}  // namespace
+
 unique_fd open_target(int rootfd, const char* path, bool is_file) {
   unique_fd fd(openat2_in_root(rootfd, path, O_PATH));
   if (fd || errno != ENOENT) return fd;
@@ -103,6 +100,8 @@ unique_fd open_target(int rootfd, const char* path, bool is_file) {
   errno = ELOOP;
   return {};
 }
+
+namespace {
 
 struct FdPath {
   char text[40];

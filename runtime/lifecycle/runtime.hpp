@@ -114,6 +114,9 @@ class Runtime {
   void update(const std::string& id, const oci::Resources& resources);
   // runc's stats document (cpu, memory, pids, blkio, hugetlb), from the cgroup or /proc.
   nlohmann::json stats(const std::string& id) const;
+  // Binds a host file or folder (absolute, canonical) into the running container at its own
+  // path, read-only (lifecycle/share.cpp).
+  void share_path(const std::string& id, const std::string& path);
   // Until the container stops: {"type":"stats"} every interval (none when interval_ms is
   // 0), {"type":"oom"} on each OOM kill (with a memory controller), {"type":"exit"} last.
   void events(const std::string& id, int interval_ms,

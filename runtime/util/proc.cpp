@@ -150,6 +150,26 @@ unique_fd spawn_detached(void (*main)(int ready_fd, void* arg), void* arg) {
   return ready_r;
 }
 
+unique_fd open_namespace_of(pid_t init, const char* kind) {
+  const auto open_ns = [&](const std::string& pid) {
+    return unique_fd(::open(("/proc/" + pid + "/ns/" + kind).c_str(), O_RDONLY | O_CLOEXEC));
+  };
+  const std::string p = std::to_string(init);
+  if (unique_fd ns = open_ns(p)) return ns;
+  const std::string children =
+      try_read_file("/proc/" + p + "/task/" + p + "/children").value_or("");
+  size_t at = 0;
+  while (at < children.size()) {
+    const size_t end = children.find(' ', at);
+    const std::string child = children.substr(at, end == std::string::npos ? end : end - at);
+    if (!child.empty())
+      if (unique_fd ns = open_ns(child)) return ns;
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  throw_errno(std::string("open the ") + kind + " namespace of process " + p + " or its children");
+}
+
 std::string own_executable() {
   char self[4096];
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);

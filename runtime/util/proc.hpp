@@ -52,6 +52,11 @@ void become_daemon(const char* title, int keep);
 // closes it once it serves.
 unique_fd spawn_detached(void (*main)(int ready_fd, void* arg), void* arg);
 
+// /proc/PID/ns/KIND ("net", "mnt") of a container's init; or, since an init made undumpable
+// (as the runtime makes its own) is closed to all but real root, of one of its children, the
+// app, which is in the same namespaces. Throws when neither opens.
+unique_fd open_namespace_of(pid_t init, const char* kind);
+
 // This program's own file (/proc/self/exe).
 std::string own_executable();
 

@@ -177,16 +177,34 @@ TEST_CASE(
   CHECK(contains(neither.err, "name the apps, or give --all"));
 }
 
-TEST_CASE("a running box that doesn't see a file handed to it says so, and how to open it") {
+TEST_CASE("a file handed to a running box that doesn't see it is bound into it, read-only") {
   Launcher boxapp;
+  // `boxapp holder -- FILE` while it runs: `sh FILE` in the box, as a second click hands a
+  // running app the file it was given.
   boxapp.profile("holder", "[app]\ncommand = \"sh\"\nargs = [\"-c\", \"sleep 30\"]\n");
   REQUIRE(boxapp({"run", "-d", "holder"}).status == 0);
   testing::TempDir docs;
   ::chmod(docs.path().c_str(), 0755);
-  std::ofstream(docs / "late.txt") << "late\n";
-  Result r = boxapp({"run", "holder", "--", docs / "late.txt"});
-  CHECK(r.status != 0);
-  CHECK(contains(r.err, "box `holder` runs already and does not see " + docs / "late.txt"));
-  CHECK(contains(r.err, "boxapp run --instance NAME holder"));
+  std::ofstream(docs / "late.sh") << "echo read in the box\n";
+  std::ofstream(docs / "beside.txt") << "not handed over\n";
+  CHECK(boxapp({"exec", "holder", "cat", docs / "late.sh"}).status != 0);  // not there yet
+  Result r = boxapp({"run", "holder", "--", docs / "late.sh"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "read in the box\n");
+  // Read-only, and only that file.
+  Result write = boxapp({"exec", "holder", "sh", "-c", "echo changed >> " + docs / "late.sh"});
+  CHECK(write.status != 0);
+  CHECK(boxrt::read_file(docs / "late.sh") == "echo read in the box\n");
+  CHECK(boxapp({"exec", "holder", "cat", docs / "beside.txt"}).status != 0);
+  // Recorded: inspect shows it, and a second hand-over binds nothing more.
+  CHECK(contains(boxapp({"inspect", "holder"}).out, docs / "late.sh"));
+  CHECK(boxapp({"run", "holder", "--", docs / "late.sh"}).out == "read in the box\n");
+  Result mounts = boxapp({"exec", "holder", "cat", "/proc/self/mountinfo"});
+  std::istringstream lines(mounts.out);
+  size_t n = 0;
+  for (std::string line; std::getline(lines, line);)
+    n += contains(line, " " + docs / "late.sh" + " ");
+  CHECK(n == 1);  // one mount of it, not one per hand-over
   CHECK(boxapp({"rm", "-f", "-t", "1", "holder"}).status == 0);
 }

@@ -177,6 +177,10 @@ TEST_CASE("hook: the annotation org.boxapp.netns.ports publishes a crun containe
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   boxrt::unique_fd again(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in a = loopback_address(port);
+  // SO_REUSEADDR: the test's own connections may leave TIME_WAIT behind; only a listener
+  // still there refuses the bind.
+  const int yes = 1;
+  ::setsockopt(again.get(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   CHECK(::bind(again.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
   // A malformed annotation is the hook's error, and crun's failure. crun drops a hook's
   // stderr unless run.oci.hooks.stderr names a file for it.

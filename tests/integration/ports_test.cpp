@@ -143,6 +143,10 @@ TEST_CASE("published ports: the host reaches a box's TCP and UDP ports; they end
   CHECK(ports_of("server") == "");
   unique_fd again(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in a = loopback_address(tcp);
+  // SO_REUSEADDR: the test's own connections may leave TIME_WAIT behind; only a listener
+  // still there refuses the bind.
+  const int yes = 1;
+  ::setsockopt(again.get(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   CHECK(::bind(again.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
 }
 
