@@ -10,6 +10,7 @@
 #include "util/error.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
+#include "util/user_dirs.hpp"
 
 namespace boxapp {
 namespace {
@@ -108,13 +109,9 @@ std::string format_desktop_entry(const std::vector<std::pair<std::string, std::s
 }
 
 std::vector<std::string> host_application_dirs() {
-  const char* set = ::getenv("XDG_DATA_DIRS");
-  std::string dirs = set && *set ? set : "/usr/local/share:/usr/share";
   std::vector<std::string> out;
-  std::istringstream in(dirs);
-  std::string dir;
-  while (std::getline(in, dir, ':'))
-    if (!dir.empty()) out.push_back((dir.ends_with("/") ? dir : dir + "/") + "applications");
+  for (const auto& dir : boxrt::system_data_dirs())
+    out.push_back(dir + "/applications");
   return out;
 }
 
@@ -171,10 +168,9 @@ bool host_has_icon(const std::string& icon) {
   if (icon.empty()) return false;
   if (icon[0] == '/') return boxrt::path_exists(icon);
   std::vector<std::string> roots;
-  for (auto dir : host_application_dirs()) {
-    dir.resize(dir.size() - std::string("applications").size());
-    roots.push_back(dir + "icons");
-    roots.push_back(dir + "pixmaps");
+  for (const auto& dir : boxrt::system_data_dirs()) {
+    roots.push_back(dir + "/icons");
+    roots.push_back(dir + "/pixmaps");
   }
   auto has = [&](const std::string& dir) {
     for (const char* ext : {".png", ".svg", ".xpm"})

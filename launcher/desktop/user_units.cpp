@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <sstream>
 #include <vector>
 
 #include "desktop/desktop_file.hpp"
@@ -33,10 +32,8 @@ std::string user_unit_dir() {
 // installed template is: the system's, the user's data dir, $XDG_DATA_DIRS.
 std::vector<std::string> installed_unit_dirs() {
   std::vector<std::string> dirs = {"/etc/systemd/user", boxrt::user_data_dir() + "/systemd/user"};
-  const char* set = ::getenv("XDG_DATA_DIRS");
-  std::istringstream in(set && *set ? set : "/usr/local/share:/usr/share");
-  for (std::string d; std::getline(in, d, ':');)
-    if (!d.empty()) dirs.push_back(d + "/systemd/user");
+  for (const auto& d : boxrt::system_data_dirs())
+    dirs.push_back(d + "/systemd/user");
   dirs.insert(dirs.end(), {"/usr/local/lib/systemd/user", "/usr/lib/systemd/user"});
   return dirs;
 }

@@ -3,8 +3,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <climits>
-#include <cstdlib>
 #include <thread>
 
 #include "compile/compile.hpp"

@@ -58,6 +58,22 @@ std::string user_state_dir() {
 std::string user_data_dir() {
   return xdg_dir("XDG_DATA_HOME", "/.local/share");
 }
+std::vector<std::string> system_data_dirs() {
+  const char* set = ::getenv("XDG_DATA_DIRS");
+  const std::string dirs = set && *set ? set : "/usr/local/share:/usr/share";
+  std::vector<std::string> out;
+  for (size_t at = 0; at <= dirs.size();) {
+    size_t end = dirs.find(':', at);
+    if (end == std::string::npos) end = dirs.size();
+    std::string d = dirs.substr(at, end - at);
+    while (d.size() > 1 && d.ends_with("/"))
+      d.pop_back();
+    if (!d.empty()) out.push_back(d);
+    at = end + 1;
+  }
+  return out;
+}
+
 std::string user_config_dir() {
   return xdg_dir("XDG_CONFIG_HOME", "/.config");
 }

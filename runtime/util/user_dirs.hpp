@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace boxrt {
 
@@ -18,5 +19,9 @@ std::string user_runtime_dir();
 std::string user_state_dir();
 std::string user_data_dir();
 std::string user_config_dir();
+
+// $XDG_DATA_DIRS, or its default /usr/local/share and /usr/share: where the system's menu
+// entries, icons and user units are, each without a trailing slash.
+std::vector<std::string> system_data_dirs();
 
 }  // namespace boxrt
