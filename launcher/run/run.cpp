@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +10,7 @@
 #include "display/nested_display.hpp"
 #include "host/box_paths.hpp"
 #include "launch/notify_socket.hpp"
+#include "launch/signals.hpp"
 #include "ns/spare_network.hpp"
 #include "run/box_log.hpp"
 #include "run/box_runtime.hpp"
@@ -57,25 +57,6 @@ void remove_when_done(boxrt::Runtime& rt, const std::string& name) {
   ::_exit(0);
 }
 
-// Blocks SIGTERM, SIGINT and SIGHUP for its lifetime (the runtime's ForwardedSignals, inside
-// it, passes them to the app meanwhile).
-class BlockedSignals {
- public:
-  BlockedSignals() {
-    sigset_t set;
-    ::sigemptyset(&set);
-    for (int sig : {SIGTERM, SIGINT, SIGHUP})
-      ::sigaddset(&set, sig);
-    ::sigprocmask(SIG_BLOCK, &set, &old_);
-  }
-  ~BlockedSignals() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
-  BlockedSignals(const BlockedSignals&) = delete;
-  BlockedSignals& operator=(const BlockedSignals&) = delete;
-
- private:
-  sigset_t old_;
-};
-
 // What would only fail once the box is set up, said first and plainly.
 void check_runnable(const Profile& p, const HostFacts& h) {
   check_display_isolation(p);
@@ -110,7 +91,8 @@ RunResult run_box(const RunRequest& r) {
   // In the foreground, from the start of the run on: a SIGTERM (systemd stopping the unit,
   // say) goes to the app while it runs, and waits while the box is cleared away after it, so
   // that no box is left half-removed. Declared before what clears it away, to outlive that.
-  std::optional<BlockedSignals> blocked;
+  // The runtime's own blocking (the signals its foreground run forwards) serves.
+  std::optional<boxrt::ForwardedSignals> blocked;
   // The bundle lives as long as the box: a run that fails, or ends in the foreground, takes
   // it along (the box is removed then too), and a failed detached run its log.
   bool keep_bundle = false;

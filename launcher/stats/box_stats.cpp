@@ -68,18 +68,10 @@ std::optional<BoxSample> sample_box(boxrt::Runtime& rt, const std::string& name)
 
 BoxUsage usage_between(const BoxSample& before, const BoxSample& now) {
   BoxUsage u;
-  u.name = now.name;
+  static_cast<BoxSample&>(u) = now;
   const double seconds = std::chrono::duration<double>(now.at - before.at).count();
   if (seconds > 0 && now.cpu_ns >= before.cpu_ns)
     u.cpu_percent = static_cast<double>(now.cpu_ns - before.cpu_ns) / 1e9 / seconds * 100;
-  u.memory = now.memory;
-  u.memory_limit = now.memory_limit;
-  u.pids = now.pids;
-  u.pids_limit = now.pids_limit;
-  u.net_rx = now.net_rx;
-  u.net_tx = now.net_tx;
-  u.block_read = now.block_read;
-  u.block_write = now.block_write;
   return u;
 }
 

@@ -31,13 +31,9 @@ std::vector<std::string> boxes_to_watch(boxrt::Runtime& rt, const std::vector<st
 // nullopt when the box has stopped meanwhile.
 std::optional<BoxSample> sample_box(boxrt::Runtime& rt, const std::string& name);
 
-// What a row shows: rates between two samples of a box, levels from the later.
-struct BoxUsage {
-  std::string name;
+// What a row shows: the later sample's levels, and the CPU used between the two.
+struct BoxUsage : BoxSample {
   double cpu_percent = 0;  // of one core, as docker stats: 200% is two cores busy
-  uint64_t memory = 0, memory_limit = 0, pids = 0, pids_limit = 0;
-  std::optional<uint64_t> net_rx, net_tx;
-  uint64_t block_read = 0, block_write = 0;
 };
 BoxUsage usage_between(const BoxSample& before, const BoxSample& now);
 
