@@ -111,6 +111,7 @@ Commands define_commands(CLI::App& app, Args& a) {
   c.completion->add_option("shell", a.target, "bash, zsh or fish")
       ->required()
       ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  define_image_commands(app, a, c);
   // For the completion scripts: the names a word may be, one per line. Not in --help.
   c.names = app.add_subcommand(kNamesCommand, "")->group("");
   c.names->add_option("kind", a.target)->required()->check(CLI::IsMember({"APP", "BOX"}));

@@ -14,7 +14,7 @@ struct Args {
   std::string name, instance, target, bundle, signal = "TERM";
   std::vector<std::string> args, files, names, ports;
   bool detach = false, rm = false, as_json = false, force = false, all = false, follow = false;
-  bool replace = false, now = false, no_stream = false;
+  bool replace = false, now = false, no_stream = false, quiet = false;
   double interval = 1.0;  // stats --interval, seconds
   int grace = 10;
   int tail = -1;  // logs --tail N; -1: all
@@ -28,6 +28,7 @@ struct Commands {
   CLI::App *desktop, *desktop_install, *desktop_uninstall, *desktop_ls;
   CLI::App *systemd, *systemd_install, *systemd_uninstall;
   CLI::App *stats, *completion, *names;
+  CLI::App *image, *image_pull, *image_ls, *image_inspect, *image_rm, *image_prune;
 };
 
 // The hidden command the completion scripts ask for names with: `boxapp __names APP|BOX`.
@@ -41,6 +42,9 @@ std::string completion_script(const CLI::App& app, const std::string& shell);
 // desktop, systemd and stats (cli/integration.cpp): their exit status, -1 when `c` is none of
 // them.
 int run_integration_command(const Commands& c, const Args& a);
+// image pull|ls|inspect|rm|prune (cli/image_commands.cpp), the same way.
+int run_image_command(const Commands& c, const Args& a);
+void define_image_commands(CLI::App& app, Args& a, Commands& c);
 
 Commands define_commands(CLI::App& app, Args& a);
 

@@ -199,6 +199,7 @@ int dispatch(const CLI::App& app, const Commands& c, const Args& a) {
   if (*c.edit) return edit_profile(a.target);
   if (*c.profiles) return print_profiles(a.as_json);
   if (int status = boxapp_cli::run_integration_command(c, a); status >= 0) return status;
+  if (int status = boxapp_cli::run_image_command(c, a); status >= 0) return status;
   return -1;
 }
 

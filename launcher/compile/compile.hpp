@@ -14,8 +14,16 @@
 
 namespace boxapp {
 
+// An image's root as a box mounts it: its layers' directories, bottom first, under a
+// writable layer of the box's own (upper/ and work/ in `writable`, as overlayfs wants them).
+struct ImageRoot {
+  std::vector<std::string> layers;
+  std::string writable;
+};
+
 struct CompileOptions {
-  std::string rootfs;                            // root.path: the host image's root directory
+  std::string rootfs;  // root.path: the host image's root directory, or an image's mount point
+  const ImageRoot* image = nullptr;              // [image] type other than host: its root
   std::optional<std::vector<std::string>> args;  // replaces app.args (boxapp APP -- ARGS)
   std::string hostname;                          // default: the app's name
   bool terminal = false;                         // give the app the caller's terminal

@@ -18,12 +18,44 @@ namespace {
 using boxrt::backquoted;
 using boxrt::Error;
 
+// The image's layers as an overlay over the box's root directory, the runtime's first mount.
+// userxattr: a user namespace's overlayfs keeps its own marks (opaque directories) in
+// user.overlay.* attributes, which the unpacker wrote (image/unpack.cpp).
+oci::Mount image_root_mount(const Profile& p, const ImageRoot& img) {
+  if (img.layers.empty()) throw Error(p.file + ": image: has no layers");
+  std::string lower;
+  for (auto l = img.layers.rbegin(); l != img.layers.rend(); ++l) {
+    // overlayfs splits its options on `,` and lowerdir on `:`.
+    if (l->find_first_of(",:") != std::string::npos)
+      throw Error(p.file + ": image: the layer " + backquoted(*l) + " has `,` or `:` in its path");
+    lower += (lower.empty() ? "" : ":") + *l;
+  }
+  oci::Mount m = make_mount("/", "overlay", "overlay",
+                            {"lowerdir=" + lower, "upperdir=" + img.writable + "/upper",
+                             "workdir=" + img.writable + "/work", "userxattr"});
+  // mount(2) takes one page of options: a long store path times many layers is more.
+  size_t length = 0;
+  for (const auto& opt : *m.options)
+    length += opt.size() + 1;
+  if (length >= 4000)
+    throw Error(p.file + ": image: its " + std::to_string(img.layers.size()) +
+                " layers' paths are too long for overlayfs's options (a shorter "
+                "$XDG_DATA_HOME would do)");
+  return m;
+}
+
 }  // namespace
 
 void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptions& o,
                         oci::Spec& s) {
-  s.root = oci::Root{o.rootfs, true, {}};
-  std::vector<oci::Mount> m = {
+  const bool image = p.image != "host";
+  if (image && !o.image) throw Error(p.file + ": image: not in the store (boxapp image pull)");
+  // An image's root is written through its writable layer, then made read-only at the end
+  // when it asks for that; the host image's is a bare directory of mount points.
+  s.root = oci::Root{o.rootfs, image ? p.image_readonly : true, {}};
+  std::vector<oci::Mount> m;
+  if (image) m.push_back(image_root_mount(p, *o.image));
+  std::vector<oci::Mount> usual = {
       make_mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
       make_mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
       make_mount("/dev/pts", "devpts", "devpts",
@@ -36,10 +68,11 @@ void compile_filesystem(const Profile& p, const HostFacts& h, const CompileOptio
       make_mount("/run", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=755"}),
       make_mount("/var/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777"}),
   };
+  m.insert(m.end(), usual.begin(), usual.end());
   // The host image: the system's directories, read-only.
-  for (const auto& dir : h.root_dirs)
+  for (const auto& dir : image ? std::vector<std::string>{} : h.root_dirs)
     if (dir != "etc" || p.etc == EtcMode::host) m.push_back(bind_mount("/" + dir, "/" + dir, true));
-  if (p.etc == EtcMode::minimal) compile_minimal_etc(p, h, m);
+  if (p.etc == EtcMode::minimal && !image) compile_minimal_etc(p, h, m);
   m.push_back(make_mount(h.xdg_runtime_dir, "tmpfs", "tmpfs",
                          {"nosuid", "nodev", "mode=700", "uid=" + std::to_string(h.uid),
                           "gid=" + std::to_string(h.gid)}));

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "compile/compile.hpp"
+#include "host/identity.hpp"
 #include "util/error.hpp"
 
 namespace boxapp {
@@ -41,8 +42,8 @@ void compile_process(const Profile& p, const HostFacts& h, const CompileOptions&
   oci::Process proc;
   proc.terminal = o.terminal;
   proc.user = oci::User{};
-  proc.user->uid = h.uid;
-  proc.user->gid = h.gid;
+  proc.user->uid = p.run_uid.value_or(h.uid);
+  proc.user->gid = p.run_gid.value_or(p.run_uid ? *p.run_uid : h.gid);
   oci::StringList args = {p.command};
   if (o.args) args.insert(args.end(), p.exec_args.begin(), p.exec_args.end());
   const auto& extra = o.args ? *o.args : p.args;
@@ -61,6 +62,15 @@ void compile_process(const Profile& p, const HostFacts& h, const CompileOptions&
                   ") is never given to a box: it is the host's whole session bus");
     env.push_back(k + "=" + value);
   }
+  // The image's Env under the profile's: a name set twice is the later one's, which the
+  // box's C library would not take (getenv returns the first).
+  for (const auto& kv : p.image_env) {
+    const std::string key = kv.substr(0, kv.find('=') + 1);
+    if (p.env.count(key.substr(0, key.size() - 1))) continue;
+    auto same = [&](const std::string& e) { return e.rfind(key, 0) == 0; };
+    env.erase(std::remove_if(env.begin(), env.end(), same), env.end());
+    env.push_back(kv);
+  }
   proc.env = env;
   proc.cwd = p.workdir.empty() ? h.home : expand(p.workdir, p, h, "app.workdir");
   if (proc.cwd.empty() || proc.cwd[0] != '/')
@@ -69,7 +79,13 @@ void compile_process(const Profile& p, const HostFacts& h, const CompileOptions&
   // A hostname has no `@`: chrome-work for chrome@work.
   s.hostname =
       o.hostname.empty() ? (p.instance.empty() ? p.name : p.name + "-" + p.instance) : o.hostname;
-  // Host ids inside: the app's files and sockets belong to the same user on both sides.
+  // Host ids inside: the app's files and sockets belong to the same user on both sides. An
+  // image's files belong to root and others too: those come from the user's range.
+  if (p.image != "host") {
+    s.linux->uid_mappings = keep_id_mappings(h.uid_layout);
+    s.linux->gid_mappings = keep_id_mappings(h.gid_layout);
+    return;
+  }
   oci::IdMapping uid_map{h.uid, h.uid, 1, {}}, gid_map{h.gid, h.gid, 1, {}};
   s.linux->uid_mappings = std::vector<oci::IdMapping>{uid_map};
   s.linux->gid_mappings = std::vector<oci::IdMapping>{gid_map};

@@ -123,6 +123,7 @@ HostFacts gather_host_facts() {
   h.xdg_data_home = env("XDG_DATA_HOME", h.home + "/.local/share");
   h.downloads = downloads_dir(h.home, env("XDG_CONFIG_HOME", h.home + "/.config"));
   find_device_groups(h);
+  std::tie(h.uid_layout, h.gid_layout) = id_layouts(h.uid, h.gid, h.user);
 
   h.display = env("DISPLAY");
   std::string xauth = env("XAUTHORITY", h.home + "/.Xauthority");

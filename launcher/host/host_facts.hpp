@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "display/xauth.hpp"
+#include "host/identity.hpp"
 #include "oci/spec.hpp"
 #include "util/sys.hpp"
 
@@ -26,6 +27,8 @@ struct HostFacts {
   // maps them, so a box can have the audio or video group itself (docs/design.md, "Identity, groups
   // and devices").
   std::map<std::string, gid_t> granted_groups;  // "audio" → 29
+  // The ids a box of an image maps (host/identity.hpp): the user's and their range's.
+  IdLayout uid_layout, gid_layout;
   // The display and sound servers the user's session offers.
   std::string display, xauthority, wayland_display, pulse_socket;
   // The sound server's socket as looked for (PULSE_SERVER's, else the session's default),

@@ -8,6 +8,7 @@
 
 #include "compile/compile.hpp"
 #include "display/x11.hpp"
+#include "image/pull.hpp"
 #include "profile/profile.hpp"
 #include "sound/pulse.hpp"
 #include "util/atomic_file.hpp"
@@ -35,7 +36,8 @@ std::vector<ProfileEntry> list_profiles() {
       try {
         const Profile loaded = load_profile(dir + "/" + n + ".toml");
         p.description = loaded.description;
-        p.installed = !find_command(loaded, HostFacts{}).empty();
+        // An image brings its app along.
+        p.installed = loaded.image != "host" || !find_command(loaded, HostFacts{}).empty();
       } catch (const boxrt::Error& e) {
         p.description = std::string("(broken: ") + e.what() + ")";
       }
@@ -56,10 +58,22 @@ ProfileCheck check_profile(const std::string& file, const HostFacts& host) {
     o.nested_display = ":99";
     for (auto& m : p.mounts)
       m.optional = true;  // a check doesn't depend on this host's folders
+    // Nor on what is in the image store: the image's name must be one, its layers stand in.
+    const ImageRoot stand_in{{"/nonexistent/layer"}, "/nonexistent/box"};
+    if (p.image != "host") {
+      if (p.image != "dir") try {
+          parse_image_name(p.image_name);
+        } catch (boxrt::Error& e) {
+          throw e.add_context(file + ": image");
+        }
+      o.image = &stand_in;
+      if (p.command.empty()) p.command = "/the/image/s/entrypoint";
+    }
     oci::Spec spec = compile_profile(p, host, o);
     oci::parse_spec(oci::dump_spec(spec), file + " (compiled)");
     // The image may be another at run time: a warning, not an error.
-    if (find_command(p, host).empty()) out.warnings.push_back(command_missing(p));
+    if (p.image == "host" && find_command(p, host).empty())
+      out.warnings.push_back(command_missing(p));
   } catch (const boxrt::Error& e) {
     out.error = e.what();
   }

@@ -7,6 +7,7 @@
 #include "profile/profile.hpp"
 #include "profile/toml.hpp"
 #include "util/error.hpp"
+#include "util/sys.hpp"
 #include "util/toml_section.hpp"
 
 namespace boxapp {
@@ -61,10 +62,16 @@ void read_app(Section& s, Profile& p) {
   p.sd_notify = app.boolean("sd_notify").value_or(false);
   // Unknown keys first: a misspelt `command` is that, not a missing one.
   app.finish();
-  if (!cmd || cmd->empty())
-    throw Error(source_position(t->source(), s.origin()) +
-                ": app.command: required (the program to run)");
-  p.command = *cmd;
+  // An image's Entrypoint or Cmd may name it instead (checked once [image] is read).
+  p.command = cmd.value_or("");
+}
+
+// Only an image can say what to run (its config's Entrypoint and Cmd).
+void check_command(Section& s, const Profile& p) {
+  if (!p.command.empty() || (p.image != "host" && p.image != "dir")) return;
+  const toml::table* t = s.table("app");
+  throw Error(source_position(t->source(), s.origin()) +
+              ": app.command: required (the program to run)");
 }
 
 void read_env(Section& s, Profile& p) {
@@ -79,10 +86,52 @@ void read_env(Section& s, Profile& p) {
   }
 }
 
+// Where the box's root comes from: each type takes its own key (ref or layout, path), and a
+// relative path is the profile's folder's.
+void read_image_source(Section& img, const toml::table& t, Profile& p) {
+  p.image = img.choice("type", {"host", "oci", "docker-archive", "tar", "dir"}).value_or("host");
+  auto ref = img.string("ref");
+  auto layout = img.string("layout");
+  auto path = img.string("path");
+  const auto fail = [&](const char* key, const std::string& why) {
+    const toml::node* n = t.get(key) ? t.get(key) : t.get("type");
+    img.fail(n ? *n : static_cast<const toml::node&>(t), key, why);
+  };
+  const auto from_profile = [&](const std::string& f) {
+    return f.empty() || f[0] == '/' ? f : boxrt::dir_name(boxrt::absolute_path(p.file)) + "/" + f;
+  };
+  if (p.image == "oci") {
+    if (ref.has_value() == layout.has_value())
+      fail(ref ? "layout" : "type",
+           "type = \"oci\" takes one of ref = \"HOST/REPO:TAG\" or "
+           "layout = \"DIR:TAG\"");
+    p.image_name = ref ? *ref : "oci:" + from_profile(*layout);
+    if (ref && (ref->empty() || ref->find("://") != std::string::npos) &&
+        ref->rfind("docker://", 0) != 0)
+      fail("ref", "expected HOST/REPO[:TAG] or docker://HOST/REPO[:TAG], not \"" + *ref + "\"");
+  } else if (p.image != "host") {
+    if (!path || path->empty())
+      fail("type", "type = \"" + p.image + "\" needs path = \"" +
+                       (p.image == "dir" ? "DIR" : "FILE") + "\"");
+    const std::string f = from_profile(*path);
+    p.image_name = p.image == "dir" ? f : p.image + ":" + f;
+  }
+  if (p.image == "host" && (ref || layout || path))
+    fail(ref ? "ref" : layout ? "layout" : "path", "only for an image other than the host's");
+  if (p.image != "oci" && (ref || layout)) fail(ref ? "ref" : "layout", "only for type = \"oci\"");
+  if (p.image == "oci" && path) fail("path", "not for type = \"oci\" (ref or layout)");
+  p.image_persist = img.boolean("persist").value_or(false);
+  p.image_readonly = img.boolean("readonly").value_or(false);
+  if (p.image == "host" && (p.image_persist || p.image_readonly))
+    fail(p.image_persist ? "persist" : "readonly", "only for an image other than the host's");
+  if (p.image_persist && p.image_readonly)
+    fail("readonly", "a read-only root keeps nothing: not with persist = true");
+}
+
 void read_simple_sections(Section& s, Profile& p) {
   if (const toml::table* t = s.table("image")) {
     Section img(*t, "image", s.origin());
-    p.image = img.choice("type", {"host"}).value_or("host");
+    read_image_source(img, *t, p);
     p.etc = img.choice("etc", {"host", "minimal"}).value_or("host") == "minimal" ? EtcMode::minimal
                                                                                  : EtcMode::host;
     p.etc_files = img.strings("etc_files");
@@ -257,6 +306,7 @@ Profile profile_from_table(const toml::table& root, const std::string& origin) {
   read_app(s, p);
   read_env(s, p);
   read_simple_sections(s, p);
+  check_command(s, p);
   read_mounts(s, p);
   read_network(s, p);
   read_security(s, p);

@@ -48,7 +48,16 @@ struct Profile {
   // [env]
   std::map<std::string, std::string> env;
   // [image]
-  std::string image = "host";
+  std::string image = "host";  // host | oci | docker-archive | tar | dir
+  // What to pull, as `boxapp image pull` takes it (image/pull.hpp): "HOST/REPO:TAG",
+  // "oci:DIR:TAG", "docker-archive:FILE", "tar:FILE"; for `dir`, the directory itself.
+  std::string image_name;
+  bool image_persist = false;   // the box's writes to its root kept across runs
+  bool image_readonly = false;  // a read-only root: no writable layer at all
+  // From the image's config (image/image_config.hpp), not the profile's file: its User, as
+  // ids (default: the user's own), and its Env, "NAME=value", under the profile's [env].
+  std::optional<uint32_t> run_uid, run_gid;
+  std::vector<std::string> image_env;
   EtcMode etc = EtcMode::host;
   std::vector<std::string> etc_files;  // etc = "minimal": more of the host's /etc, by name
   // [display], [audio]

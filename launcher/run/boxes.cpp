@@ -9,6 +9,7 @@
 
 #include "compile/compile.hpp"
 #include "host/box_paths.hpp"
+#include "image/box_image.hpp"
 #include "net/publish.hpp"
 #include "profile/profile.hpp"
 #include "run/box_log.hpp"
@@ -137,6 +138,7 @@ void remove_boxes(const std::vector<std::string>& names, bool force, int grace_s
     rt.remove(id, force);
     forget_bridge_name(name, bundle_dir(runtime_dir, name));
     remove_bundle_dir(runtime_dir, name);
+    discard_box_layer(name);
     remove_box_log(name);
   }
 }

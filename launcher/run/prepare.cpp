@@ -2,6 +2,7 @@
 
 #include "display/xauth.hpp"
 #include "host/box_paths.hpp"
+#include "image/box_image.hpp"
 #include "oci/spec_version.hpp"
 #include "sound/sound_socket.hpp"
 #include "util/atomic_file.hpp"
@@ -26,9 +27,11 @@ PreparedBox prepare_box(Profile profile, HostFacts host, const PrepareOptions& p
   o.nested_display = po.nested_display;
   o.args = po.args;
   o.terminal = po.terminal;
+  o.image = po.image ? &*po.image : nullptr;
   c.spec = compile_profile(c.profile, c.host, o);
   if (po.box_dir.empty()) return c;
   prepare_host_rootfs(po.rootfs, c.host);
+  if (po.image) make_writable_layer(*po.image);
   prepare_app_data(c.profile, c.host);
   boxrt::make_dirs(po.box_dir, 0700);
   if (c.profile.etc == EtcMode::minimal) prepare_minimal_etc(c.profile, c.host);
@@ -47,6 +50,7 @@ oci::Spec spec_of(const std::string& app) {
   o.rootfs = host_root_dir(host.xdg_runtime_dir);
   Profile p = load_profile(find_profile(app));
   warn_without_sound(p, host);
+  o.image = image_for(p, host, box_name(p));
   return prepare_box(std::move(p), std::move(host), o).spec;
 }
 
@@ -85,7 +89,10 @@ std::string write_bundle(const std::string& app, const std::string& dir) {
   PrepareOptions o;
   o.rootfs = abs + "/rootfs";
   o.box_dir = abs;
-  PreparedBox c = prepare_box(load_profile(find_profile(app)), gather_host_facts(), o);
+  Profile p = load_profile(find_profile(app));
+  HostFacts host = gather_host_facts();
+  o.image = image_for(p, host, box_name(p));
+  PreparedBox c = prepare_box(std::move(p), std::move(host), o);
   // Whatever runs this bundle can't unload a sound socket when it ends: the session's is
   // shared.
   if (gets_sound(c.profile, c.host)) share_session_sound(abs, c.host);

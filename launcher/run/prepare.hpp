@@ -24,6 +24,7 @@ struct PrepareOptions {
   std::optional<std::vector<std::string>> args;
   bool terminal = false;
   std::string nested_display;  // x11-isolated: the box's own server, ":N"
+  std::optional<ImageRoot> image;  // an image's root (image/box_image.hpp)
 };
 
 // A profile that asks for sound on a session without a server: said once, before the run.

@@ -9,6 +9,7 @@
 #include "cgroup/service.hpp"
 #include "display/nested_display.hpp"
 #include "host/box_paths.hpp"
+#include "image/box_image.hpp"
 #include "launch/notify_socket.hpp"
 #include "launch/signals.hpp"
 #include "ns/spare_network.hpp"
@@ -51,6 +52,7 @@ void remove_when_done(boxrt::Runtime& rt, const std::string& name) {
   try {
     box_runtime().remove(box_id(name), true);
     remove_bundle_dir(boxrt::user_runtime_dir(), name);
+    discard_box_layer(name);
   } catch (const std::exception&) {
     // removed meanwhile
   }
@@ -60,7 +62,8 @@ void remove_when_done(boxrt::Runtime& rt, const std::string& name) {
 // What would only fail once the box is set up, said first and plainly.
 void check_runnable(const Profile& p, const HostFacts& h) {
   check_display_isolation(p);
-  if (find_command(p, h).empty()) throw Error(command_missing(p));
+  // An image's files are the runtime's to find (the layers' links resolve only in the box).
+  if (p.image == "host" && find_command(p, h).empty()) throw Error(command_missing(p));
 }
 
 }  // namespace
@@ -99,6 +102,7 @@ RunResult run_box(const RunRequest& r) {
   boxrt::ScopeExit drop_bundle([&] {
     if (keep_bundle) return;
     remove_bundle_dir(runtime_dir, result.name);
+    discard_box_layer(result.name);
     if (r.detach) remove_box_log(result.name);
   });
   // The box's sound socket is asked for first: the sound server makes it while the box is
@@ -110,6 +114,7 @@ RunResult run_box(const RunRequest& r) {
   const bool bridge = profile.network == NetworkMode::bridge;
   if (profile.network != NetworkMode::host) network = boxrt::NetworkAhead::ask();
   HostFacts host = gather_host_facts();
+  std::optional<ImageRoot> image = image_for(profile, host, result.name);
   check_runnable(profile, host);
   warn_without_sound(profile, host);
   if (!gets_sound(profile, host)) sound.reset();
@@ -121,6 +126,7 @@ RunResult run_box(const RunRequest& r) {
   po.args = r.args;
   po.terminal = r.terminal;
   po.nested_display = nested ? nested->display() : "";
+  po.image = std::move(image);
   // network.toml read once, and the published ports bound: a mistake in it, or a port
   // taken, stops the box before anything is made for it.
   const boxnet::NetworkConfig net = bridge ? boxnet::network_config() : boxnet::NetworkConfig{};

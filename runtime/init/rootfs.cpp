@@ -161,6 +161,14 @@ bool mount_one(InitContext& ctx, const MountStep& m) {
   if (rc != 0)
     return init_fail(ctx, errno, "mount %s (%s) onto %s", m.source.c_str(),
                      m.is_bind ? "bind" : m.type.c_str(), m.destination.c_str());
+  // A mount at / (an image's layers as an overlay, as podman would have mounted them) is
+  // the root from now on: what follows goes into it, and pivot_root takes it.
+  if (m.destination == "/") {
+    unique_fd top(::open(ctx.plan->rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!top) return init_fail(ctx, errno, "open the root mounted on %s", ctx.plan->rootfs.c_str());
+    ::close(ctx.rootfd);
+    ctx.rootfd = top.release();
+  }
   // What is on /proc now must really be procfs, whatever the mount call was told
   // (CVE-2019-19921: a racing symlink swap could have put something else there).
   if (m.type == "proc" && !fell_back) {

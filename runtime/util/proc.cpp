@@ -1,6 +1,7 @@
 #include "util/proc.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -196,6 +197,57 @@ int run_program(const std::vector<std::string>& argv, bool quiet) {
   while (::waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+ProgramOutput run_program_output(const std::vector<std::string>& argv, bool keep_stderr) {
+  ProgramOutput result;
+  int out[2], err[2] = {-1, -1};
+  if (::pipe2(out, O_CLOEXEC) != 0) throw_errno("pipe");
+  unique_fd out_r(out[0]), out_w(out[1]), err_r, err_w;
+  if (keep_stderr) {
+    if (::pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe");
+    err_r.reset(err[0]);
+    err_w.reset(err[1]);
+  }
+  std::vector<char*> args;
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_adddup2(&actions, out_w.get(), 1);
+  if (keep_stderr) ::posix_spawn_file_actions_adddup2(&actions, err_w.get(), 2);
+  pid_t pid;
+  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), ::environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  out_w.reset();
+  err_w.reset();
+  if (rc != 0) return result;
+  struct pollfd p[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_ends = keep_stderr ? 2 : 1;
+  char buf[8192];
+  while (open_ends > 0) {
+    if (::poll(p, keep_stderr ? 2 : 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (p[i].fd < 0 || !p[i].revents) continue;
+      const ssize_t n = ::read(p[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        p[i].fd = -1;
+        --open_ends;
+      }
+    }
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return result;
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
 }
 
 }  // namespace boxrt

@@ -65,4 +65,11 @@ std::string own_executable();
 // /dev/null, for a tool whose chatter isn't ours to print (update-desktop-database).
 int run_program(const std::vector<std::string>& argv, bool quiet);
 
+// The same, with what it writes to stdout and stderr kept (`err` null: stderr is ours).
+struct ProgramOutput {
+  int status = -1;
+  std::string out, err;
+};
+ProgramOutput run_program_output(const std::vector<std::string>& argv, bool keep_stderr = true);
+
 }  // namespace boxrt

@@ -1,0 +1,133 @@
+// boxapp image pull|ls|inspect|rm|prune: argument parsing and output only; the work is in
+// image/ of libboxapp.
+#include <time.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/boxapp_commands.hpp"
+#include "host/host_facts.hpp"
+#include "image/pull.hpp"
+#include "image/store.hpp"
+#include "profile/profile.hpp"
+#include "run/box_runtime.hpp"
+#include "util/error.hpp"
+
+namespace boxapp_cli {
+namespace {
+
+using nlohmann::json;
+
+std::string store_name(const std::string& text) {
+  return boxapp::parse_image_name(text).name;
+}
+
+int image_pull(const Args& a) {
+  const boxapp::ImageStore store;
+  const boxapp::HostFacts h = boxapp::gather_host_facts();
+  for (const auto& n : a.names) {
+    const auto rec = boxapp::pull_image(store, boxapp::parse_image_name(n),
+                                        {a.quiet, h.uid_layout, h.gid_layout});
+    std::printf("%s %s\n", rec.name.c_str(), rec.digest.c_str());
+  }
+  return 0;
+}
+
+std::string age(int64_t created) {
+  const int64_t s = static_cast<int64_t>(::time(nullptr)) - created;
+  char text[32];
+  if (s < 120)
+    std::snprintf(text, sizeof text, "%llds ago", static_cast<long long>(s));
+  else if (s < 7200)
+    std::snprintf(text, sizeof text, "%lldm ago", static_cast<long long>(s / 60));
+  else if (s < 172800)
+    std::snprintf(text, sizeof text, "%lldh ago", static_cast<long long>(s / 3600));
+  else
+    std::snprintf(text, sizeof text, "%lldd ago", static_cast<long long>(s / 86400));
+  return text;
+}
+
+int image_ls(bool as_json) {
+  const auto images = boxapp::ImageStore().list();
+  if (as_json) {
+    json out = json::array();
+    for (const auto& r : images)
+      out.push_back(json::parse(boxapp::record_json(r)));
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+  }
+  std::printf("%-48s %-19s %6s %10s  %s\n", "NAME", "DIGEST", "LAYERS", "SIZE", "PULLED");
+  for (const auto& r : images)
+    std::printf("%-48s %-19s %6zu %8.1fMB  %s\n", r.name.c_str(), r.digest.substr(0, 19).c_str(),
+                r.layers.size(), static_cast<double>(r.size) / 1e6, age(r.created).c_str());
+  return 0;
+}
+
+int image_inspect(const Args& a) {
+  const boxapp::ImageStore store;
+  json out = json::array();
+  for (const auto& n : a.names) {
+    const auto rec = store.find(store_name(n));
+    if (!rec)
+      throw boxrt::Error("image " + boxrt::backquoted(n) +
+                         ": not in the store (boxapp image ls lists it)");
+    out.push_back(json::parse(boxapp::record_json(*rec)));
+  }
+  std::printf("%s\n", out.dump(2).c_str());
+  return 0;
+}
+
+int image_rm(const Args& a) {
+  const boxapp::ImageStore store;
+  auto lock = store.lock();
+  for (const auto& n : a.names) {
+    if (!store.remove(store_name(n)))
+      throw boxrt::Error("image " + boxrt::backquoted(n) +
+                         ": not in the store (boxapp image ls lists it)");
+    std::printf("%s\n", store_name(n).c_str());
+  }
+  return 0;
+}
+
+// Layers no image names, and what pulls and boxes that are gone left behind.
+int image_prune() {
+  const boxapp::ImageStore store;
+  auto lock = store.lock();
+  std::vector<std::string> live;
+  for (const auto& c : boxapp::box_runtime().list())
+    live.push_back(c.state.id);
+  const auto paths = store.unused(live);
+  boxapp::remove_store_paths(paths);
+  std::printf("removed %zu\n", paths.size());
+  return 0;
+}
+
+}  // namespace
+
+void define_image_commands(CLI::App& app, Args& a, Commands& c) {
+  c.image = app.add_subcommand("image", "the images boxes run: pull, list, inspect, remove");
+  c.image->require_subcommand(1);
+  c.image_pull = c.image->add_subcommand("pull",
+                                         "bring images into the store (HOST/REPO[:TAG], "
+                                         "oci:DIR[:TAG], docker-archive:FILE, tar:FILE)");
+  c.image_pull->add_option("names", a.names, "the images")->required()->type_name("IMAGE");
+  c.image_pull->add_flag("-q,--quiet", a.quiet, "say nothing but errors");
+  c.image_ls = c.image->add_subcommand("ls", "the images in the store");
+  c.image_ls->add_flag("--json", a.as_json);
+  c.image_inspect = c.image->add_subcommand("inspect", "an image's record, as JSON");
+  c.image_inspect->add_option("names", a.names, "the images")->required()->type_name("IMAGE");
+  c.image_rm = c.image->add_subcommand("rm", "forget images (prune then frees their layers)");
+  c.image_rm->add_option("names", a.names, "the images")->required()->type_name("IMAGE");
+  c.image_prune = c.image->add_subcommand("prune", "remove layers no image uses");
+}
+
+int run_image_command(const Commands& c, const Args& a) {
+  if (*c.image_pull) return image_pull(a);
+  if (*c.image_ls) return image_ls(a.as_json);
+  if (*c.image_inspect) return image_inspect(a);
+  if (*c.image_rm) return image_rm(a);
+  if (*c.image_prune) return image_prune();
+  return -1;
+}
+
+}  // namespace boxapp_cli

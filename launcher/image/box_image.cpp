@@ -1,0 +1,48 @@
+#include "image/box_image.hpp"
+
+#include "compile/spec_parts.hpp"
+#include "image/image_config.hpp"
+#include "image/pull.hpp"
+#include "image/store.hpp"
+#include "util/error.hpp"
+#include "util/sys.hpp"
+
+namespace boxapp {
+
+std::optional<ImageRoot> image_for(Profile& p, const HostFacts& h, const std::string& box_name,
+                                   bool quiet) {
+  if (p.image == "host") return std::nullopt;
+  ImageRoot root;
+  if (p.image == "dir") {
+    // A root file system as it is: files owned by the user are the user's in the box.
+    if (!boxrt::path_exists(p.image_name + "/."))
+      throw boxrt::Error(p.file + ": image.path: " + boxrt::backquoted(p.image_name) +
+                         " is not a directory");
+    root.layers = {p.image_name};
+  } else {
+    const ImageStore store;
+    const ImageSource source = parse_image_name(p.image_name);
+    std::optional<ImageRecord> rec = store.find(source.name);
+    if (!rec) rec = pull_image(store, source, PullOptions{quiet, h.uid_layout, h.gid_layout});
+    for (const auto& l : rec->layers)
+      root.layers.push_back(store.layer_dir(l));
+    apply_image_config(p, *rec, store);
+  }
+  root.writable =
+      p.image_persist ? app_data_dir(p, h) + "/root" : ImageStore().box_dir(box_id(box_name));
+  // What a box of this name that is gone left behind is not this one's to see.
+  if (!p.image_persist) discard_box_layer(box_name);
+  return root;
+}
+
+void make_writable_layer(const ImageRoot& root) {
+  boxrt::make_dirs(root.writable + "/upper", 0755);
+  boxrt::make_dirs(root.writable + "/work", 0700);
+}
+
+void discard_box_layer(const std::string& box_name) {
+  const std::string dir = ImageStore().box_dir(box_id(box_name));
+  if (boxrt::path_exists(dir)) remove_store_paths({dir});
+}
+
+}  // namespace boxapp
