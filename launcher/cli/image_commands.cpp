@@ -1,17 +1,24 @@
 // boxapp image pull|ls|inspect|rm|prune: argument parsing and output only; the work is in
 // image/ of libboxapp.
+#include <stdlib.h>
 #include <time.h>
 
 #include <cstdio>
+#include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cli/boxapp_commands.hpp"
 #include "host/host_facts.hpp"
+#include "image/import_inspect.hpp"
 #include "image/pull.hpp"
 #include "image/store.hpp"
 #include "profile/profile.hpp"
 #include "run/box_runtime.hpp"
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
+#include "util/proc.hpp"
+#include "util/sys.hpp"
 
 namespace boxapp_cli {
 namespace {
@@ -119,9 +126,73 @@ void define_image_commands(CLI::App& app, Args& a, Commands& c) {
   c.image_rm = c.image->add_subcommand("rm", "forget images (prune then frees their layers)");
   c.image_rm->add_option("names", a.names, "the images")->required()->type_name("IMAGE");
   c.image_prune = c.image->add_subcommand("prune", "remove layers no image uses");
+  c.import = app.add_subcommand("import", "make a profile of another tool's container");
+  c.import->require_subcommand(1);
+  c.import_inspect = c.import->add_subcommand(
+      "docker-inspect", "from `docker inspect` or `podman inspect` output (FILE, or - for stdin)");
+  c.import_inspect->add_option("file", a.target, "the inspect output")
+      ->required()
+      ->type_name("FILE");
+  c.import_inspect->add_option("--name", a.name, "the profile's name (default: the container's)");
+  c.import_inspect->add_option("-o,--output", a.output,
+                               "where to write it (default: your profiles folder; - for stdout)");
+  c.import_inspect->add_flag("-f,--force", a.force, "over a profile of that name");
 }
 
+namespace {
+
+// A directory of our own under /tmp for the length of a scope.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
+    char templ[] = "/tmp/boxapp-import.XXXXXX";
+    if (!::mkdtemp(templ)) boxrt::throw_errno("create a directory in /tmp");
+    path = templ;
+  }
+  ~ScratchDir() { boxrt::run_program({"rm", "-rf", path}, true); }
+};
+
+// The profile written where boxapp finds it (or to stdout), after parsing it back: what we
+// wrote must be a profile.
+int import_inspect(const Args& a) {
+  const std::string origin = a.target == "-" ? "stdin" : a.target;
+  std::string text;
+  if (a.target == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), {});
+  } else {
+    auto t = boxrt::try_read_file(a.target);
+    if (!t) boxrt::throw_errno("read " + boxrt::backquoted(a.target));
+    text = *t;
+  }
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {
+    throw boxrt::Error(origin + ": not JSON (" + e.what() + ")");
+  }
+  const auto imported = boxapp::import_docker_inspect(doc, origin, a.name);
+  // Loaded back as boxapp will load it, its fragments merged in: what we write is a profile.
+  {
+    ScratchDir tmp;
+    const std::string check = tmp.path + "/" + imported.name + ".toml";
+    boxrt::write_file_atomic(check, imported.toml, 0644);
+    boxapp::load_profile(check);
+  }
+  if (a.output == "-") return std::fputs(imported.toml.c_str(), stdout), 0;
+  const std::string file =
+      a.output.empty() ? boxapp::user_profiles_dir() + "/" + imported.name + ".toml" : a.output;
+  if (!a.force && boxrt::path_exists(file))
+    throw boxrt::Error(file + ": there already (--force writes over it, -o elsewhere)");
+  boxrt::make_dirs(boxrt::dir_name(file), 0755);
+  boxrt::write_file_atomic(file, imported.toml, 0644);
+  std::printf("%s\n", file.c_str());
+  return 0;
+}
+
+}  // namespace
+
 int run_image_command(const Commands& c, const Args& a) {
+  if (*c.import_inspect) return import_inspect(a);
   if (*c.image_pull) return image_pull(a);
   if (*c.image_ls) return image_ls(a.as_json);
   if (*c.image_inspect) return image_inspect(a);

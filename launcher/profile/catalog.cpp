@@ -98,11 +98,7 @@ std::vector<ProfileCheck> check_profiles(const std::vector<std::string>& files) 
 }
 
 std::string user_profile_copy(const std::string& app) {
-  const char* cfg = ::getenv("XDG_CONFIG_HOME");
-  const char* home = ::getenv("HOME");
-  const std::string dir =
-      (cfg && *cfg ? std::string(cfg) : std::string(home ? home : "/") + "/.config") +
-      "/boxapp/profiles";
+  const std::string dir = user_profiles_dir();
   const std::string mine = dir + "/" + app + ".toml";
   if (::access(mine.c_str(), F_OK) != 0) {
     std::string shipped = find_profile(app);

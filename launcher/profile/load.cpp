@@ -15,6 +15,7 @@
 #include "util/nearest.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
+#include "util/user_dirs.hpp"
 
 namespace boxapp {
 namespace {
@@ -25,11 +26,6 @@ using boxrt::Error;
 bool is_file(const std::string& p) {
   struct stat st;
   return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = ::getenv(name);
-  return v && *v ? v : fallback;
 }
 
 std::string where(const toml::node& n, const std::string& origin) {
@@ -151,6 +147,10 @@ bool valid_app_name(const std::string& name) {
   return ok;
 }
 
+std::string user_profiles_dir() {
+  return boxrt::user_config_dir() + "/boxapp/profiles";
+}
+
 std::vector<std::string> profile_search_path() {
   if (const char* p = ::getenv("BOXAPP_PROFILE_PATH"); p && *p) {
     std::vector<std::string> out;
@@ -166,7 +166,6 @@ std::vector<std::string> profile_search_path() {
     }
     return out;
   }
-  const std::string config = env_or("XDG_CONFIG_HOME", env_or("HOME", "/nonexistent") + "/.config");
   // An installed boxapp's own, found beside it (PREFIX/bin/../share/boxapp): a tree
   // installed elsewhere than its prefix (meson install --destdir, a copied prefix) works.
   std::string installed = BOXAPP_DATA_DIR "/profiles";
@@ -176,8 +175,7 @@ std::vector<std::string> profile_search_path() {
   struct stat st;
   if (::realpath(beside.c_str(), real) && ::stat(real, &st) == 0 && S_ISDIR(st.st_mode))
     installed = real;
-  return {config + "/boxapp/profiles", "/etc/boxapp/profiles", installed,
-          BOXAPP_SOURCE_DIR "/profiles"};
+  return {user_profiles_dir(), "/etc/boxapp/profiles", installed, BOXAPP_SOURCE_DIR "/profiles"};
 }
 
 std::string find_profile(const std::string& app) {

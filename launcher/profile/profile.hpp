@@ -106,6 +106,8 @@ void set_instance(Profile& profile, const std::string& instance);
 // Where profiles are looked for, first match wins: $XDG_CONFIG_HOME/boxapp/profiles,
 // /etc/boxapp/profiles, the installed data dir, and profiles/ of the source checkout.
 std::vector<std::string> profile_search_path();
+// The first of them, the user's own: $XDG_CONFIG_HOME/boxapp/profiles.
+std::string user_profiles_dir();
 
 // Finds APP.toml on the search path; throws "no profile `APP` ..." naming the places.
 std::string find_profile(const std::string& app);

@@ -7,12 +7,22 @@
 #include "compile/compile.hpp"
 #include "host/identity.hpp"
 #include "image/image_config.hpp"
+#include "image/import_inspect.hpp"
 #include "image/pull.hpp"
 #include "image/store.hpp"
+#include "profile/catalog.hpp"
 #include "test_support.hpp"
 #include "util/sys.hpp"
 
 using namespace boxapp;
+
+namespace {
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+}  // namespace
 
 TEST_CASE("keep-id: root and the others from the range, the user as themselves") {
   const IdLayout l{1000, 100000, 65536};
@@ -161,4 +171,63 @@ TEST_CASE("a box of an image: its layers as the first mount, at /, and the user'
   // Without the image at hand, no spec.
   o.image = nullptr;
   CHECK_THROWS_WITH(compile_profile(p, h, o), Catch::Contains("not in the store"));
+}
+
+namespace {
+
+std::string imported(const std::string& fixture, const std::string& name = "") {
+  const std::string file = testing::test_data("inspect/" + fixture + ".json");
+  return import_docker_inspect(nlohmann::json::parse(boxrt::read_file(file)), fixture + ".json",
+                               name)
+      .toml;
+}
+
+}  // namespace
+
+TEST_CASE("docker inspect fixtures become profiles of fragments that check") {
+  testing::TempDir dir;
+  ::setenv("BOXAPP_PROFILE_PATH", (std::string(BOXAPP_SOURCE_DIR) + "/profiles").c_str(), 1);
+  std::vector<std::string> files;
+  for (const char* f : {"chrome", "web", "spotify"}) {
+    files.push_back(dir / (std::string(f) + ".toml"));
+    std::ofstream(files.back()) << imported(f);
+  }
+  const auto checks = check_profiles(files);
+  ::unsetenv("BOXAPP_PROFILE_PATH");
+  for (size_t i = 0; i < files.size(); ++i) {
+    INFO(files[i] << ": " << checks[i].error);
+    CHECK(checks[i].error.empty());
+  }
+  // The seeds' chrome: the X11 bind, /dev/snd with the audio group, /dev/dri and the
+  // Downloads bind are the fragments, not raw binds; the seccomp file is said, not lost.
+  const std::string chrome = imported("chrome");
+  CHECK(
+      contains(chrome, "include = [\"x11\", \"downloads\", \"pulseaudio\", \"gpu\", \"network\"]"));
+  CHECK(contains(chrome, "command = \"google-chrome\"\nargs = [\"--user-data-dir=/data\"]"));
+  CHECK(contains(chrome, "ref = \"jess/chrome\""));
+  CHECK_FALSE(contains(chrome, "/tmp/.X11-unix"));
+  CHECK(contains(chrome, "# - seccomp profile /home/jessie/chrome.json: not read"));
+  const std::string web = imported("web", "site");
+  CHECK(contains(web, "# site: imported from web.json"));
+  CHECK(contains(web, "ref = \"localhost:5000/web:2\""));  // podman's ImageName, not the id
+  CHECK(contains(web, "ports = [\"5353:53/udp\", \"127.0.0.1:8080:80\"]"));
+  CHECK(contains(web, "memory = 536870912\ncpus = 1.5\npids = 100"));
+  CHECK(contains(web, "caps_add = [\"CAP_NET_BIND_SERVICE\"]"));
+  CHECK(contains(web, "readonly = true"));
+  CHECK(contains(web, "# - HostConfig.Dns = [\"10.0.0.53\"]"));
+  CHECK(contains(web, "# - mount {\"Source\":\"cache\""));
+  const std::string spotify = imported("spotify");
+  CHECK(contains(spotify, "seccomp = \"none\""));
+  CHECK(contains(spotify, "mode = \"host\""));
+  CHECK(contains(spotify, "# - HostConfig.IpcMode = \"host\""));
+  CHECK(contains(spotify, "# - GroupAdd plugdev"));
+}
+
+TEST_CASE("a privileged container, or a document that is no container, is refused") {
+  CHECK_THROWS_WITH(imported("privileged"),
+                    Catch::StartsWith("privileged.json: [0].HostConfig.Privileged: a privileged"));
+  CHECK_THROWS_WITH(import_docker_inspect(nlohmann::json::array(), "x.json", ""),
+                    "x.json: holds 0 containers; inspect one (docker inspect NAME > FILE)");
+  CHECK_THROWS_WITH(import_docker_inspect(nlohmann::json::object(), "x.json", ""),
+                    Catch::Contains("x.json: Config: missing"));
 }

@@ -12,7 +12,7 @@ a file through it), or bigid (a file owned by uid 70000, beyond a 65536 range). 
 import argparse, gzip, hashlib, io, json, os, tarfile
 
 BUSYBOX = "/bin/busybox"
-APPLETS = ["sh", "ls", "cat", "stat", "id", "echo", "touch", "test", "sleep", "mkdir", "rm"]
+APPLETS = ["sh", "true", "ls", "cat", "stat", "id", "echo", "touch", "test", "sleep", "mkdir", "rm"]
 
 
 def add(tar, name, data=b"", mode=0o644, uid=0, gid=0, kind=tarfile.REGTYPE, link=""):
@@ -93,6 +93,7 @@ def main():
     ap.add_argument("--hostile")
     ap.add_argument("--salt", default="", help="a file in layer 1: a layer of its own")
     ap.add_argument("--big", type=int, default=0, help="MB of random data in layer 2's /big")
+    ap.add_argument("--tree", help="a host directory, as root's, in a third layer (benchmarks)")
     a = ap.parse_args()
     global SALT
     SALT = a.salt.encode()
@@ -103,6 +104,14 @@ def main():
             plain(tar)
             add(tar, "big", os.urandom(a.big << 20))
     layers = [layer(base), layer(second)]
+    if a.tree:
+        def tree(tar):
+            def as_root(info):
+                info.uid = info.gid = 0
+                info.uname = info.gname = ""
+                return info
+            tar.add(a.tree, arcname=a.tree.lstrip("/"), filter=as_root)
+        layers.append(layer(tree))
     descs = []
     for gz, _ in layers:
         d, n = blob(a.dir, gz)
