@@ -31,7 +31,8 @@ std::string store_name(const std::string& text) {
 
 int image_pull(const Args& a) {
   const boxapp::ImageStore store;
-  const boxapp::HostFacts h = boxapp::gather_host_facts();
+  boxapp::HostFacts h = boxapp::gather_host_facts();
+  boxapp::with_id_layouts(h);
   for (const auto& n : a.names) {
     const auto rec = boxapp::pull_image(store, boxapp::parse_image_name(n),
                                         {a.quiet, h.uid_layout, h.gid_layout});

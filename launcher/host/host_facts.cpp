@@ -108,6 +108,10 @@ std::optional<XauthEntry> display_cookie(const std::string& display, const std::
 
 }  // namespace
 
+void with_id_layouts(HostFacts& h) {
+  std::tie(h.uid_layout, h.gid_layout) = id_layouts(h.uid, h.gid, h.user);
+}
+
 HostFacts gather_host_facts() {
   HostFacts h;
   h.uid = ::getuid();
@@ -123,7 +127,6 @@ HostFacts gather_host_facts() {
   h.xdg_data_home = env("XDG_DATA_HOME", h.home + "/.local/share");
   h.downloads = downloads_dir(h.home, env("XDG_CONFIG_HOME", h.home + "/.config"));
   find_device_groups(h);
-  std::tie(h.uid_layout, h.gid_layout) = id_layouts(h.uid, h.gid, h.user);
 
   h.display = env("DISPLAY");
   std::string xauth = env("XAUTHORITY", h.home + "/.Xauthority");

@@ -27,7 +27,8 @@ struct HostFacts {
   // maps them, so a box can have the audio or video group itself (docs/design.md, "Identity, groups
   // and devices").
   std::map<std::string, gid_t> granted_groups;  // "audio" → 29
-  // The ids a box of an image maps (host/identity.hpp): the user's and their range's.
+  // The ids a box of an image maps (host/identity.hpp): the user's and their range's. Read
+  // only for such a box (with_id_layouts), not on every start.
   IdLayout uid_layout, gid_layout;
   // The display and sound servers the user's session offers.
   std::string display, xauthority, wayland_display, pulse_socket;
@@ -53,5 +54,7 @@ struct HostFacts {
 
 // Reads the facts from this host and session (environment, /etc/group, /dev, /).
 HostFacts gather_host_facts();
+// Fills uid_layout and gid_layout from /etc/subuid and /etc/subgid.
+void with_id_layouts(HostFacts& host);
 
 }  // namespace boxapp

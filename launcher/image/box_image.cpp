@@ -9,9 +9,10 @@
 
 namespace boxapp {
 
-std::optional<ImageRoot> image_for(Profile& p, const HostFacts& h, const std::string& box_name,
+std::optional<ImageRoot> image_for(Profile& p, HostFacts& h, const std::string& box_name,
                                    bool quiet) {
   if (p.image == "host") return std::nullopt;
+  with_id_layouts(h);
   ImageRoot root;
   if (p.image == "dir") {
     // A root file system as it is: files owned by the user are the user's in the box.

@@ -13,9 +13,10 @@
 namespace boxapp {
 
 // nullopt for the host image. Pulls what isn't in the store (progress on stderr unless
-// `quiet`), then sets the profile's defaults from the image's config.
-std::optional<ImageRoot> image_for(Profile& profile, const HostFacts& host,
-                                   const std::string& box_name, bool quiet = false);
+// `quiet`), then sets the profile's defaults from the image's config; `host` gets the id
+// layouts the box maps.
+std::optional<ImageRoot> image_for(Profile& profile, HostFacts& host, const std::string& box_name,
+                                   bool quiet = false);
 
 // Makes the writable layer's upper/ and work/ (for an image box about to start).
 void make_writable_layer(const ImageRoot& root);

@@ -84,6 +84,7 @@ ProfileCheck check_profile(const std::string& file, const HostFacts& host) {
 
 std::vector<ProfileCheck> check_profiles(const std::vector<std::string>& files) {
   HostFacts host = gather_host_facts();
+  with_id_layouts(host);  // boxes of images map the user's range
   host.display = ":0";
   // A check doesn't depend on this host's servers: :0 counts as listening.
   host.path_exists = [](const std::string& path) {

@@ -178,25 +178,40 @@ std::string own_executable() {
   return std::string(self, static_cast<size_t>(n));
 }
 
-int run_program(const std::vector<std::string>& argv, bool quiet) {
+namespace {
+
+// argv[0], looked up on PATH, started with `actions` (which this destroys): its pid, or -1
+// when it could not start.
+pid_t spawn(const std::vector<std::string>& argv, posix_spawn_file_actions_t* actions) {
   std::vector<char*> args;
   for (const auto& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  pid_t pid;
+  const int rc = ::posix_spawnp(&pid, args[0], actions, nullptr, args.data(), ::environ);
+  ::posix_spawn_file_actions_destroy(actions);
+  return rc == 0 ? pid : -1;
+}
+
+// Its exit status, 128+N when signal N killed it, -1 when it can't be waited for.
+int wait_status(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+int run_program(const std::vector<std::string>& argv, bool quiet) {
   posix_spawn_file_actions_t actions;
   ::posix_spawn_file_actions_init(&actions);
   if (quiet) {
     ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
     ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
   }
-  pid_t pid;
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), ::environ);
-  ::posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  const pid_t pid = spawn(argv, &actions);
+  return pid < 0 ? -1 : wait_status(pid);
 }
 
 ProgramOutput run_program_output(const std::vector<std::string>& argv, bool keep_stderr) {
@@ -209,20 +224,14 @@ ProgramOutput run_program_output(const std::vector<std::string>& argv, bool keep
     err_r.reset(err[0]);
     err_w.reset(err[1]);
   }
-  std::vector<char*> args;
-  for (const auto& a : argv)
-    args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   ::posix_spawn_file_actions_init(&actions);
   ::posix_spawn_file_actions_adddup2(&actions, out_w.get(), 1);
   if (keep_stderr) ::posix_spawn_file_actions_adddup2(&actions, err_w.get(), 2);
-  pid_t pid;
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), ::environ);
-  ::posix_spawn_file_actions_destroy(&actions);
+  const pid_t pid = spawn(argv, &actions);
   out_w.reset();
   err_w.reset();
-  if (rc != 0) return result;
+  if (pid < 0) return result;
   struct pollfd p[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
   int open_ends = keep_stderr ? 2 : 1;
@@ -243,10 +252,7 @@ ProgramOutput run_program_output(const std::vector<std::string>& argv, bool keep
       }
     }
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return result;
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.status = wait_status(pid);
   return result;
 }
 
