@@ -15,7 +15,7 @@ struct Args {
   std::vector<std::string> args, files, names, ports;
   bool detach = false, rm = false, as_json = false, force = false, all = false, follow = false;
   bool replace = false, now = false, no_stream = false, quiet = false;
-  std::string output;  // import: where the profile goes
+  std::string output;     // import: where the profile goes
   double interval = 1.0;  // stats --interval, seconds
   int grace = 10;
   int tail = -1;  // logs --tail N; -1: all
@@ -29,7 +29,7 @@ struct Commands {
   CLI::App *desktop, *desktop_install, *desktop_uninstall, *desktop_ls;
   CLI::App *systemd, *systemd_install, *systemd_uninstall;
   CLI::App *stats, *completion, *names;
-  CLI::App *image, *image_pull, *image_ls, *image_inspect, *image_rm, *image_prune;
+  CLI::App *image, *image_pull, *image_build, *image_ls, *image_inspect, *image_rm, *image_prune;
   CLI::App *import, *import_inspect;
 };
 

@@ -1,4 +1,4 @@
-// boxapp image pull|ls|inspect|rm|prune: argument parsing and output only; the work is in
+// boxapp image pull|build|ls|inspect|rm|prune: argument parsing and output only; the work is in
 // image/ of libboxapp.
 #include <stdlib.h>
 #include <time.h>
@@ -10,6 +10,7 @@
 
 #include "cli/boxapp_commands.hpp"
 #include "host/host_facts.hpp"
+#include "image/box_image.hpp"
 #include "image/import_inspect.hpp"
 #include "image/pull.hpp"
 #include "image/store.hpp"
@@ -37,6 +38,31 @@ int image_pull(const Args& a) {
     const auto rec = boxapp::pull_image(store, boxapp::parse_image_name(n),
                                         {a.quiet, h.uid_layout, h.gid_layout});
     std::printf("%s %s\n", rec.name.c_str(), rec.digest.c_str());
+  }
+  return 0;
+}
+
+// The image each profile names, brought in: a Debian recipe built (anew with --rebuild),
+// any other pulled when the store lacks it.
+int image_build(const Args& a) {
+  const boxapp::ImageStore store;
+  boxapp::HostFacts h = boxapp::gather_host_facts();
+  boxapp::with_id_layouts(h);
+  const boxapp::PullOptions o{a.quiet, h.uid_layout, h.gid_layout};
+  for (const auto& app : a.names) {
+    const boxapp::Profile p = boxapp::load_profile(boxapp::find_profile(app));
+    if (p.image == "host" || p.image == "dir")
+      throw boxrt::Error(p.file + ": [image] type = \"" + p.image +
+                         "\": nothing to build (it runs the files as they are)");
+    std::optional<boxapp::ImageRecord> rec;
+    if (p.image == "debian") {
+      rec = boxapp::built_image(store, p, o, a.force);
+    } else {
+      const auto source = boxapp::image_source(p);
+      rec = a.force ? std::nullopt : store.find(source.name);
+      if (!rec) rec = boxapp::pull_image(store, source, o);
+    }
+    std::printf("%s %s\n", rec->name.c_str(), rec->digest.c_str());
   }
   return 0;
 }
@@ -113,13 +139,18 @@ int image_prune() {
 }  // namespace
 
 void define_image_commands(CLI::App& app, Args& a, Commands& c) {
-  c.image = app.add_subcommand("image", "the images boxes run: pull, list, inspect, remove");
+  c.image = app.add_subcommand("image", "the images boxes run: pull, build, list, inspect, remove");
   c.image->require_subcommand(1);
   c.image_pull = c.image->add_subcommand("pull",
                                          "bring images into the store (HOST/REPO[:TAG], "
                                          "oci:DIR[:TAG], docker-archive:FILE, tar:FILE)");
   c.image_pull->add_option("names", a.names, "the images")->required()->type_name("IMAGE");
   c.image_pull->add_flag("-q,--quiet", a.quiet, "say nothing but errors");
+  c.image_build = c.image->add_subcommand(
+      "build", "bring in the images of profiles: a Debian recipe built, any other pulled");
+  c.image_build->add_option("apps", a.names, "the profiles")->required()->type_name("APP");
+  c.image_build->add_flag("--rebuild", a.force, "build (or pull) again, even when in the store");
+  c.image_build->add_flag("-q,--quiet", a.quiet, "say nothing but errors");
   c.image_ls = c.image->add_subcommand("ls", "the images in the store");
   c.image_ls->add_flag("--json", a.as_json);
   c.image_inspect = c.image->add_subcommand("inspect", "an image's record, as JSON");
@@ -195,6 +226,7 @@ int import_inspect(const Args& a) {
 int run_image_command(const Commands& c, const Args& a) {
   if (*c.import_inspect) return import_inspect(a);
   if (*c.image_pull) return image_pull(a);
+  if (*c.image_build) return image_build(a);
   if (*c.image_ls) return image_ls(a.as_json);
   if (*c.image_inspect) return image_inspect(a);
   if (*c.image_rm) return image_rm(a);

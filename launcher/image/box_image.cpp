@@ -1,6 +1,7 @@
 #include "image/box_image.hpp"
 
 #include "compile/spec_parts.hpp"
+#include "image/debian_build.hpp"
 #include "image/image_config.hpp"
 #include "image/pull.hpp"
 #include "image/store.hpp"
@@ -8,6 +9,19 @@
 #include "util/sys.hpp"
 
 namespace boxapp {
+
+ImageSource image_source(const Profile& p) {
+  return parse_image_name(p.image_name);
+}
+
+ImageRecord built_image(const ImageStore& store, const Profile& p, const PullOptions& o,
+                        bool rebuild) {
+  const DebianRecipe whole = whole_recipe(p.debian, p.file);
+  const std::optional<ImageRecord> rec = store.find(debian_image_name(whole));
+  // The name is a hash of the recipe; the record's own text settles it.
+  if (rec && rec->recipe == recipe_text(whole) && !rebuild) return *rec;
+  return build_debian(store, whole, o);
+}
 
 std::optional<ImageRoot> image_for(Profile& p, HostFacts& h, const std::string& box_name,
                                    bool quiet) {
@@ -22,9 +36,10 @@ std::optional<ImageRoot> image_for(Profile& p, HostFacts& h, const std::string& 
     root.layers = {p.image_name};
   } else {
     const ImageStore store;
-    const ImageSource source = parse_image_name(p.image_name);
-    std::optional<ImageRecord> rec = store.find(source.name);
-    if (!rec) rec = pull_image(store, source, PullOptions{quiet, h.uid_layout, h.gid_layout});
+    const PullOptions o{quiet, h.uid_layout, h.gid_layout};
+    std::optional<ImageRecord> rec =
+        p.image == "debian" ? built_image(store, p, o, false) : store.find(image_source(p).name);
+    if (!rec) rec = pull_image(store, image_source(p), o);
     for (const auto& l : rec->layers)
       root.layers.push_back(store.layer_dir(l));
     apply_image_config(p, *rec, store);

@@ -8,6 +8,7 @@
 
 #include "compile/compile.hpp"
 #include "host/host_facts.hpp"
+#include "image/pull.hpp"
 #include "profile/profile.hpp"
 
 namespace boxapp {
@@ -17,6 +18,14 @@ namespace boxapp {
 // layouts the box maps.
 std::optional<ImageRoot> image_for(Profile& profile, HostFacts& host, const std::string& box_name,
                                    bool quiet = false);
+
+// The image a profile of type = "debian" builds: from the store when it holds that recipe
+// (unless `rebuild`), else built now.
+ImageRecord built_image(const ImageStore& store, const Profile& profile, const PullOptions& o,
+                        bool rebuild);
+
+// What a profile of an image other than the host's, a directory's or Debian's pulls.
+ImageSource image_source(const Profile& profile);
 
 // Makes the writable layer's upper/ and work/ (for an image box about to start).
 void make_writable_layer(const ImageRoot& root);

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "image/oci_layout.hpp"
+#include "image/progress.hpp"
 #include "util/error.hpp"
 #include "util/proc.hpp"
 #include "util/scope_exit.hpp"
@@ -59,22 +59,61 @@ std::string layout_of(const std::string& text) {
   return text.substr(0, text.find_last_not_of('/') + 1);
 }
 
-void say(const PullOptions& o, const std::string& line) {
-  if (!o.quiet) std::fprintf(stderr, "%s\n", line.c_str());
-}
-
 std::string short_digest(const std::string& d) {
   return d.substr(0, 7 + 12);
 }
 
-std::string megabytes(uint64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
-  return text;
+ImageRecord import_layout(const ImageStore& store, const std::string& dir, const std::string& tag,
+                          const std::string& tmp, const std::string& name, const PullOptions& o,
+                          Progress& progress) {
+  const LayoutImage img = read_layout(dir, tag);
+  ImageRecord rec;
+  rec.name = name;
+  rec.digest = img.manifest_digest;
+  rec.config = img.config;
+  uint64_t total = 0;
+  for (const auto& l : img.layers)
+    total += l.size;
+  size_t n = 0;
+  for (const auto& l : img.layers) {
+    const std::string counter = std::to_string(n + 1) + "/" + std::to_string(img.layers.size());
+    progress.layers(n, img.layers.size(), rec.size, total, "unpacking " + short_digest(l.digest));
+    ++n;
+    rec.layers.push_back(l.diff_id);
+    rec.size += l.size;
+    if (store.has_layer(l.diff_id)) {
+      progress.note("  layer " + counter + " " + short_digest(l.digest) + ": in the store already");
+      continue;
+    }
+    try {
+      auto [digest, bytes] = unpack_into_store(store, blob_path(dir, l.digest), l,
+                                               tmp + "/layer-" + std::to_string(n), o);
+      progress.note("  layer " + counter + " " + short_digest(digest) + ": " + megabytes(bytes));
+    } catch (Error& e) {
+      throw e.add_context("layer " + counter + " " + short_digest(l.digest));
+    }
+  }
+  progress.layers(n, n, rec.size, total, "");
+  return rec;
 }
 
-// Unpacks one blob into `staging` (a path under the pull's temporary directory) and moves
-// it into the store, unless the store has it meanwhile. Returns its digest and size.
+// A `docker export`-style tar: one layer, named by its digest.
+ImageRecord import_tar(const ImageStore& store, const ImageSource& src, const std::string& tmp,
+                       const PullOptions& o, Progress& progress) {
+  progress.layers(0, 1, 0, 0, "unpacking");
+  auto [digest, bytes] = unpack_into_store(store, src.location, {}, tmp + "/layer", o);
+  ImageRecord rec;
+  rec.name = src.name;
+  rec.digest = digest;
+  rec.layers = {digest};
+  struct stat st;
+  rec.size = ::stat(src.location.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  progress.note("  layer 1/1 " + short_digest(digest) + ": " + megabytes(bytes));
+  return rec;
+}
+
+}  // namespace
+
 std::pair<std::string, uint64_t> unpack_into_store(const ImageStore& store, const std::string& blob,
                                                    const LayoutLayer& layer,
                                                    const std::string& staging,
@@ -105,36 +144,6 @@ std::pair<std::string, uint64_t> unpack_into_store(const ImageStore& store, cons
     boxrt::throw_errno("move the layer into " + backquoted(dest));
   return {got, bytes};
 }
-
-ImageRecord import_layout(const ImageStore& store, const std::string& dir, const std::string& tag,
-                          const std::string& tmp, const std::string& name, const PullOptions& o) {
-  const LayoutImage img = read_layout(dir, tag);
-  ImageRecord rec;
-  rec.name = name;
-  rec.digest = img.manifest_digest;
-  rec.config = img.config;
-  size_t n = 0;
-  for (const auto& l : img.layers) {
-    ++n;
-    const std::string counter = std::to_string(n) + "/" + std::to_string(img.layers.size());
-    rec.layers.push_back(l.diff_id);
-    rec.size += l.size;
-    if (store.has_layer(l.diff_id)) {
-      say(o, "  layer " + counter + " " + short_digest(l.digest) + ": in the store already");
-      continue;
-    }
-    try {
-      auto [digest, bytes] = unpack_into_store(store, blob_path(dir, l.digest), l,
-                                               tmp + "/layer-" + std::to_string(n), o);
-      say(o, "  layer " + counter + " " + short_digest(digest) + ": " + megabytes(bytes));
-    } catch (Error& e) {
-      throw e.add_context("layer " + counter + " " + short_digest(l.digest));
-    }
-  }
-  return rec;
-}
-
-}  // namespace
 
 ImageSource parse_image_name(const std::string& text) {
   ImageSource s;
@@ -190,51 +199,52 @@ void remove_store_paths(const std::vector<std::string>& paths) {
   if (r.status != 0) throw Error(tool_complaint(r.err));
 }
 
+ImageRecord add_to_store(const ImageStore& store, const std::string& what,
+                         const std::function<ImageRecord(const std::string& tmp)>& make) {
+  boxrt::FileLock lock = store.lock();
+  // Whatever tmp/ holds now is a pull or build that was killed (the lock is ours): gone first.
+  remove_store_paths(store.leftovers());
+  const std::string tmp = store.make_temp(what);
+  // Whatever happens, this one's own directory goes: on success it holds only what skopeo
+  // or mmdebstrap wrote, on failure half a layer too.
+  boxrt::ScopeExit cleanup([&] {
+    try {
+      remove_store_paths({tmp});
+    } catch (const Error&) {
+    }
+  });
+  ImageRecord rec = make(tmp);
+  rec.created = ::time(nullptr);
+  store.put(rec);
+  return rec;
+}
+
 ImageRecord pull_image(const ImageStore& store, const ImageSource& src, const PullOptions& o) {
   try {
     if (src.kind == SourceKind::tar || src.kind == SourceKind::docker_archive)
       if (::access(src.location.c_str(), R_OK) != 0)
         boxrt::throw_errno("read " + backquoted(src.location));
-    boxrt::FileLock lock = store.lock();
-    // Whatever tmp/ holds now is a pull that was killed (the lock is ours): gone first.
-    remove_store_paths(store.leftovers());
-    const std::string tmp = store.make_temp("pull");
-    // Whatever happens, the pull's own directory goes: on success it holds only what
-    // skopeo wrote, on failure half a layer too.
-    boxrt::ScopeExit cleanup([&] {
-      try {
-        remove_store_paths({tmp});
-      } catch (const Error&) {
-      }
-    });
-    say(o, "pulling " + src.name);
-    ImageRecord rec;
-    if (src.kind == SourceKind::tar) {
-      auto [digest, bytes] = unpack_into_store(store, src.location, {}, tmp + "/layer", o);
-      rec.name = src.name;
-      rec.digest = digest;
-      rec.layers = {digest};
-      struct stat st;
-      rec.size = ::stat(src.location.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-      say(o, "  layer 1/1 " + short_digest(digest) + ": " + megabytes(bytes));
-    } else if (src.kind == SourceKind::layout) {
-      rec = import_layout(store, src.location, src.tag, tmp, src.name, o);
-    } else {
+    Progress progress(o.quiet);
+    progress.say("pulling " + src.name);
+    return add_to_store(store, "pull", [&](const std::string& tmp) {
+      if (src.kind == SourceKind::tar) return import_tar(store, src, tmp, o, progress);
+      if (src.kind == SourceKind::layout)
+        return import_layout(store, src.location, src.tag, tmp, src.name, o, progress);
       const std::string from = src.kind == SourceKind::registry ? "docker://" + src.location
                                                                 : "docker-archive:" + src.location;
+      // On a terminal skopeo draws its own bars for the download, and says why it failed there.
+      const bool shown = progress.on_terminal();
       std::vector<std::string> argv = {"skopeo", "copy"};
-      if (o.quiet || !::isatty(2)) argv.push_back("--quiet");
+      if (!shown) argv.push_back("--quiet");
       if (src.kind == SourceKind::registry && is_loopback_registry(src.location))
         argv.push_back("--src-tls-verify=false");
       argv.insert(argv.end(), {from, "oci:" + tmp + "/layout:image"});
-      const boxrt::ProgramOutput r = boxrt::run_program_output(argv);
+      const boxrt::ProgramOutput r = boxrt::run_program_output(argv, !shown);
       if (r.status < 0) throw Error("can't run skopeo: is it installed (Debian package skopeo)?");
-      if (r.status != 0) throw Error("skopeo: " + tool_complaint(r.err));
-      rec = import_layout(store, tmp + "/layout", "image", tmp, src.name, o);
-    }
-    rec.created = ::time(nullptr);
-    store.put(rec);
-    return rec;
+      if (r.status != 0)
+        throw Error("skopeo: " + (shown ? std::string("failed (above)") : tool_complaint(r.err)));
+      return import_layout(store, tmp + "/layout", "image", tmp, src.name, o, progress);
+    });
   } catch (Error& e) {
     throw e.add_context("pull " + backquoted(src.name));
   }

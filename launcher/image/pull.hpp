@@ -4,10 +4,12 @@
 // unpacked by boxapp-layer in the session's user namespace; the record is written last.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "host/identity.hpp"
+#include "image/oci_layout.hpp"
 #include "image/store.hpp"
 
 namespace boxapp {
@@ -34,6 +36,20 @@ struct PullOptions {
 // Pulls (again, when it is there already) and records the image; returns its record.
 // Throws one line naming the image and what went wrong; the store is as it was.
 ImageRecord pull_image(const ImageStore& store, const ImageSource& source, const PullOptions& o);
+
+// Under the store's lock, with a temporary directory of its own under tmp/ that goes
+// afterwards (and what killed pulls and builds left there gone first): `make` brings the
+// image's layers in and returns its record, which is written last.
+ImageRecord add_to_store(const ImageStore& store, const std::string& what,
+                         const std::function<ImageRecord(const std::string& tmp)>& make);
+
+// Unpacks one blob (checked against `expect`'s digests where it has them) into `staging`, a
+// path under a pull's temporary directory, with boxapp-layer, and moves it into the store
+// unless the store has it meanwhile. Returns its diff id and the bytes of its files.
+std::pair<std::string, uint64_t> unpack_into_store(const ImageStore& store, const std::string& blob,
+                                                   const LayoutLayer& expect,
+                                                   const std::string& staging,
+                                                   const PullOptions& o);
 
 // Removes trees of the store whose files the box's ids own (through boxapp-layer).
 void remove_store_paths(const std::vector<std::string>& paths);

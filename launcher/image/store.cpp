@@ -155,6 +155,7 @@ std::string record_json(const ImageRecord& r, int indent) {
               {"WorkingDir", c.working_dir},
               {"User", c.user},
               {"ExposedPorts", c.exposed_ports}}}};
+  if (!r.recipe.empty()) j["recipe"] = r.recipe;
   return j.dump(indent);
 }
 
@@ -167,6 +168,7 @@ ImageRecord parse_record(const std::string& text, const std::string& origin) {
     r.layers = j.at("layers").get<std::vector<std::string>>();
     r.size = j.value("size", uint64_t{0});
     r.created = j.value("created", int64_t{0});
+    r.recipe = j.value("recipe", std::string());
     const json& c = j.at("config");
     r.config.env = c.value("Env", std::vector<std::string>{});
     r.config.entrypoint = c.value("Entrypoint", std::vector<std::string>{});

@@ -7,7 +7,7 @@
 //                         by its diff id (the tar's digest, however the blob was compressed)
 //   records/NAME.json     an image: its layers, bottom first, and config
 //   boxes/BOX/            a running box's writable layer (upper/, work/), thrown away after
-//   tmp/                  pulls and unpacks under way
+//   tmp/                  pulls, builds and unpacks under way
 //   lock                  flock(2): one writer at a time
 #pragma once
 
@@ -34,6 +34,9 @@ struct ImageRecord {
   ImageConfig config;
   uint64_t size = 0;    // bytes of the layers' blobs, as pulled
   int64_t created = 0;  // when it came into the store (seconds since the epoch)
+  // A built image's recipe as text (image/debian_build.hpp): a build whose recipe differs
+  // isn't this one, whatever the name's hash says.
+  std::string recipe;
 };
 
 class ImageStore {

@@ -68,7 +68,8 @@ void read_app(Section& s, Profile& p) {
 
 // Only an image can say what to run (its config's Entrypoint and Cmd).
 void check_command(Section& s, const Profile& p) {
-  if (!p.command.empty() || (p.image != "host" && p.image != "dir")) return;
+  // An image's config may name its command; a host's, a directory's or a Debian root's can't.
+  if (!p.command.empty() || (p.image != "host" && p.image != "dir" && p.image != "debian")) return;
   const toml::table* t = s.table("app");
   throw Error(source_position(t->source(), s.origin()) +
               ": app.command: required (the program to run)");
@@ -86,10 +87,36 @@ void read_env(Section& s, Profile& p) {
   }
 }
 
+// type = "debian": its packages are apt's names, its components and mirror apt's too; what
+// isn't there is mmdebstrap's to find (its log says which).
+void read_debian_recipe(Section& img, const toml::table& t, DebianRecipe& d) {
+  d.suite = img.string("suite").value_or("");
+  d.packages = img.strings("packages");
+  d.components = img.strings("components");
+  d.mirror = img.string("mirror").value_or("");
+  const auto word = [](const std::string& w) {
+    return !w.empty() && w.find_first_of(" \t\n,/") == std::string::npos && w[0] != '-';
+  };
+  if (t.get("suite") && !word(d.suite))
+    img.fail(*t.get("suite"), "suite",
+             "expected a suite's name (bookworm, stable), not \"" + d.suite + "\"");
+  for (const auto& [key, list] :
+       {std::pair{"packages", &d.packages}, {"components", &d.components}})
+    for (const auto& w : *list)
+      if (!word(w))
+        img.fail(*t.get(key), key, "expected names of one word each, not \"" + w + "\"");
+  if (!d.mirror.empty() && d.mirror.rfind("deb ", 0) != 0 &&
+      d.mirror.find("://") == std::string::npos)
+    img.fail(
+        *t.get("mirror"), "mirror",
+        "expected a URI (http://deb.debian.org/debian) or a line \"deb URI SUITE COMPONENT...\"");
+}
+
 // Where the box's root comes from: each type takes its own key (ref or layout, path), and a
 // relative path is the profile's folder's.
 void read_image_source(Section& img, const toml::table& t, Profile& p) {
-  p.image = img.choice("type", {"host", "oci", "docker-archive", "tar", "dir"}).value_or("host");
+  p.image = img.choice("type", {"host", "oci", "docker-archive", "tar", "dir", "debian"})
+                .value_or("host");
   auto ref = img.string("ref");
   auto layout = img.string("layout");
   auto path = img.string("path");
@@ -109,6 +136,8 @@ void read_image_source(Section& img, const toml::table& t, Profile& p) {
     if (ref && (ref->empty() || ref->find("://") != std::string::npos) &&
         ref->rfind("docker://", 0) != 0)
       fail("ref", "expected HOST/REPO[:TAG] or docker://HOST/REPO[:TAG], not \"" + *ref + "\"");
+  } else if (p.image == "debian") {
+    read_debian_recipe(img, t, p.debian);
   } else if (p.image != "host") {
     if (!path || path->empty())
       fail("type", "type = \"" + p.image + "\" needs path = \"" +
@@ -119,6 +148,9 @@ void read_image_source(Section& img, const toml::table& t, Profile& p) {
   if (p.image == "host" && (ref || layout || path))
     fail(ref ? "ref" : layout ? "layout" : "path", "only for an image other than the host's");
   if (p.image != "oci" && (ref || layout)) fail(ref ? "ref" : "layout", "only for type = \"oci\"");
+  if (p.image == "debian" && path) fail("path", "not for type = \"debian\" (suite, packages)");
+  for (const char* key : {"suite", "packages", "components", "mirror"})
+    if (p.image != "debian" && t.get(key)) fail(key, "only for type = \"debian\"");
   if (p.image == "oci" && path) fail("path", "not for type = \"oci\" (ref or layout)");
   p.image_persist = img.boolean("persist").value_or(false);
   p.image_readonly = img.boolean("readonly").value_or(false);

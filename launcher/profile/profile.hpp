@@ -27,6 +27,15 @@ struct HookEntry {
   int64_t timeout = 0;
 };
 
+// [image] type = "debian": a root built by mmdebstrap. Empty suite and mirror: the
+// machine's own (its os-release, its first apt source), found when the image is built.
+struct DebianRecipe {
+  std::string suite;
+  std::vector<std::string> packages;
+  std::vector<std::string> components;  // empty: main
+  std::string mirror;                   // a URI, or a whole "deb ..." line
+};
+
 struct Profile {
   std::string file;  // the profile's own file
 
@@ -48,10 +57,12 @@ struct Profile {
   // [env]
   std::map<std::string, std::string> env;
   // [image]
-  std::string image = "host";  // host | oci | docker-archive | tar | dir
+  std::string image = "host";  // host | oci | docker-archive | tar | dir | debian
   // What to pull, as `boxapp image pull` takes it (image/pull.hpp): "HOST/REPO:TAG",
-  // "oci:DIR:TAG", "docker-archive:FILE", "tar:FILE"; for `dir`, the directory itself.
+  // "oci:DIR:TAG", "docker-archive:FILE", "tar:FILE"; for `dir`, the directory itself;
+  // empty for `debian`, whose name comes from its recipe (image/debian_build.hpp).
   std::string image_name;
+  DebianRecipe debian;          // type = "debian": what mmdebstrap builds
   bool image_persist = false;   // the box's writes to its root kept across runs
   bool image_readonly = false;  // a read-only root: no writable layer at all
   // From the image's config (image/image_config.hpp), not the profile's file: its User, as

@@ -256,4 +256,30 @@ ProgramOutput run_program_output(const std::vector<std::string>& argv, bool keep
   return result;
 }
 
+int run_program_lines(const std::vector<std::string>& argv,
+                      const std::function<void(const std::string&)>& on_line) {
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) != 0) throw_errno("pipe");
+  unique_fd r(ends[0]), w(ends[1]);
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_adddup2(&actions, w.get(), 1);
+  ::posix_spawn_file_actions_adddup2(&actions, w.get(), 2);
+  const pid_t pid = spawn(argv, &actions);
+  w.reset();
+  if (pid < 0) return -1;
+  std::string pending;
+  char buf[8192];
+  for (;;) {
+    const ssize_t n = ::read(r.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    pending.append(buf, static_cast<size_t>(n));
+    for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1))
+      on_line(pending.substr(0, nl));
+  }
+  if (!pending.empty()) on_line(pending);
+  return wait_status(pid);
+}
+
 }  // namespace boxrt

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,5 +72,11 @@ struct ProgramOutput {
   std::string out, err;
 };
 ProgramOutput run_program_output(const std::vector<std::string>& argv, bool keep_stderr = true);
+
+// The same, with its stdout and stderr as one stream handed over a line at a time (without
+// the newline) as it comes: a long tool's progress, written to a log as well as shown.
+// `on_line` must not throw (the program would be left unwaited).
+int run_program_lines(const std::vector<std::string>& argv,
+                      const std::function<void(const std::string&)>& on_line);
 
 }  // namespace boxrt

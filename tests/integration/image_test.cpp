@@ -221,6 +221,29 @@ TEST_CASE("a root file system as a tar keeps its owners; as a directory it is us
   CHECK(r.out == "/etc/byroot " + std::to_string(own_uid()) + "\n");
 }
 
+TEST_CASE("a pull on a terminal draws one line of progress; elsewhere a line per layer") {
+  REQUIRE(have_image_tools());  // scripts/setup installs them
+  testing::TempDir work;
+  make_layout(work / "layout", {"--tag", "v1"});
+  Launcher boxapp;
+  // script(1) gives the pull a terminal, as a user's shell does.
+  std::string line;
+  for (const auto& a : boxapp.command({"image", "pull", "oci:" + work / "layout:v1"}))
+    line += "'" + a + "' ";
+  Result tty = run_process({"/usr/bin/script", "-qec", line, "/dev/null"});
+  INFO(tty.out);
+  CHECK(tty.status == 0);
+  CHECK(contains(tty.out, "pulling oci:" + work / "layout:v1"));
+  CHECK(contains(tty.out, "\r\033[K[########################] 2/2 layers, "));
+  CHECK_FALSE(contains(tty.out, "  layer 1/2"));
+  boxapp({"image", "rm", "oci:" + work / "layout:v1"});
+  boxapp({"image", "prune"});
+  Result plain = boxapp({"image", "pull", "oci:" + work / "layout:v1"});
+  CHECK(contains(plain.err, "  layer 1/2 sha256:"));
+  CHECK(contains(plain.err, "  layer 2/2 sha256:"));
+  CHECK_FALSE(contains(plain.err, "\r"));
+}
+
 TEST_CASE("hostile, damaged and too-many-ids layers are refused with nothing left behind") {
   REQUIRE(have_image_tools());  // scripts/setup installs them
   testing::TempDir work;

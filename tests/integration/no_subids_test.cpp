@@ -85,3 +85,35 @@ TEST_CASE("no delegated cgroup: the warning names the user's own uid, doctor a f
     CHECK(contains(doctor.out, "this machine runs no systemd: as root, mkdir /sys/fs/cgroup/user-" +
                                    std::to_string(own_uid())));
 }
+
+TEST_CASE(
+    "without subordinate ids, an image of other owners and a Debian build are refused "
+    "with the reason, and nothing is stored",
+    "[nosubid]") {
+  if (has_subids()) return;
+  Launcher boxapp;
+  testing::TempDir work;
+  const char* stage = std::getenv("BOXAPP_STAGE");
+  REQUIRE(stage);
+  // The test image has files owned by 0:0 and 1000:1000 (tests/data/images/make_layout.py).
+  Result made =
+      run_process({"/usr/bin/python3", std::string(stage) + "/make_layout.py", work / "layout"});
+  REQUIRE(made.status == 0);
+  boxapp.profile("img", "[app]\n[image]\ntype = \"oci\"\nlayout = \"" + work / "layout" + "\"\n");
+  Result r = boxapp({"run", "img"});
+  CHECK(r.status != 0);
+  INFO(r.err);
+  CHECK(contains(r.err, "only (the user's range in /etc/subuid"));
+  const std::string store = boxapp.data_home() + "/boxapp/images";
+  CHECK(run_process({"/bin/sh", "-c",
+                     "find " + store + "/records " + store + "/layers/sha256 " + store +
+                         "/tmp -mindepth 1 2>/dev/null"})
+            .out.empty());
+
+  boxapp.profile("deb",
+                 "[app]\ncommand = \"true\"\n[image]\ntype = \"debian\"\nsuite = "
+                 "\"bookworm\"\nmirror = \"http://127.0.0.1:9/debian\"\n");
+  Result d = boxapp({"image", "build", "deb"});
+  CHECK(d.status != 0);
+  CHECK(contains(d.err, "a Debian build needs a subordinate id range"));
+}
