@@ -30,6 +30,8 @@ Commands define_commands(CLI::App& app, Args& a) {
   c.run->add_option("-p,--publish", a.ports,
                     "[IP:]HOST_PORT:BOX_PORT[/udp]: a port of the box on the host (bridge; "
                     "repeatable)");
+  c.run->add_flag("-P,--publish-all", a.publish_all,
+                  "the ports the box's image exposes, each on a free host port (bridge)");
   c.run->add_option("app", a.target, "profile name or file")->required()->type_name("APP");
   c.run->add_option("args", a.args, "arguments for the app, after --");
   c.spec = app.add_subcommand("spec", "print the compiled config.json");

@@ -14,7 +14,7 @@ struct Args {
   std::string name, instance, target, bundle, signal = "TERM";
   std::vector<std::string> args, files, names, ports;
   bool detach = false, rm = false, as_json = false, force = false, all = false, follow = false;
-  bool replace = false, now = false, no_stream = false, quiet = false;
+  bool replace = false, now = false, no_stream = false, quiet = false, publish_all = false;
   std::string output;     // import: where the profile goes
   double interval = 1.0;  // stats --interval, seconds
   int grace = 10;

@@ -35,6 +35,7 @@ int print_run(const Args& a, bool have_args) {
   r.detach = a.detach;
   r.remove_when_done = a.rm;
   r.ports = a.ports;
+  r.publish_all = a.publish_all;
   if (have_args) r.args = a.args;
   r.terminal = !a.detach && ::isatty(0) && ::isatty(1);
   boxapp::RunResult result = boxapp::run_box(r);

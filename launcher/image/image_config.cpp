@@ -109,6 +109,7 @@ void apply_image_config(Profile& p, const ImageRecord& img, const ImageStore& st
   }
   // As they are: no ${...} of the profile's in them.
   p.image_env = c.env;
+  p.image_ports = c.exposed_ports;
   if (p.workdir.empty()) p.workdir = c.working_dir;
   if (!c.user.empty() && !p.run_uid) apply_user(p, img, store);
 }

@@ -241,8 +241,12 @@ class LayerWriter {
     throw Error("entry " + backquoted(raw ? raw : "") + " refused: " + why);
   }
   [[noreturn]] void fail_disk(const char* raw) {
+    // libarchive says "Write failed"; the errno it keeps says why (a full disk, a quota).
     const int err = archive_errno(disk_.get());
-    throw Error(backquoted(raw) + ": " + archive_error_string(disk_.get()), err);
+    std::string why = archive_error_string(disk_.get());
+    if (err > 0 && why.find(std::strerror(err)) == std::string::npos)
+      why += std::string(" (") + std::strerror(err) + ")";
+    throw Error(backquoted(raw) + ": " + why, err);
   }
 
   const UnpackRequest& req_;

@@ -69,6 +69,7 @@ struct Profile {
   // ids (default: the user's own), and its Env, "NAME=value", under the profile's [env].
   std::optional<uint32_t> run_uid, run_gid;
   std::vector<std::string> image_env;
+  std::vector<std::string> image_ports;  // its ExposedPorts, "8080/tcp": what run -P publishes
   EtcMode etc = EtcMode::host;
   std::vector<std::string> etc_files;  // etc = "minimal": more of the host's /etc, by name
   // [display], [audio]

@@ -24,14 +24,26 @@ void write_network_files(const boxnet::NetworkConfig& c, const std::string& bund
   boxrt::write_file_atomic(bundle + "/hosts", kLocalHosts, 0644, boxrt::Durability::volatile_ok);
 }
 
-boxnet::BoxRequests bridge_requests(const Profile& p, const std::vector<std::string>& run_ports) {
-  if (!run_ports.empty() && p.network != NetworkMode::bridge)
-    throw boxrt::Error("run -p: " + boxrt::backquoted(p.name) +
+boxnet::BoxRequests bridge_requests(const Profile& p, const std::vector<std::string>& run_ports,
+                                    bool publish_all) {
+  if ((!run_ports.empty() || publish_all) && p.network != NetworkMode::bridge)
+    throw boxrt::Error(std::string(publish_all ? "run -P: " : "run -p: ") +
+                       boxrt::backquoted(p.name) +
                        "'s profile has no [network] mode = \"bridge\", which published ports need");
   std::vector<boxnet::PortMapping> mappings;
   for (const auto& list : {p.ports, run_ports})
     for (const auto& text : list)
       mappings.push_back(boxnet::parse_port(text));
+  // podman's -P: "PORT/tcp" of the image's config on any free port of the host's.
+  if (publish_all)
+    for (const auto& exposed : p.image_ports)
+      try {
+        const size_t slash = exposed.find('/');
+        const bool udp = slash != std::string::npos && exposed.substr(slash + 1) == "udp";
+        mappings.push_back(boxnet::parse_port(exposed.substr(0, slash) + (udp ? "/udp" : "")));
+      } catch (boxrt::Error& e) {
+        throw e.add_context("run -P: the image's ExposedPorts " + boxrt::backquoted(exposed));
+      }
   return {boxnet::bind_ports(mappings), p.isolate, std::nullopt};
 }
 

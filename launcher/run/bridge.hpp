@@ -20,7 +20,8 @@ namespace boxapp {
 void write_network_files(const boxnet::NetworkConfig& c, const std::string& bundle);
 // What the box asks of the bridge beyond its address: the profile's ports and run -p's,
 // bound on the host now (a port taken is an error before the box is made), and isolation.
-boxnet::BoxRequests bridge_requests(const Profile& p, const std::vector<std::string>& run_ports);
+boxnet::BoxRequests bridge_requests(const Profile& p, const std::vector<std::string>& run_ports,
+                                    bool publish_all = false);
 
 struct BridgeBox {
   std::string name, hostname, bundle;

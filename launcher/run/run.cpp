@@ -130,7 +130,7 @@ RunResult run_box(const RunRequest& r) {
   // network.toml read once, and the published ports bound: a mistake in it, or a port
   // taken, stops the box before anything is made for it.
   const boxnet::NetworkConfig net = bridge ? boxnet::network_config() : boxnet::NetworkConfig{};
-  boxnet::BoxRequests requests = bridge_requests(profile, r.ports);
+  boxnet::BoxRequests requests = bridge_requests(profile, r.ports, r.publish_all);
   PreparedBox c = prepare_box(std::move(profile), std::move(host), po);
   if (bridge) write_network_files(net, bundle);
   std::optional<boxrt::FileLock> home_lock = claim_home(rt, result.name, c.spec);

@@ -18,6 +18,7 @@ struct RunRequest {
   std::optional<std::vector<std::string>> args;  // replace the profile's app.args
   bool terminal = false;                         // give the app the caller's terminal
   std::vector<std::string> ports;                // published, beside the profile's (run -p)
+  bool publish_all = false;  // and the image's ExposedPorts, each on a free host port (run -P)
 };
 
 struct RunResult {

@@ -51,6 +51,18 @@ bool bring_up_loopback() {
   return ::ioctl(sock.get(), SIOCSIFFLAGS, &ifr) == 0;
 }
 
+// The spare is the session's, so no capability the box is given reaches it: a box given
+// CAP_NET_BIND_SERVICE (a web server on port 80) could not bind there. Every port is open
+// to every process of the box instead, as docker sets it for each container; the namespace
+// is the box's alone, so the host's ports stay as they were. An old kernel without the knob
+// keeps 1024.
+void open_low_ports() {
+  const int fd = ::open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  [[maybe_unused]] const ssize_t n = ::write(fd, "0", 1);
+  ::close(fd);
+}
+
 // A sysfs of the helper's network namespace, attached nowhere. fsopen wants a mount
 // namespace the helper's user namespace owns: it made one of its own, which goes with it.
 int detached_sysfs() {
@@ -73,6 +85,7 @@ int helper_main(void* arg) {
   job.netns_fd = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (job.netns_fd < 0) return fail(job, "open /proc/thread-self/ns/net");
   if (job.sysfs && (job.sysfs_fd = detached_sysfs()) < 0) return fail(job, "mount a sysfs");
+  if (job.sysfs) open_low_ports();
   return 0;
 }
 

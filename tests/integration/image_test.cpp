@@ -14,6 +14,7 @@
 #include <fstream>
 #include <thread>
 
+#include "desktop_servers.hpp"
 #include "harness.hpp"
 #include "launcher_harness.hpp"
 #include "util/sys.hpp"
@@ -26,6 +27,14 @@ std::string make_layout_script() {
   const char* stage = std::getenv("BOXAPP_STAGE");
   return stage && *stage ? std::string(stage) + "/make_layout.py"
                          : std::string(BOXAPP_SOURCE_DIR) + "/tests/data/images/make_layout.py";
+}
+
+// tests/data/inspect/NAME.json, staged by scripts/test where the test user reaches it.
+std::string inspect_fixture(const std::string& name) {
+  const char* stage = std::getenv("BOXAPP_STAGE");
+  return (stage && *stage ? std::string(stage) + "/inspect/"
+                          : std::string(BOXAPP_SOURCE_DIR) + "/tests/data/inspect/") +
+         name + ".json";
 }
 
 // An OCI layout of the test image in `dir`, with the script's options.
@@ -279,6 +288,36 @@ TEST_CASE("hostile, damaged and too-many-ids layers are refused with nothing lef
   CHECK(count_entries(store + "/tmp") == 0);
 }
 
+TEST_CASE("a pull that runs out of disk says so, and the store keeps only whole layers") {
+  // A 24 MB file system of the test user's, which scripts/test mounts as root.
+  const char* small = std::getenv("BOXAPP_SMALL_FS");
+  if (!small || !*small) {
+    WARN("not checked: no small file system (scripts/test as root mounts one)");
+    return;
+  }
+  testing::TempDir work;
+  make_layout(work / "big", {"--big", "40"});
+  Launcher boxapp;
+  const std::string data = std::string(small) + "/share";
+  boxapp.env("XDG_DATA_HOME=" + data);
+  Result r = boxapp({"image", "pull", "-q", "oci:" + work / "big"});
+  INFO(r.err);
+  CHECK(r.status == 1);
+  CHECK(contains(r.err, "No space left on device"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  const std::string store = data + "/boxapp/images";
+  CHECK(count_entries(store + "/records") == 0);
+  CHECK(count_entries(store + "/tmp") == 0);
+  // Layer 1 landed whole before layer 2 ran out: prune frees it, and the room is back.
+  CHECK(count_entries(store + "/layers/sha256") == 1);
+  CHECK(boxapp({"image", "prune"}).status == 0);
+  CHECK(count_entries(store + "/layers/sha256") == 0);
+  Result df =
+      run_process({"/bin/sh", "-c", "df --output=used -k " + std::string(small) + " | tail -1"});
+  CHECK(std::stoi(df.out) < 1024);
+  run_process({"/bin/rm", "-rf", data});
+}
+
 TEST_CASE("a pull killed half way leaves no record, and the next pull finishes it") {
   REQUIRE(have_image_tools());  // scripts/setup installs them
   testing::TempDir work;
@@ -304,4 +343,66 @@ TEST_CASE("a pull killed half way leaves no record, and the next pull finishes i
   REQUIRE(again.status == 0);
   CHECK(count_entries(store + "/tmp") == 0);
   CHECK(count_entries(store + "/layers/sha256") == 2);
+}
+
+// The seeds' containers as docker inspect printed them (tests/data/inspect/), their images
+// and host folders moved to this test's: the imported profiles run their programs, with
+// the display, the folders and the published ports the containers had.
+TEST_CASE("docker inspect fixtures imported run: chrome and spotify draw on X, web serves") {
+  REQUIRE(have_image_tools());  // scripts/setup installs them
+  Registry registry;
+  testing::TempDir work;
+  make_layout(work / "img", {"--program", "google-chrome", "--program", "spotify"});
+  for (const char* ref : {"jess/chrome:latest", "jess/spotify:latest", "web:2"})
+    registry.push(work / "img", ref);
+  for (const char* d : {"jessie/Downloads", "jessie/.config/google-chrome", "jessie/music", "site"})
+    REQUIRE(run_process({"/bin/mkdir", "-p", work / d}).status == 0);
+  std::ofstream(work / "site/index.html") << "served from the import\n";
+  const int tcp = free_loopback_port(SOCK_STREAM), udp = free_loopback_port(SOCK_DGRAM);
+  Xvfb x("");
+  Launcher boxapp;
+  boxapp.env("DISPLAY=" + x.display());
+  for (const char* f : {"x11", "downloads", "pulseaudio", "gpu", "network", "webcam"})
+    boxapp.fragment(f);
+  for (const std::string name : {"chrome", "spotify", "web"}) {
+    std::string text = boxrt::read_file(inspect_fixture(name));
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"/home/jessie", work / "jessie"},
+             {"/srv/site", work / "site"},
+             {"\"jess/", "\"" + registry.host() + "/jess/"},
+             {"localhost:5000", registry.host()},
+             {"\"8080\"", "\"" + std::to_string(tcp) + "\""},
+             {"\"5353\"", "\"" + std::to_string(udp) + "\""}})
+      for (size_t at; (at = text.find(from)) != std::string::npos;)
+        text.replace(at, from.size(), to);
+    std::ofstream(work / (name + ".json")) << text;
+    Result imported =
+        boxapp({"import", "docker-inspect", work / (name + ".json"), "-o", boxapp.file(name)});
+    INFO(name << ": " << imported.err);
+    REQUIRE(imported.status == 0);
+  }
+  Result chrome = boxapp({"run", "chrome"}, 60);
+  INFO(chrome.err);
+  CHECK(chrome.status == 0);
+  CHECK(chrome.out == "google-chrome --user-data-dir=/data display=yes\n");
+  Result spotify = boxapp({"run", "spotify"}, 60);
+  INFO(spotify.err);
+  CHECK(spotify.status == 0);
+  CHECK(spotify.out == "spotify  display=yes\n");
+
+  Result web = boxapp({"run", "-d", "web"}, 60);
+  INFO(web.err);
+  REQUIRE(web.status == 0);
+  std::string got;
+  for (int i = 0; i < 100 && !contains(got, "served"); ++i) {
+    got = run_process({"/bin/bash", "-c",
+                       "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(tcp) +
+                           " && printf 'GET /www/index.html HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3"})
+              .out;
+    if (!contains(got, "served")) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // httpd serves its working directory, /srv, where the site's folder is bound as www/.
+  INFO(got << boxapp({"logs", "web"}).out << boxapp({"ps"}).out);
+  CHECK(contains(got, "\r\n\r\nserved from the import\n"));
+  CHECK(boxapp({"rm", "-f", "web"}).status == 0);
 }

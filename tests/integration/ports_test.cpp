@@ -203,3 +203,45 @@ TEST_CASE("published ports: bad ports are refused with where they are and what i
                  "net.ipv4.ip_unprivileged_port_start"));
   CHECK(boxapp({"ps", "-a", "--json"}).out == "[]\n");
 }
+
+TEST_CASE("published ports: run -P publishes what the box's image exposes on free host ports") {
+  const char* stage = std::getenv("BOXAPP_STAGE");
+  REQUIRE(stage);
+  testing::TempDir work;
+  // Its config exposes 8080/tcp (tests/data/images/make_layout.py).
+  REQUIRE(run_process({"/usr/bin/python3", std::string(stage) + "/make_layout.py", work / "img"})
+              .status == 0);
+  Launcher boxapp;
+  boxapp.profile("exposed",
+                 "[app]\ncommand = \"/bin/sh\"\nargs = [\"-c\", \"mkdir /tmp/w && "
+                 "echo served > /tmp/w/index.html && exec busybox httpd -f -p 8080 "
+                 "-h /tmp/w\"]\n[image]\ntype = \"oci\"\nlayout = \"" +
+                     work / "img" + "\"\n[network]\nmode = \"bridge\"\n");
+  Result r = boxapp({"run", "-d", "-P", "exposed"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const json ports = json::parse(ports_of("exposed"));
+  REQUIRE(ports.size() == 1);
+  const std::string shown = ports[0];
+  // "0.0.0.0:PORT->8080/tcp": every address, as podman -P binds.
+  REQUIRE(shown.rfind("0.0.0.0:", 0) == 0);
+  CHECK(shown.substr(shown.find("->")) == "->8080/tcp");
+  const std::string port = shown.substr(8, shown.find("->") - 8);
+  std::string got;
+  for (int i = 0; i < 100 && !contains(got, "served"); ++i) {
+    got = run_process({"/bin/bash", "-c",
+                       "exec 3<>/dev/tcp/127.0.0.1/" + port +
+                           " && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3"})
+              .out;
+    if (!contains(got, "served")) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(contains(got, "\r\n\r\nserved\n"));
+  CHECK(boxapp({"rm", "-f", "exposed"}).status == 0);
+
+  // A box without a bridge has nowhere to publish them.
+  boxapp.profile("unbridged",
+                 "[app]\n[image]\ntype = \"oci\"\nlayout = \"" + work / "img" + "\"\n");
+  Result none = boxapp({"run", "-P", "unbridged"});
+  CHECK(none.status != 0);
+  CHECK(contains(none.err, "run -P: `unbridged`'s profile has no [network] mode = \"bridge\""));
+}

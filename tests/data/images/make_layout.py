@@ -12,7 +12,7 @@ a file through it), or bigid (a file owned by uid 70000, beyond a 65536 range). 
 import argparse, gzip, hashlib, io, json, os, tarfile
 
 BUSYBOX = "/bin/busybox"
-APPLETS = ["sh", "true", "ls", "cat", "stat", "id", "echo", "touch", "test", "sleep", "mkdir", "rm"]
+APPLETS = ["sh", "true", "ls", "cat", "stat", "id", "echo", "touch", "test", "sleep", "mkdir", "rm", "httpd"]
 
 
 def add(tar, name, data=b"", mode=0o644, uid=0, gid=0, kind=tarfile.REGTYPE, link=""):
@@ -94,6 +94,8 @@ def main():
     ap.add_argument("--salt", default="", help="a file in layer 1: a layer of its own")
     ap.add_argument("--big", type=int, default=0, help="MB of random data in layer 2's /big")
     ap.add_argument("--tree", help="a host directory, as root's, in a third layer (benchmarks)")
+    ap.add_argument("--program", action="append", default=[],
+                    help="a /bin/NAME of its own layer that says its name, arguments and display")
     a = ap.parse_args()
     global SALT
     SALT = a.salt.encode()
@@ -112,6 +114,13 @@ def main():
                 return info
             tar.add(a.tree, arcname=a.tree.lstrip("/"), filter=as_root)
         layers.append(layer(tree))
+    if a.program:
+        def programs(tar):
+            for name in a.program:
+                add(tar, "bin/" + name,
+                    ('#!/bin/sh\necho "%s $* display=${DISPLAY:+yes}"\n' % name).encode(),
+                    mode=0o755)
+        layers.append(layer(programs))
     descs = []
     for gz, _ in layers:
         d, n = blob(a.dir, gz)
