@@ -1,5 +1,7 @@
 #include "image/box_image.hpp"
 
+#include <cstdio>
+
 #include "compile/spec_parts.hpp"
 #include "image/debian_build.hpp"
 #include "image/image_config.hpp"
@@ -57,8 +59,16 @@ void make_writable_layer(const ImageRoot& root) {
 }
 
 void discard_box_layer(const std::string& box_name) {
-  const std::string dir = ImageStore().box_dir(box_id(box_name));
-  if (boxrt::path_exists(dir)) remove_store_paths({dir});
+  const ImageStore store;
+  const std::string dir = store.box_dir(box_id(box_name));
+  if (!boxrt::path_exists(dir)) return;
+  // Out of the box's name at once, by a rename; its files (some the box's ids own, which
+  // only boxapp-layer may remove) go in the background, not on the start's or the end's
+  // time. What a remover killed meanwhile leaves in tmp/ the next pull or prune takes.
+  const std::string gone = store.make_temp("gone") + "/layer";
+  if (::rename(dir.c_str(), gone.c_str()) != 0)
+    boxrt::throw_errno("move " + boxrt::backquoted(dir) + " aside");
+  remove_store_paths_later({boxrt::dir_name(gone)});
 }
 
 }  // namespace boxapp

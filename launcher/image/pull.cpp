@@ -199,6 +199,12 @@ void remove_store_paths(const std::vector<std::string>& paths) {
   if (r.status != 0) throw Error(tool_complaint(r.err));
 }
 
+void remove_store_paths_later(const std::vector<std::string>& paths) {
+  std::vector<std::string> argv = {layer_tool(), "remove"};
+  argv.insert(argv.end(), paths.begin(), paths.end());
+  boxrt::spawn_detached_program(argv);
+}
+
 ImageRecord add_to_store(const ImageStore& store, const std::string& what,
                          const std::function<ImageRecord(const std::string& tmp)>& make) {
   boxrt::FileLock lock = store.lock();

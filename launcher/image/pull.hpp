@@ -53,6 +53,8 @@ std::pair<std::string, uint64_t> unpack_into_store(const ImageStore& store, cons
 
 // Removes trees of the store whose files the box's ids own (through boxapp-layer).
 void remove_store_paths(const std::vector<std::string>& paths);
+// The same in a process of its own that nobody waits for.
+void remove_store_paths_later(const std::vector<std::string>& paths);
 
 // boxapp-layer: beside boxapp (the build tree, an install), else on PATH.
 std::string layer_tool();

@@ -135,6 +135,26 @@ void become_daemon(const char* title, int keep) {
   (void)!::chdir("/");
 }
 
+void spawn_detached_program(const std::vector<std::string>& argv) {
+  // posix_spawn (a vfork): a fork of a big launcher costs a millisecond. Not waited for: it
+  // is a zombie until we exit, which a caller of this does soon after.
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  for (int fd = 0; fd < 3; ++fd)
+    ::posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0);
+  posix_spawnattr_t attr;
+  ::posix_spawnattr_init(&attr);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  std::vector<char*> args;
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid;
+  ::posix_spawnp(&pid, args[0], &actions, &attr, args.data(), ::environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attr);
+}
+
 unique_fd spawn_detached(void (*main)(int ready_fd, void* arg), void* arg) {
   int ready[2];
   check(::pipe2(ready, O_CLOEXEC), "pipe");

@@ -52,6 +52,10 @@ void become_daemon(const char* title, int keep);
 // with the write end of a pipe whose read end is returned: `main` writes an error there, or
 // closes it once it serves.
 unique_fd spawn_detached(void (*main)(int ready_fd, void* arg), void* arg);
+// Starts a program (argv[0] on PATH) in a session of its own, its stdio on /dev/null, and
+// doesn't wait for it: work that needn't hold up a caller about to exit (removing what a
+// box left). It stays a zombie until the caller exits.
+void spawn_detached_program(const std::vector<std::string>& argv);
 
 // /proc/PID/ns/KIND ("net", "mnt") of a container's init; or, since an init made undumpable
 // (as the runtime makes its own) is closed to all but real root, of one of its children, the
