@@ -66,6 +66,7 @@ oci::Spec compile_profile(const Profile& p, const HostFacts& h, const CompileOpt
   compile_security(p, s);
   compile_resources(p, s);
   compile_hooks(p, s);
+  compile_dbus(p, h, o, s);
   // Last, over every other mount: what the caller's arguments name (boxapp APP -- FILE).
   if (o.args) compile_shared_files(s);
   return s;

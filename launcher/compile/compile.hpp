@@ -39,6 +39,8 @@ constexpr const char* kAppAnnotation = "org.boxapp.app";          // the profile
 constexpr const char* kBoxAnnotation = "org.boxapp.box";          // APP or APP@INSTANCE
 constexpr const char* kProfileAnnotation = "org.boxapp.profile";  // the profile's file
 constexpr const char* kHomeAnnotation = "org.boxapp.home";        // a persistent home it binds
+// The D-Bus proxy's arguments (dbus/bus_proxy.hpp): what the box may reach on its buses.
+constexpr const char* kDbusAnnotation = "org.boxapp.dbus-proxy";
 
 // Throws naming the profile field when the profile asks for what this host can't give
 // (a display server that isn't running, a device that isn't there).
@@ -78,6 +80,7 @@ void compile_network(const Profile& p, const HostFacts& h, const CompileOptions&
 void compile_security(const Profile& p, oci::Spec& s);
 void compile_resources(const Profile& p, oci::Spec& s);
 void compile_hooks(const Profile& p, oci::Spec& s);
+void compile_dbus(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s);
 
 // [image] etc = "minimal" (compile/etc.cpp): its mounts, and the user's copy of the host's
 // files with a passwd and group of the box's own, made again when they change.

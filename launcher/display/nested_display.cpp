@@ -15,6 +15,7 @@
 
 #include "display/x11.hpp"
 #include "display/xauth.hpp"
+#include "keeper/box_keeper.hpp"
 #include "util/error.hpp"
 #include "util/fd_passing.hpp"
 #include "util/proc.hpp"
@@ -49,26 +50,13 @@ pid_t start_xephyr(int number, const std::string& xauthority) {
   return -1;
 }
 
-[[noreturn]] void keeper_main(int fd, const std::string& xauthority) {
-  ::setsid();
-  boxrt::set_process_title("boxapp-display");
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE})
-    ::signal(sig, SIG_IGN);
-  ::prctl(PR_SET_NAME, "boxapp-display");
-  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  for (int i = 0; i < 3; ++i)
-    ::dup2(null, i);
+// In the keeper: Xephyr on a free display number with a fresh cookie of the box's own in
+// `xauthority`; the number, once it listens. `xephyr` is where its pid is kept for stop().
+std::string start_nested(const std::string& xauthority, pid_t& xephyr) {
   XauthEntry cookie{kFamilyWild, "", "", "MIT-MAGIC-COOKIE-1", std::string(16, '\0')};
-  if (::getrandom(cookie.data.data(), cookie.data.size(), 0) != 16) {
-    boxrt::send_message(fd, "failed getrandom");
-    ::_exit(1);
-  }
+  if (::getrandom(cookie.data.data(), cookie.data.size(), 0) != 16) boxrt::throw_errno("getrandom");
   // Numbers from 100 up: clear of the usual :0..:9 and of test servers; another start may
   // take one between our look and Xephyr's lock, and then the next one is tried.
-  pid_t xephyr = -1;
   int number = 100;
   for (int tries = 0; xephyr < 0 && tries < 20; ++number) {
     const std::string n = std::to_string(number);
@@ -77,27 +65,9 @@ pid_t start_xephyr(int number, const std::string& xauthority) {
     cookie.number = std::to_string(number);
     write_xauthority(xauthority, cookie);
     xephyr = start_xephyr(number, xauthority);
-    if (xephyr > 0) break;
+    if (xephyr > 0) return std::to_string(number);
   }
-  if (xephyr < 0) {
-    boxrt::send_message(fd, "failed Xephyr did not start on the user's display");
-    ::_exit(1);
-  }
-  boxrt::send_message(fd, "ready " + std::to_string(number));
-  int box = 0;
-  if (std::sscanf(boxrt::receive_message(fd, -1).c_str(), "%d", &box) == 1 && box > 0) {
-    try {
-      boxrt::unique_fd pidfd = boxrt::open_pidfd(box);
-      struct pollfd p = {pidfd.get(), POLLIN, 0};
-      while (pidfd && ::poll(&p, 1, -1) < 0 && errno == EINTR) {
-      }
-    } catch (const Error&) {
-      // gone already
-    }
-  }
-  ::kill(xephyr, SIGTERM);
-  ::waitpid(xephyr, nullptr, 0);
-  ::_exit(0);
+  throw Error("Xephyr did not start on the user's display");
 }
 
 }  // namespace
@@ -108,29 +78,30 @@ NestedDisplay NestedDisplay::start(const std::string& box_dir, const HostFacts& 
     throw Error(field + "Xephyr is not installed (apt-get install xserver-xephyr)");
   if (host.display.empty())
     throw Error(field + "no X display to show the box's own on (DISPLAY is not set)");
-  int sv[2];
-  boxrt::check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
-  boxrt::unique_fd ours(sv[0]), theirs(sv[1]);
-  pid_t pid = boxrt::check(::fork(), "fork the nested display's keeper");
-  if (pid == 0) {
-    ours.reset();
-    keeper_main(theirs.get(), box_dir + "/Xauthority");
+  // The keeper runs inside this call (in its copy of our memory) and never returns: these
+  // stay there for its helper to use.
+  pid_t xephyr = -1;
+  const std::string xauthority = box_dir + "/Xauthority";
+  BoxKeeper keeper =
+      BoxKeeper::start("boxapp-display", {[&] { return start_nested(xauthority, xephyr); },
+                                          [&] {
+                                            ::kill(xephyr, SIGTERM);
+                                            ::waitpid(xephyr, nullptr, 0);
+                                          }});
+  std::string number;
+  try {
+    number = keeper.ready(10000);
+  } catch (Error& e) {
+    throw e.add_context(field.substr(0, field.size() - 2));
   }
-  theirs.reset();
-  const std::string answer = boxrt::receive_message(ours.get(), 10000);
-  int number = 0;
-  if (std::sscanf(answer.c_str(), "ready %d", &number) != 1)
-    throw Error(field + (answer.rfind("failed ", 0) == 0 ? answer.substr(7)
-                                                         : std::string("the keeper died")));
   NestedDisplay d;
-  d.display_ = ":" + std::to_string(number);
-  d.keeper_ = std::move(ours);
+  d.display_ = ":" + number;
+  d.keeper_ = std::move(keeper);
   return d;
 }
 
 void NestedDisplay::watch(pid_t box_pid) {
-  boxrt::send_message(keeper_.get(), std::to_string(box_pid));
-  keeper_.reset();
+  keeper_.watch(box_pid);
 }
 
 }  // namespace boxapp

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "host/host_facts.hpp"
-#include "util/unique_fd.hpp"
+#include "keeper/box_keeper.hpp"
 
 namespace boxapp {
 
@@ -29,7 +29,7 @@ class NestedDisplay {
  private:
   NestedDisplay() = default;
   std::string display_;
-  boxrt::unique_fd keeper_;  // socket to the keeper: the box's pid, or EOF
+  BoxKeeper keeper_;
 };
 
 }  // namespace boxapp

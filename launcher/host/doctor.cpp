@@ -310,6 +310,29 @@ void check_network(std::vector<Finding>& out) {
         "boxapp-netns status; the holder starts it again within a minute");
 }
 
+void check_dbus(const HostFacts& h, std::vector<Finding>& out) {
+  if (h.session_bus.empty())
+    add(out, Level::note, "dbus",
+        "no session bus (nothing at " + h.session_bus_tried +
+            "): boxes whose profile has [dbus] run without one",
+        "apt-get install dbus-user-session, and log in again");
+  else
+    add(out, Level::ok, "dbus", "session bus at " + h.session_bus);
+  if (::access("/usr/bin/xdg-dbus-proxy", X_OK) != 0)
+    add(out, Level::problem, "dbus",
+        "xdg-dbus-proxy is not installed: boxes whose profile filters a bus won't start",
+        "apt-get install xdg-dbus-proxy");
+  else
+    add(out, Level::ok, "dbus", "xdg-dbus-proxy: each box with [dbus] gets a filter of its own");
+  if (::access("/usr/libexec/xdg-desktop-portal", X_OK) != 0)
+    add(out, Level::note, "dbus",
+        "xdg-desktop-portal is not installed: the portals fragment's file chooser and links "
+        "opened on the host need it",
+        "apt-get install xdg-desktop-portal xdg-desktop-portal-gtk");
+  else
+    add(out, Level::ok, "dbus", "xdg-desktop-portal: installed (the session bus starts it)");
+}
+
 }  // namespace
 
 std::vector<Finding> diagnose(const HostFacts& h) {
@@ -317,6 +340,7 @@ std::vector<Finding> diagnose(const HostFacts& h) {
   check_userns(h, out);
   check_display(h, out);
   check_sound(h, out);
+  check_dbus(h, out);
   check_devices(h, out);
   check_groups(h, out);
   check_cgroups(out);

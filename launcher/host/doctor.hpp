@@ -13,7 +13,7 @@ namespace boxapp {
 struct Finding {
   enum class Level { ok, note, problem };
   Level level = Level::ok;
-  std::string area;  // "display", "sound", "devices", "groups", "userns", "cgroups"
+  std::string area;  // "display", "sound", "dbus", "devices", "groups", "userns", "cgroups"
   std::string what;  // what was found
   std::string fix;   // for a note or problem: what to do about it
 };

@@ -106,6 +106,27 @@ std::optional<XauthEntry> display_cookie(const std::string& display, const std::
   return e;
 }
 
+// The path of a "unix:path=P[,guid=...]" address (the first of several, `;`-separated).
+std::string unix_path_of(const std::string& address) {
+  const size_t at = address.find("unix:path=");
+  if (at == std::string::npos || (at > 0 && address[at - 1] != ';')) return "";
+  const std::string rest = address.substr(at + 10);
+  return rest.substr(0, rest.find_first_of(",;"));
+}
+
+void find_buses(HostFacts& h, const std::string& session, const std::string& system) {
+  h.session_bus = session.empty() ? "unix:path=" + h.xdg_runtime_dir + "/bus" : session;
+  h.session_bus_tried = h.session_bus;
+  h.session_bus_path = unix_path_of(h.session_bus);
+  if (!h.session_bus_path.empty() && !boxrt::path_exists(h.session_bus_path))
+    h.session_bus.clear(), h.session_bus_path.clear();
+  const char* const kSystem = "/run/dbus/system_bus_socket";
+  if (!system.empty())
+    h.system_bus = system;
+  else if (boxrt::path_exists(kSystem))
+    h.system_bus = std::string("unix:path=") + kSystem;
+}
+
 }  // namespace
 
 void with_id_layouts(HostFacts& h) {
@@ -137,6 +158,7 @@ HostFacts gather_host_facts() {
     std::string sock = w[0] == '/' ? w : h.xdg_runtime_dir + "/" + w;
     if (boxrt::path_exists(sock)) h.wayland_display = sock;
   }
+  find_buses(h, env("DBUS_SESSION_BUS_ADDRESS"), env("DBUS_SYSTEM_BUS_ADDRESS"));
   std::string pulse = env("PULSE_SERVER");
   if (pulse.rfind("unix:", 0) == 0) pulse = pulse.substr(5);
   if (pulse.empty() || pulse[0] != '/') pulse = pulse_socket_in(h.xdg_runtime_dir);

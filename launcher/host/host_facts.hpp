@@ -32,6 +32,11 @@ struct HostFacts {
   IdLayout uid_layout, gid_layout;
   // The display and sound servers the user's session offers.
   std::string display, xauthority, wayland_display, pulse_socket;
+  // The session's and the system's D-Bus: their addresses as D-Bus writes them
+  // (DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus where it is), empty when there is
+  // none; and the socket's path when the address is one (an abstract socket has none).
+  std::string session_bus, session_bus_path, system_bus;
+  std::string session_bus_tried;  // the address looked for, for saying where nothing was
   // The sound server's socket as looked for (PULSE_SERVER's, else the session's default),
   // for saying where nothing was found.
   std::string pulse_tried;

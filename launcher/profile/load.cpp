@@ -32,16 +32,18 @@ std::string where(const toml::node& n, const std::string& origin) {
   return source_position(n.source(), origin);
 }
 
-// Tables merge key by key, arrays of tables ([[mounts]]) add up, anything else: `over` wins.
-// Nodes are moved, not copied: a copy would lose its file:line:column.
-void merge_into(toml::table& base, toml::table&& over) {
+// Tables merge key by key, arrays of tables ([[mounts]]) add up, and so do the lists of
+// [dbus] (the notifications and portals fragments both grant names to talk to), anything
+// else: `over` wins. Nodes are moved, not copied: a copy would lose its file:line:column.
+void merge_into(toml::table& base, toml::table&& over, const std::string& path = "") {
   for (auto&& [k, v] : over) {
     toml::node* mine = base.get(k);
     if (mine && mine->is_table() && v.is_table()) {
-      merge_into(*mine->as_table(), std::move(*v.as_table()));
-    } else if (mine && mine->is_array_of_tables() && v.is_array_of_tables()) {
+      merge_into(*mine->as_table(), std::move(*v.as_table()), std::string(k.str()));
+    } else if (mine && mine->is_array() && v.is_array() &&
+               ((mine->is_array_of_tables() && v.is_array_of_tables()) || path == "dbus")) {
       for (auto& e : *v.as_array())
-        mine->as_array()->push_back(std::move(*e.as_table()));
+        e.visit([&](auto&& x) { mine->as_array()->push_back(std::move(x)); });
     } else {
       base.insert_or_assign(k, std::move(v));
     }

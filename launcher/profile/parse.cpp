@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "net/ports.hpp"
+#include "profile/dbus_policy.hpp"
 #include "profile/profile.hpp"
 #include "profile/toml.hpp"
 #include "util/error.hpp"
@@ -344,6 +345,7 @@ Profile profile_from_table(const toml::table& root, const std::string& origin) {
   read_security(s, p);
   read_resources(s, p);
   read_hooks(s, p);
+  read_dbus(s, p);
   s.node("extends");  // resolved by the loader
   s.node("include");
   s.finish();

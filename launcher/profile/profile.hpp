@@ -27,6 +27,15 @@ struct HookEntry {
   int64_t timeout = 0;
 };
 
+// [dbus]: a bus the box reaches through a filtering proxy (xdg-dbus-proxy), or not at all.
+enum class BusMode { none, filter, open };
+struct BusPolicy {
+  BusMode mode = BusMode::none;
+  // Well-known names, flatpak's way ("org.mpris.MediaPlayer2.spotify", "org.example.*");
+  // call and broadcast: "NAME=[METHOD][@PATH]" rules.
+  std::vector<std::string> see, talk, own, call, broadcast;
+};
+
 // [image] type = "debian": a root built by mmdebstrap. Empty suite and mirror: the
 // machine's own (its os-release, its first apt source), found when the image is built.
 struct DebianRecipe {
@@ -100,6 +109,8 @@ struct Profile {
   std::optional<double> cpus;
   std::optional<int64_t> pids;
   bool resources_required = false;
+  // [dbus]: the session bus (talk, own, see, call, broadcast) and the system bus (talk only)
+  BusPolicy session_bus, system_bus;
   // [hooks]: kind (runtime-spec name) → hooks
   std::map<std::string, std::vector<HookEntry>> hooks;
 };

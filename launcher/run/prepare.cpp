@@ -1,5 +1,6 @@
 #include "run/prepare.hpp"
 
+#include "dbus/bus_proxy.hpp"
 #include "display/xauth.hpp"
 #include "host/box_paths.hpp"
 #include "image/box_image.hpp"
@@ -17,6 +18,11 @@ void warn_without_sound(const Profile& p, const HostFacts& h) {
     boxrt::log_warning(missing +
                        ": the box runs without sound (audio.required = true makes "
                        "this an error)");
+}
+
+void warn_without_bus(const Profile& p, const HostFacts& h) {
+  for (const auto& missing : plan_buses(p, h).missing)
+    boxrt::log_warning(missing);
 }
 
 PreparedBox prepare_box(Profile profile, HostFacts host, const PrepareOptions& po) {
@@ -50,6 +56,7 @@ oci::Spec spec_of(const std::string& app) {
   o.rootfs = host_root_dir(host.xdg_runtime_dir);
   Profile p = load_profile(find_profile(app));
   warn_without_sound(p, host);
+  warn_without_bus(p, host);
   o.image = image_for(p, host, box_name(p));
   return prepare_box(std::move(p), std::move(host), o).spec;
 }

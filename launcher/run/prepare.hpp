@@ -23,12 +23,14 @@ struct PrepareOptions {
   std::string box_dir;  // the box's own files; empty: compile only, make nothing
   std::optional<std::vector<std::string>> args;
   bool terminal = false;
-  std::string nested_display;  // x11-isolated: the box's own server, ":N"
+  std::string nested_display;      // x11-isolated: the box's own server, ":N"
   std::optional<ImageRoot> image;  // an image's root (image/box_image.hpp)
 };
 
 // A profile that asks for sound on a session without a server: said once, before the run.
 void warn_without_sound(const Profile& profile, const HostFacts& host);
+// The same for a bus the session lacks ([dbus]).
+void warn_without_bus(const Profile& profile, const HostFacts& host);
 
 PreparedBox prepare_box(Profile profile, HostFacts host, const PrepareOptions& options);
 

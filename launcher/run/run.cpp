@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "cgroup/service.hpp"
+#include "dbus/bus_proxy.hpp"
 #include "display/nested_display.hpp"
 #include "host/box_paths.hpp"
 #include "image/box_image.hpp"
@@ -117,6 +118,9 @@ RunResult run_box(const RunRequest& r) {
   std::optional<ImageRoot> image = image_for(profile, host, result.name);
   check_runnable(profile, host);
   warn_without_sound(profile, host);
+  warn_without_bus(profile, host);
+  // The proxy starts now and gets ready while the box is set up; the app waits for it.
+  std::optional<BusProxy> bus = BusProxy::start(profile, host, bundle);
   if (!gets_sound(profile, host)) sound.reset();
   std::optional<NestedDisplay> nested;
   if (profile.display == Display::x11_isolated) nested = NestedDisplay::start(bundle, host);
@@ -162,6 +166,7 @@ RunResult run_box(const RunRequest& r) {
                              boxrt::Durability::volatile_ok);
     if (sound) sound->ready(c.host, pid);
     if (nested) nested->watch(pid);
+    if (bus) bus->ready(), bus->watch(pid);
   };
   if (!r.detach) blocked.emplace();
   result.status = rt.run(box_id(result.name), o, r.detach, /*keep=*/false);
