@@ -4,11 +4,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cstdio>
 
 #include "host/apt_sources.hpp"
 #include "image/progress.hpp"
 #include "util/error.hpp"
+#include "util/name_hash.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
 #include "util/unique_fd.hpp"
@@ -25,17 +25,6 @@ std::string joined(const std::vector<std::string>& words, const char* sep) {
   for (const auto& w : words)
     out += (out.empty() ? "" : sep) + w;
   return out;
-}
-
-// FNV-1a, 64 bits: a name for the recipe, not a proof of it (the record keeps the text,
-// and a record whose text differs is built anew).
-std::string hash_of(const std::string& text) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : text)
-    h = (h ^ c) * 1099511628211ull;
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
 }
 
 // mmdebstrap's reason: its last "E: " line.
@@ -101,7 +90,9 @@ std::string recipe_text(const DebianRecipe& d) {
 }
 
 std::string debian_image_name(const DebianRecipe& whole) {
-  return "debian:" + whole.suite + ":" + hash_of(recipe_text(whole));
+  // A name for the recipe, not a proof of it: the record keeps the text, and a record whose
+  // text differs is built anew.
+  return "debian:" + whole.suite + ":" + boxrt::name_hash(recipe_text(whole));
 }
 
 std::string build_log_path(const std::string& image_name) {

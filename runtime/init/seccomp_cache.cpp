@@ -10,6 +10,7 @@
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/name_hash.hpp"
 #include "util/sys.hpp"
 
 namespace boxrt {
@@ -24,14 +25,9 @@ std::string cache_key(const oci::Seccomp& spec) {
          std::to_string(v->micro) + "\n" + oci::write_value(spec).dump();
 }
 
-// FNV-1a, 64 bits: a file name, not a check (the file holds the whole key).
+// A file name, not a check: the file holds the whole key.
 std::string file_name(const std::string& key) {
-  uint64_t h = 14695981039346656037ULL;
-  for (unsigned char c : key)
-    h = (h ^ c) * 1099511628211ULL;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%016llx.bpf", static_cast<unsigned long long>(h));
-  return buf;
+  return name_hash(key) + ".bpf";
 }
 
 std::optional<SeccompProgram> load(const std::string& path, const std::string& key) {
