@@ -10,16 +10,13 @@
 #include "util/error.hpp"
 #include "util/proc.hpp"
 #include "util/sys.hpp"
+#include "util/text.hpp"
 #include "util/user_dirs.hpp"
 
 namespace boxapp {
 namespace {
 
-std::string trimmed(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
+using boxrt::trimmed;
 
 // The words of an Exec value: quoted ones unquoted (only `"` quotes, with \ escaping).
 std::vector<std::string> exec_words(const std::string& exec) {

@@ -7,15 +7,12 @@
 #include <vector>
 
 #include "util/sys.hpp"
+#include "util/text.hpp"
 
 namespace boxapp {
 namespace {
 
-std::string trimmed(const std::string& s) {
-  const size_t a = s.find_first_not_of(" \t");
-  if (a == std::string::npos) return "";
-  return s.substr(a, s.find_last_not_of(" \t\r") - a + 1);
-}
+using boxrt::trimmed;
 
 std::vector<std::string> words(const std::string& s) {
   std::istringstream in(s);
