@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,24 +38,26 @@ std::string log_of(const std::string& dir) {
 }
 
 // In the keeper: xdg-dbus-proxy with its lifeline on fd 3, which it writes a byte to once
-// it listens and which ends it when we close our end.
+// it listens and which ends it when we close our end. posix_spawn: a vfork, not a copy of
+// the keeper, on the start's time.
 pid_t spawn_proxy(const std::vector<std::string>& args, const std::string& dir, int& lifeline) {
   int p[2];
   boxrt::check(::pipe2(p, O_CLOEXEC), "pipe");
   lifeline = p[0];
-  const pid_t pid = boxrt::check(::fork(), "fork xdg-dbus-proxy");
-  if (pid == 0) {
-    const int log = ::open((dir + "/proxy.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (log >= 0) ::dup2(log, 2);
-    ::dup2(p[1], 3);  // dup2 clears close-on-exec
-    std::vector<char*> argv = {const_cast<char*>(kProxy), const_cast<char*>("--fd=3")};
-    for (const auto& a : args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(kProxy, argv.data());
-    ::_exit(127);
-  }
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_addopen(&actions, 2, (dir + "/proxy.log").c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ::posix_spawn_file_actions_adddup2(&actions, p[1], 3);  // dup2 clears close-on-exec
+  std::vector<char*> argv = {const_cast<char*>(kProxy), const_cast<char*>("--fd=3")};
+  for (const auto& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, kProxy, &actions, nullptr, argv.data(), ::environ);
+  ::posix_spawn_file_actions_destroy(&actions);
   ::close(p[1]);
+  if (rc != 0) throw boxrt::sys_error(rc, "start xdg-dbus-proxy");
   return pid;
 }
 

@@ -115,12 +115,13 @@ RunResult run_box(const RunRequest& r) {
   const bool bridge = profile.network == NetworkMode::bridge;
   if (profile.network != NetworkMode::host) network = boxrt::NetworkAhead::ask();
   HostFacts host = gather_host_facts();
+  // The bus proxy starts as soon as it can (its few milliseconds go by while the box is set
+  // up); the app waits for it. A start that fails meanwhile takes it along.
+  warn_without_bus(profile, host);
+  std::optional<BusProxy> bus = BusProxy::start(profile, host, bundle);
   std::optional<ImageRoot> image = image_for(profile, host, result.name);
   check_runnable(profile, host);
   warn_without_sound(profile, host);
-  warn_without_bus(profile, host);
-  // The proxy starts now and gets ready while the box is set up; the app waits for it.
-  std::optional<BusProxy> bus = BusProxy::start(profile, host, bundle);
   if (!gets_sound(profile, host)) sound.reset();
   std::optional<NestedDisplay> nested;
   if (profile.display == Display::x11_isolated) nested = NestedDisplay::start(bundle, host);
