@@ -7,6 +7,7 @@
 #include "compile/compile.hpp"
 #include "dbus/bus_proxy.hpp"
 #include "profile/dbus_policy.hpp"
+#include "profile_support.hpp"
 #include "test_support.hpp"
 #include "util/sys.hpp"
 
@@ -15,18 +16,13 @@ using testing::TempDir;
 
 namespace {
 
+// The profile tests' host, with a session and a system bus.
 HostFacts host_with_bus() {
-  HostFacts h;
-  h.uid = 1000;
-  h.gid = 1000;
-  h.user = "alice";
-  h.home = "/home/alice";
-  h.xdg_runtime_dir = "/run/user/1000";
+  HostFacts h = testing::test_host();
   h.session_bus = "unix:path=/run/user/1000/bus";
   h.session_bus_tried = h.session_bus;
   h.session_bus_path = "/run/user/1000/bus";
   h.system_bus = "unix:path=/run/dbus/system_bus_socket";
-  h.path_exists = [](const std::string&) { return true; };
   return h;
 }
 
@@ -141,9 +137,8 @@ TEST_CASE("[dbus] grants of fragments and the profile add up") {
   std::ofstream(t / "fragments/b.toml") << "[dbus]\nsession = \"filter\"\ntalk = [\"org.b.B\"]\n";
   std::ofstream(t / "app.toml") << "include = [\"a\", \"b\"]\n[app]\ncommand = \"true\"\n"
                                    "[dbus]\ntalk = [\"org.c.C\"]\nown = [\"org.c.Own\"]\n";
-  ::setenv("BOXAPP_PROFILE_PATH", t.path().c_str(), 1);
+  const testing::ProfilePath path(t.path());
   const Profile p = load_profile(t / "app.toml");
-  ::unsetenv("BOXAPP_PROFILE_PATH");
   CHECK(p.session_bus.mode == BusMode::filter);
   CHECK(p.session_bus.talk == std::vector<std::string>{"org.a.A", "org.b.B", "org.c.C"});
   CHECK(p.session_bus.own == std::vector<std::string>{"org.c.Own"});
