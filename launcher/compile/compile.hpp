@@ -81,6 +81,8 @@ void compile_security(const Profile& p, oci::Spec& s);
 void compile_resources(const Profile& p, oci::Spec& s);
 void compile_hooks(const Profile& p, oci::Spec& s);
 void compile_dbus(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s);
+// Whether the box's root takes boxapp's xdg-open (dbus/open_links.hpp).
+bool gets_xdg_open(const HostFacts& h, const CompileOptions& o);
 
 // [image] etc = "minimal" (compile/etc.cpp): its mounts, and the user's copy of the host's
 // files with a passwd and group of the box's own, made again when they change.

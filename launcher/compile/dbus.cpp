@@ -3,8 +3,15 @@
 // has no bus at all: nothing of the host's DBUS_SESSION_BUS_ADDRESS reaches it.
 #include "compile/spec_parts.hpp"
 #include "dbus/bus_proxy.hpp"
+#include "dbus/open_links.hpp"
 
 namespace boxapp {
+
+// An image's root gets the mount point made in its writable layer; the host's only where
+// xdg-utils is installed, since its /usr is read-only.
+bool gets_xdg_open(const HostFacts& h, const CompileOptions& o) {
+  return o.image != nullptr || h.has_xdg_open;
+}
 
 void compile_dbus(const Profile& p, const HostFacts& h, const CompileOptions& o, oci::Spec& s) {
   const BusPlan plan = plan_buses(p, h);
@@ -23,6 +30,8 @@ void compile_dbus(const Profile& p, const HostFacts& h, const CompileOptions& o,
       rules += (rules.empty() ? "" : " ") + a;
     (*s.annotations)[kDbusAnnotation] = rules;
   }
+  // Links open on the host, through the portal, or the box says why they can't.
+  if (gets_xdg_open(h, o)) s.mounts->push_back(bind_mount(open_links_script(h), kXdgOpen, true));
   if (plan.open_session) {
     const std::string inside = h.xdg_runtime_dir + "/bus";
     s.mounts->push_back(socket_bind(h.session_bus_path, inside));

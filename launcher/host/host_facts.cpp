@@ -154,6 +154,7 @@ HostFacts gather_host_facts() {
   if (boxrt::path_exists(xauth)) h.xauthority = xauth;
   h.x_cookie = display_cookie(h.display, h.xauthority);
   h.has_machine_id = boxrt::path_exists("/etc/machine-id");
+  h.has_xdg_open = boxrt::path_exists(kXdgOpen);
   if (std::string w = env("WAYLAND_DISPLAY"); !w.empty()) {
     std::string sock = w[0] == '/' ? w : h.xdg_runtime_dir + "/" + w;
     if (boxrt::path_exists(sock)) h.wayland_display = sock;

@@ -17,6 +17,9 @@
 
 namespace boxapp {
 
+// xdg-utils' opener, which boxes get boxapp's in place of (dbus/open_links.hpp).
+inline constexpr const char* kXdgOpen = "/usr/bin/xdg-open";
+
 struct HostFacts {
   uid_t uid = 0;
   gid_t gid = 0;
@@ -45,6 +48,7 @@ struct HostFacts {
   // box a socket of its own).
   std::optional<XauthEntry> x_cookie;
   std::string pulse_cookie;
+  bool has_xdg_open = false;  // xdg-utils' /usr/bin/xdg-open, which host-image boxes get ours over
   bool has_machine_id = false;  // /etc/machine-id, which each box sees one of its own in place of
   // Top-level host directories the host image shares, and those that are symlinks
   // (merged /usr: bin -> usr/bin) to recreate in the image's root.

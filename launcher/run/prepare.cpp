@@ -1,6 +1,7 @@
 #include "run/prepare.hpp"
 
 #include "dbus/bus_proxy.hpp"
+#include "dbus/open_links.hpp"
 #include "display/xauth.hpp"
 #include "host/box_paths.hpp"
 #include "image/box_image.hpp"
@@ -41,6 +42,7 @@ PreparedBox prepare_box(Profile profile, HostFacts host, const PrepareOptions& p
   prepare_app_data(c.profile, c.host);
   boxrt::make_dirs(po.box_dir, 0700);
   if (c.profile.etc == EtcMode::minimal) prepare_minimal_etc(c.profile, c.host);
+  if (gets_xdg_open(c.host, o)) prepare_open_links(c.host);
   // The user's Downloads folder, as xdg-user-dirs makes it, when the app may share it.
   if (c.profile.downloads) boxrt::make_dirs(c.host.downloads, 0755);
   // The nested server's keeper writes its own cookie there.

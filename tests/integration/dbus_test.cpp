@@ -11,8 +11,10 @@
 #include <chrono>
 #include <thread>
 
+#include "desktop_servers.hpp"
 #include "harness.hpp"
 #include "launcher_harness.hpp"
+#include "util/atomic_file.hpp"
 #include "util/sys.hpp"
 
 using namespace itest;
@@ -25,13 +27,16 @@ std::string service_script() {
                          : std::string(BOXAPP_SOURCE_DIR) + "/tests/data/dbus/service.py";
 }
 
-// A session bus of the test's own, with the services on it.
+// A session bus of the test's own, with the services on it; `env` is what the services
+// it starts on demand (the desktop portal) see besides the test's environment.
 class TestBus {
  public:
-  TestBus() {
+  explicit TestBus(const std::vector<std::string>& env = {}) {
     bus_ = ::fork();
     if (bus_ == 0) {
       ::setsid();
+      for (const auto& kv : env)
+        ::putenv(const_cast<char*>(kv.c_str()));
       exec_argv({"/usr/bin/dbus-daemon", "--session", "--nofork", "--nopidfile",
                  "--address=unix:path=" + dir_ / "bus"});
     }
@@ -199,4 +204,80 @@ TEST_CASE("a start killed while its proxy runs leaves no proxy behind") {
   run_process(
       {"/usr/bin/pkill", "-KILL", "-u", std::to_string(own_uid()), "-f", "^/bin/sleep 20$"});
   boxapp({"rm", "-f", "slow"});
+}
+
+namespace {
+
+// The user's default browser, as far as the desktop portal knows: a .desktop entry that
+// records the links it is given (no traffic), the default for http and https.
+struct RecordingBrowser {
+  RecordingBrowser() {
+    boxrt::make_dirs(dir / "data/applications", 0755);
+    boxrt::make_dirs(dir / "config", 0755);
+    boxrt::write_file_atomic(dir / "open", "#!/bin/sh\necho \"$1\" >> " + opened() + "\n", 0755);
+    boxrt::write_file_atomic(
+        dir / "data/applications/boxapp-test-browser.desktop",
+        "[Desktop Entry]\nType=Application\nName=Test browser\nExec=" + dir / "open" +
+            " %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n");
+    boxrt::write_file_atomic(
+        dir / "config/mimeapps.list",
+        "[Default Applications]\nx-scheme-handler/https=boxapp-test-browser.desktop\n"
+        "x-scheme-handler/http=boxapp-test-browser.desktop\n");
+  }
+  std::vector<std::string> env(const std::string& display) const {
+    return {"DISPLAY=" + display, "XDG_DATA_HOME=" + dir / "data",
+            "XDG_CONFIG_HOME=" + dir / "config", "XDG_DATA_DIRS=/usr/share"};
+  }
+  std::string opened() const { return dir / "opened"; }
+  // What it was given, once it has been (the portal starts it on its own time).
+  std::string wait_opened() const {
+    for (int i = 0; i < 100 && !boxrt::path_exists(opened()); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return boxrt::try_read_file(opened()).value_or("");
+  }
+  testing::TempDir dir;
+};
+
+}  // namespace
+
+TEST_CASE("xdg-open in a box with the portals fragment opens the link on the host, by OpenURI") {
+  if (::access("/usr/libexec/xdg-desktop-portal", X_OK) != 0 ||
+      ::access("/usr/libexec/xdg-desktop-portal-gtk", X_OK) != 0) {
+    WARN("skipped: xdg-desktop-portal and xdg-desktop-portal-gtk are not installed");
+    return;
+  }
+  // The portal's GTK backend, which OpenURI needs, wants a display: Xvfb's.
+  Xvfb x("");
+  RecordingBrowser browser;
+  TestBus bus(browser.env(x.display()));
+  Launcher boxapp;
+  boxapp.env("DBUS_SESSION_BUS_ADDRESS=" + bus.address());
+  boxapp.fragment("portals");
+  boxapp.profile("reader", "include = [\"portals\"]\n" + std::string(kShell));
+  Result r = boxapp({"run", "reader", "--", "-c", "xdg-open https://example.invalid/from-a-box"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  // Opened by the host's browser, which the portal started, not by one in the box.
+  CHECK(browser.wait_opened() == "https://example.invalid/from-a-box\n");
+  CHECK(proxies_left() == 0);
+}
+
+TEST_CASE("xdg-open in a box that can't reach the portals says what its profile lacks") {
+  TestBus bus;
+  Launcher boxapp;
+  boxapp.env("DBUS_SESSION_BUS_ADDRESS=" + bus.address());
+  boxapp.profile("nobus", kShell);
+  boxapp.profile(
+      "otherbus",
+      std::string(kShell) + "[dbus]\nsession = \"filter\"\ntalk = [\"org.example.Allowed\"]\n");
+  for (const char* app : {"nobus", "otherbus"}) {
+    Result r = boxapp({"run", app, "--", "-c", "xdg-open https://example.invalid/"});
+    INFO(app << ": " << r.out << r.err);
+    CHECK(r.status == 3);
+    CHECK(contains(r.err, "xdg-open: "));
+    CHECK(contains(r.err, "include = [\"portals\"]"));
+  }
+  Result file = boxapp({"run", "nobus", "--", "-c", "xdg-open /etc/hostname"});
+  CHECK(file.status == 3);
+  CHECK(contains(file.err, "/etc/hostname: boxes open links on the host, not files"));
 }
